@@ -1,0 +1,23 @@
+//! Checks the official RFC 9420 interoperability test vectors against this implementation.
+//!
+//! Each vector file is checked by one module, through the public API of the layer it covers.
+//! A file whose layer does not exist yet, and a case in a cipher suite the provider does not
+//! support, is counted as skipped, never as passed.
+//!
+//! ```no_run
+//! let report = mls_vectors::check_dir("test-vectors".as_ref())?;
+//! for file in &report.files {
+//!     println!("{}: {}", file.name, file.outcome);
+//! }
+//! println!("{}", report.total());
+//! # Ok::<(), mls_vectors::VectorError>(())
+//! ```
+#![forbid(unsafe_code)]
+
+mod deserialization;
+mod hex_field;
+mod outcome;
+mod registry;
+
+pub use outcome::{Failure, Outcome};
+pub use registry::{FileReport, Report, VectorError, check_dir, check_file, known_files};

@@ -1,0 +1,227 @@
+//! The vector files this checker knows, and running them from a folder.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::Outcome;
+
+/// Why a vector file or folder could not be checked at all.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum VectorError {
+    /// The folder does not exist or cannot be listed.
+    #[error("cannot read the vector folder {path}: {source}")]
+    Folder {
+        /// The folder.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A file cannot be read.
+    #[error("cannot read {path}: {source}")]
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A file is not JSON, or its JSON does not have the shape of its vector type.
+    #[error("{name}: malformed vector file: {reason}")]
+    Malformed {
+        /// The file name.
+        name: String,
+        /// What was wrong.
+        reason: String,
+    },
+    /// A file name this checker does not know.
+    #[error("{name}: unknown vector file (known: {})", known_files().join(", "))]
+    UnknownFile {
+        /// The file name.
+        name: String,
+    },
+}
+
+/// How one file is checked.
+enum Checker {
+    /// The layer exists: check every case.
+    Check(fn(&str, Vec<Value>) -> Result<Outcome, VectorError>),
+    /// The layer this file covers is not implemented yet: every case is skipped.
+    NotYetImplemented,
+}
+
+/// Every official vector file, with how it is checked.
+const FILES: &[(&str, Checker)] = &[
+    ("crypto-basics.json", Checker::NotYetImplemented),
+    (
+        "deserialization.json",
+        Checker::Check(crate::deserialization::check),
+    ),
+    ("key-schedule.json", Checker::NotYetImplemented),
+    ("message-protection.json", Checker::NotYetImplemented),
+    ("messages.json", Checker::NotYetImplemented),
+    (
+        "passive-client-handling-commit.json",
+        Checker::NotYetImplemented,
+    ),
+    ("passive-client-random.json", Checker::NotYetImplemented),
+    ("passive-client-welcome.json", Checker::NotYetImplemented),
+    ("psk_secret.json", Checker::NotYetImplemented),
+    ("secret-tree.json", Checker::NotYetImplemented),
+    ("transcript-hashes.json", Checker::NotYetImplemented),
+    ("tree-math.json", Checker::NotYetImplemented),
+    ("tree-operations.json", Checker::NotYetImplemented),
+    ("tree-validation.json", Checker::NotYetImplemented),
+    ("treekem.json", Checker::NotYetImplemented),
+    ("welcome.json", Checker::NotYetImplemented),
+];
+
+/// The names of the vector files this checker knows.
+pub fn known_files() -> Vec<&'static str> {
+    FILES.iter().map(|(name, _)| *name).collect()
+}
+
+/// Checks one vector file given its name and JSON text.
+pub fn check_file(name: &str, json: &str) -> Result<Outcome, VectorError> {
+    let (_, checker) = FILES
+        .iter()
+        .find(|(known, _)| *known == name)
+        .ok_or_else(|| VectorError::UnknownFile {
+            name: name.to_owned(),
+        })?;
+    let cases: Vec<Value> = serde_json::from_str(json).map_err(|e| VectorError::Malformed {
+        name: name.to_owned(),
+        reason: e.to_string(),
+    })?;
+    match checker {
+        Checker::Check(check) => check(name, cases),
+        Checker::NotYetImplemented => Ok(Outcome {
+            skipped: cases.len(),
+            ..Outcome::default()
+        }),
+    }
+}
+
+/// Decodes the cases of a file into the file's case type.
+pub(crate) fn parse_cases<T: serde::de::DeserializeOwned>(
+    name: &str,
+    cases: Vec<Value>,
+) -> Result<Vec<T>, VectorError> {
+    cases
+        .into_iter()
+        .enumerate()
+        .map(|(index, case)| {
+            serde_json::from_value(case).map_err(|e| VectorError::Malformed {
+                name: name.to_owned(),
+                reason: format!("case {index}: {e}"),
+            })
+        })
+        .collect()
+}
+
+/// The outcome of one file in a folder.
+#[derive(Debug)]
+pub struct FileReport {
+    /// The file name.
+    pub name: String,
+    /// Its outcome.
+    pub outcome: Outcome,
+}
+
+/// The outcome of every file in a folder.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// One entry per file, in name order.
+    pub files: Vec<FileReport>,
+}
+
+impl Report {
+    /// The counts over all files.
+    pub fn total(&self) -> Outcome {
+        let mut total = Outcome::default();
+        for file in &self.files {
+            total.absorb(Outcome {
+                failures: Vec::new(),
+                ..file.outcome.clone()
+            });
+        }
+        total
+    }
+}
+
+impl fmt::Display for FileReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.name, self.outcome)
+    }
+}
+
+/// Checks every `*.json` file in `dir`, in name order.
+///
+/// Fails on the first file that cannot be read, is malformed or has an unknown name.
+pub fn check_dir(dir: &Path) -> Result<Report, VectorError> {
+    let folder_error = |source| VectorError::Folder {
+        path: dir.to_owned(),
+        source,
+    };
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(folder_error)?
+        .map(|entry| entry.map(|e| e.path()))
+        .collect::<Result<_, _>>()
+        .map_err(folder_error)?;
+    paths.retain(|path| path.extension().is_some_and(|ext| ext == "json"));
+    paths.sort();
+    let mut report = Report::default();
+    for path in paths {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let json = std::fs::read_to_string(&path).map_err(|source| VectorError::Unreadable {
+            path: path.clone(),
+            source,
+        })?;
+        let outcome = check_file(&name, &json)?;
+        report.files.push(FileReport { name, outcome });
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_file_is_an_error() {
+        assert!(matches!(
+            check_file("nope.json", "[]"),
+            Err(VectorError::UnknownFile { .. })
+        ));
+    }
+
+    #[test]
+    fn malformed_json_is_an_error() {
+        assert!(matches!(
+            check_file("tree-math.json", "{not json"),
+            Err(VectorError::Malformed { .. })
+        ));
+        assert!(matches!(
+            check_file("deserialization.json", r#"[{"length": "x"}]"#),
+            Err(VectorError::Malformed { .. })
+        ));
+    }
+
+    #[test]
+    fn unimplemented_layers_count_every_case_as_skipped() {
+        let outcome = check_file("welcome.json", "[{}, {}]").unwrap();
+        assert_eq!((outcome.passed, outcome.failed, outcome.skipped), (0, 0, 2));
+    }
+
+    #[test]
+    fn missing_folder_is_an_error() {
+        assert!(matches!(
+            check_dir(Path::new("/no/such/folder")),
+            Err(VectorError::Folder { .. })
+        ));
+    }
+}
