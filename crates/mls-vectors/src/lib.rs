@@ -18,6 +18,7 @@ mod deserialization;
 mod hex_field;
 mod outcome;
 mod registry;
+mod tree_math;
 
 pub use outcome::{Failure, Outcome};
 pub use registry::{FileReport, Report, VectorError, check_dir, check_file, known_files};

@@ -70,7 +70,7 @@ const FILES: &[(&str, Checker)] = &[
     ("psk_secret.json", Checker::NotYetImplemented),
     ("secret-tree.json", Checker::NotYetImplemented),
     ("transcript-hashes.json", Checker::NotYetImplemented),
-    ("tree-math.json", Checker::NotYetImplemented),
+    ("tree-math.json", Checker::Check(crate::tree_math::check)),
     ("tree-operations.json", Checker::NotYetImplemented),
     ("tree-validation.json", Checker::NotYetImplemented),
     ("treekem.json", Checker::NotYetImplemented),

@@ -1,0 +1,79 @@
+//! tree-math.json: the array tree math of RFC 9420 Appendix C.
+
+use mls_tree::{NodeIndex, TreeSize};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::Outcome;
+use crate::registry::{VectorError, parse_cases};
+
+#[derive(Deserialize)]
+struct Case {
+    n_leaves: u32,
+    n_nodes: u32,
+    root: u32,
+    left: Vec<Option<u32>>,
+    right: Vec<Option<u32>>,
+    parent: Vec<Option<u32>>,
+    sibling: Vec<Option<u32>>,
+}
+
+/// Root, node count, and the left, right, parent and sibling of every node.
+pub(crate) fn check(name: &str, cases: Vec<Value>) -> Result<Outcome, VectorError> {
+    let mut outcome = Outcome::default();
+    for (index, case) in parse_cases::<Case>(name, cases)?.into_iter().enumerate() {
+        let mut check = outcome.case(index);
+        let Some(size) = TreeSize::from_leaf_count(case.n_leaves) else {
+            check.fail(
+                "n_leaves",
+                format!("{} is not a valid tree size", case.n_leaves),
+            );
+            continue;
+        };
+        check.expect_eq("n_nodes", &size.node_count(), &case.n_nodes);
+        check.expect_eq("root", &size.root().0, &case.root);
+        let relations: [(
+            &str,
+            &[Option<u32>],
+            &dyn Fn(NodeIndex) -> Option<NodeIndex>,
+        ); 4] = [
+            ("left", &case.left, &|n| n.left()),
+            ("right", &case.right, &|n| n.right()),
+            ("parent", &case.parent, &|n| n.parent(size)),
+            ("sibling", &case.sibling, &|n| n.sibling(size)),
+        ];
+        for (field, expected, relation) in relations {
+            check.expect_eq(
+                &format!("{field} (length)"),
+                &expected.len(),
+                &(size.node_count() as usize),
+            );
+            for (node, expected) in (0..).zip(expected) {
+                let actual = relation(NodeIndex(node)).map(|n| n.0);
+                check.expect_eq(&format!("{field}[{node}]"), &actual, expected);
+            }
+        }
+    }
+    Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(json: &str) -> Outcome {
+        let cases: Vec<Value> = serde_json::from_str(json).unwrap();
+        check("tree-math.json", cases).unwrap()
+    }
+
+    #[test]
+    fn a_correct_case_passes_and_a_wrong_one_names_its_field() {
+        let good = r#"[{"n_leaves": 2, "n_nodes": 3, "root": 1, "left": [null, 0, null],
+            "right": [null, 2, null], "parent": [1, null, 1], "sibling": [2, null, 0]}]"#;
+        assert_eq!(run(good).passed, 1);
+        let bad = good.replace(r#""parent": [1, null, 1]"#, r#""parent": [1, null, 0]"#);
+        let outcome = run(&bad);
+        assert_eq!(outcome.failed, 1);
+        assert_eq!(outcome.failures[0].field, "parent[2]");
+    }
+}
