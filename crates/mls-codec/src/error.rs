@@ -57,6 +57,12 @@ pub enum CodecError {
         /// The value found on the wire.
         value: u64,
     },
+    /// The padding of a PrivateMessageContent has a non-zero byte (§6.3.1).
+    #[error("PrivateMessageContent padding has a non-zero byte at offset {offset}")]
+    NonZeroPadding {
+        /// The offset of the first non-zero byte within the padding.
+        offset: usize,
+    },
     /// A field whose content breaks a rule of the RFC that the codec checks.
     #[error("invalid {field}: {reason}")]
     InvalidField {

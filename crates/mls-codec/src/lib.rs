@@ -19,6 +19,10 @@
 //! # Ok::<(), mls_codec::CodecError>(())
 //! ```
 #![forbid(unsafe_code)]
+#![cfg_attr(
+    test,
+    expect(clippy::unwrap_used, reason = "a failing unwrap is a failing test")
+)]
 
 #[macro_use]
 mod macros;
@@ -26,15 +30,54 @@ mod macros;
 mod arbitrary;
 mod cipher_suite;
 mod codec;
+mod commit;
+mod credential;
 mod error;
+mod extensions;
+mod framing;
+mod group_info;
+mod key_package;
 pub mod labels;
+mod primitives;
+mod proposals;
+mod psk;
 mod reader;
+mod tree;
 pub mod varint;
 
 pub use cipher_suite::{CipherSuite, ProtocolVersion};
 pub use codec::{Decode, Encode, VarBytes, decode_vector, encode_opaque, encode_vector};
+pub use commit::{Commit, ProposalOrRef, ProposalOrRefType};
+pub use credential::{Certificate, Credential, CredentialType};
 pub use error::CodecError;
+pub use extensions::{
+    Extension, ExtensionType, ExternalPub, ExternalSender, RatchetTree, RequiredCapabilities,
+};
+pub use framing::{
+    AuthenticatedContent, AuthenticatedContentTbm, ConfirmedTranscriptHashInput, ContentType,
+    FramedContent, FramedContentAuthData, FramedContentBody, FramedContentTbs,
+    InterimTranscriptHashInput, MlsMessage, MlsMessageBody, PrivateContentAad, PrivateMessage,
+    PrivateMessageContent, PublicMessage, Sender, SenderData, SenderDataAad, SenderType,
+    WireFormat,
+};
+pub use group_info::{
+    EncryptedGroupSecrets, GroupContext, GroupInfo, GroupInfoTbs, GroupSecrets, PathSecret, Welcome,
+};
+pub use key_package::{KeyPackage, KeyPackageTbs};
+pub use primitives::{
+    HashReference, HpkePublicKey, KeyPackageRef, Mac, ProposalRef, SignaturePublicKey,
+};
+pub use proposals::{
+    Add, ExternalInit, GroupContextExtensions, PreSharedKey, Proposal, ProposalType, ReInit,
+    Remove, Update,
+};
+pub use psk::{PreSharedKeyId, Psk, PskLabel, PskType, ResumptionPskUsage};
 pub use reader::Reader;
+pub use tree::{
+    Capabilities, HpkeCiphertext, LeafNode, LeafNodeHashInput, LeafNodeLocation, LeafNodeSource,
+    LeafNodeSourceData, LeafNodeTbs, Lifetime, Node, NodeType, ParentHashInput, ParentNode,
+    ParentNodeHashInput, TreeHashInput, UpdatePath, UpdatePathNode,
+};
 
 /// Whether `value` is one of the GREASE values of RFC 9420 §13.5 (0x0A0A, 0x1A1A, ..., 0xEAEA).
 pub fn is_grease(value: u64) -> bool {

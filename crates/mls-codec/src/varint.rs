@@ -84,7 +84,7 @@ mod tests {
             let mut out = Vec::new();
             write(value, &mut out).unwrap();
             assert_eq!(out.len(), len, "length of {value}");
-            assert_eq!(decode(&out), Ok(value as u32));
+            assert_eq!(decode(&out), Ok(u32::try_from(value).unwrap()));
         }
     }
 
