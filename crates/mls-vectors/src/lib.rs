@@ -16,6 +16,7 @@
 
 mod deserialization;
 mod hex_field;
+mod messages;
 mod outcome;
 mod registry;
 mod tree_math;

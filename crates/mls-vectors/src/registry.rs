@@ -60,7 +60,7 @@ const FILES: &[(&str, Checker)] = &[
     ),
     ("key-schedule.json", Checker::NotYetImplemented),
     ("message-protection.json", Checker::NotYetImplemented),
-    ("messages.json", Checker::NotYetImplemented),
+    ("messages.json", Checker::Check(crate::messages::check)),
     (
         "passive-client-handling-commit.json",
         Checker::NotYetImplemented,
