@@ -1,0 +1,159 @@
+//! The provider traits: what the protocol layers need from a cryptographic library.
+//!
+//! A [`CryptoProvider`] hands out one [`CipherSuiteProvider`] per supported suite; every
+//! operation of RFC 9420 goes through that per-suite object, so a protocol crate never names a
+//! concrete algorithm. Signing goes through a [`Signer`] made once from a private key, so that
+//! a key is parsed and expanded once, not once per signature.
+
+use mls_codec::CipherSuite;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use crate::{
+    CipherSuiteParams, CryptoError, HpkeKeyPair, HpkePrivateKey, HpkeSealed, Secret,
+    SignatureKeyPair, SignaturePrivateKey, SignatureScheme,
+};
+
+/// A cryptographic library: the set of cipher suites it implements.
+pub trait CryptoProvider: Send + Sync {
+    /// The operations of cipher suite `cipher_suite`, or
+    /// [`CryptoError::UnsupportedCipherSuite`]. Cheap: callers may call it per operation.
+    fn suite(&self, cipher_suite: CipherSuite) -> Result<&dyn CipherSuiteProvider, CryptoError>;
+
+    /// The suites this provider implements, in order of preference.
+    fn supported_suites(&self) -> &[CipherSuite];
+
+    /// Whether `cipher_suite` is implemented.
+    fn supports(&self, cipher_suite: CipherSuite) -> bool {
+        self.supported_suites().contains(&cipher_suite)
+    }
+}
+
+/// The primitives of one cipher suite (RFC 9420 §5.1): its hash, KDF, AEAD, HPKE and signature
+/// scheme.
+///
+/// Public keys are passed as their serialized bytes (RFC 9420 §5.1.1: the KEM's
+/// SerializePublicKey; for signatures the raw Ed25519 key or the uncompressed SEC1 point).
+pub trait CipherSuiteProvider: Send + Sync {
+    /// The algorithms of this suite.
+    fn params(&self) -> &CipherSuiteParams;
+
+    /// The suite's code point.
+    fn cipher_suite(&self) -> CipherSuite {
+        self.params().cipher_suite
+    }
+
+    /// `KDF.Nh`, the hash and secret length.
+    fn hash_len(&self) -> usize {
+        self.params().hash_len()
+    }
+
+    /// `Hash(data)` with the suite's hash function (RFC 9420 §5.1).
+    fn hash(&self, data: &[u8]) -> Vec<u8>;
+
+    /// `MAC(key, data)`: HMAC with the suite's hash (RFC 9420 §5.1, RFC 2104).
+    fn mac(&self, key: &[u8], data: &[u8]) -> Vec<u8>;
+
+    /// Checks `tag == MAC(key, data)` in constant time (RFC 9420 §6.2 membership tag, §8.1
+    /// confirmation tag); [`CryptoError::InvalidMac`] otherwise.
+    fn verify_mac(&self, key: &[u8], data: &[u8], tag: &[u8]) -> Result<(), CryptoError> {
+        let expected = self.mac(key, data);
+        if bool::from(expected.as_slice().ct_eq(tag)) {
+            Ok(())
+        } else {
+            Err(CryptoError::InvalidMac)
+        }
+    }
+
+    /// `KDF.Extract(salt, ikm)` (RFC 5869 §2.2, RFC 9180 §4): `Nh` bytes.
+    fn kdf_extract(&self, salt: &[u8], ikm: &[u8]) -> Secret;
+
+    /// `KDF.Expand(prk, info, length)` (RFC 5869 §2.3). `prk` must be at least `Nh` bytes and
+    /// `length` at most `255 * Nh`.
+    fn kdf_expand(&self, prk: &[u8], info: &[u8], length: usize) -> Result<Secret, CryptoError>;
+
+    /// `AEAD.Seal(key, nonce, aad, plaintext)` (RFC 9180 §5.2, RFC 9420 §6.3): the ciphertext
+    /// with the tag appended.
+    fn aead_seal(
+        &self,
+        key: &[u8],
+        nonce: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, CryptoError>;
+
+    /// `AEAD.Open(key, nonce, aad, ciphertext)` (RFC 9180 §5.2, RFC 9420 §6.3). The plaintext
+    /// is wiped when dropped.
+    fn aead_open(
+        &self,
+        key: &[u8],
+        nonce: &[u8],
+        aad: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, CryptoError>;
+
+    /// HPKE `SealBase(pkR, info, aad, pt)` (RFC 9180 §6.1): a fresh encapsulation to
+    /// `public_key` and the encryption of `plaintext`.
+    fn hpke_seal(
+        &self,
+        public_key: &[u8],
+        info: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+    ) -> Result<HpkeSealed, CryptoError>;
+
+    /// HPKE `OpenBase(enc, skR, info, aad, ct)` (RFC 9180 §6.1). The plaintext is wiped when
+    /// dropped.
+    fn hpke_open(
+        &self,
+        private_key: &HpkePrivateKey,
+        kem_output: &[u8],
+        info: &[u8],
+        aad: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, CryptoError>;
+
+    /// `DeriveKeyPair(ikm)` of the suite's KEM (RFC 9180 §7.1.3), as RFC 9420 uses it for node
+    /// keys (§7.4) and the external key pair (§8).
+    fn derive_hpke_key_pair(&self, ikm: &[u8]) -> Result<HpkeKeyPair, CryptoError>;
+
+    /// A fresh random HPKE key pair (RFC 9180 §4 `GenerateKeyPair`), e.g. for init keys.
+    fn generate_hpke_key_pair(&self) -> Result<HpkeKeyPair, CryptoError>;
+
+    /// The public key of an HPKE private key, to check that a private key matches a published
+    /// public key.
+    fn hpke_public_key(&self, private_key: &HpkePrivateKey) -> Result<Vec<u8>, CryptoError>;
+
+    /// A fresh random signature key pair of the suite's scheme.
+    fn generate_signature_key_pair(&self) -> Result<SignatureKeyPair, CryptoError>;
+
+    /// Parses `private_key` once into a [`Signer`] that keeps the expanded key for repeated
+    /// signing.
+    fn signer(&self, private_key: &SignaturePrivateKey) -> Result<Box<dyn Signer>, CryptoError>;
+
+    /// `Verify(public_key, message, signature)` with the suite's signature scheme
+    /// (RFC 9420 §5.1.2): [`CryptoError::InvalidSignature`] unless the signature is valid.
+    fn verify(
+        &self,
+        public_key: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), CryptoError>;
+
+    /// `length` bytes from a cryptographically secure random number generator.
+    fn random_bytes(&self, length: usize) -> Result<Vec<u8>, CryptoError>;
+}
+
+/// A signature private key, parsed once and ready to sign many messages
+/// (RFC 9420 §5.1.2 `Signature.Sign`).
+pub trait Signer: Send + Sync {
+    /// The signature scheme.
+    fn signature_scheme(&self) -> SignatureScheme;
+
+    /// The matching public key, encoded as MLS carries it (raw Ed25519 key or uncompressed SEC1
+    /// point).
+    fn public_key(&self) -> &[u8];
+
+    /// Signs `message` (DER-encoded for ECDSA, 64 bytes for Ed25519).
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError>;
+}
