@@ -1,0 +1,171 @@
+//! The signature schemes: Ed25519 (pure, RFC 8032) and ECDSA over P-256, P-384 and P-521 with
+//! SHA-256, SHA-384 and SHA-512 (DER signatures, uncompressed SEC1 public keys), as TLS 1.3
+//! defines them (RFC 9420 §5.1.2).
+
+use mls_crypto::{CryptoError, SignatureKeyPair, SignaturePrivateKey, SignatureScheme, Signer};
+
+/// One signature scheme.
+pub(crate) trait SignatureAlg: 'static {
+    fn generate() -> SignatureKeyPair;
+    fn signer(private_key: &SignaturePrivateKey) -> Result<Box<dyn Signer>, CryptoError>;
+    fn verify(public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<(), CryptoError>;
+}
+
+/// Ed25519 (pure, RFC 8032 §5.1).
+pub(crate) struct Ed25519;
+
+/// An Ed25519 signing key with its public key computed once.
+struct Ed25519Signer {
+    key: ed25519_dalek::SigningKey,
+    public_key: Vec<u8>,
+}
+
+impl Signer for Ed25519Signer {
+    fn signature_scheme(&self) -> SignatureScheme {
+        SignatureScheme::Ed25519
+    }
+
+    fn public_key(&self) -> &[u8] {
+        &self.public_key
+    }
+
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        use ed25519_dalek::Signer as _;
+        Ok(self
+            .key
+            .try_sign(message)
+            .map_err(|_| CryptoError::SigningFailed)?
+            .to_bytes()
+            .to_vec())
+    }
+}
+
+impl SignatureAlg for Ed25519 {
+    fn generate() -> SignatureKeyPair {
+        let key = ed25519_dalek::SigningKey::generate(&mut rand::rng());
+        SignatureKeyPair {
+            private_key: SignaturePrivateKey::from_slice(key.as_bytes()),
+            public_key: key.verifying_key().to_bytes().to_vec(),
+        }
+    }
+
+    fn signer(private_key: &SignaturePrivateKey) -> Result<Box<dyn Signer>, CryptoError> {
+        // The private key is the 32-byte seed (RFC 8032 §5.1.5).
+        let key = ed25519_dalek::SigningKey::try_from(private_key.as_bytes())
+            .map_err(|_| CryptoError::InvalidPrivateKey)?;
+        let public_key = key.verifying_key().to_bytes().to_vec();
+        Ok(Box::new(Ed25519Signer { key, public_key }))
+    }
+
+    fn verify(public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<(), CryptoError> {
+        let public_key = ed25519_dalek::VerifyingKey::try_from(public_key)
+            .map_err(|_| CryptoError::InvalidPublicKey)?;
+        let signature = ed25519_dalek::Signature::from_slice(signature)
+            .map_err(|_| CryptoError::InvalidSignature)?;
+        public_key
+            .verify_strict(message, &signature)
+            .map_err(|_| CryptoError::InvalidSignature)
+    }
+}
+
+/// ECDSA over one NIST curve, with the curve's hash (RFC 9420 §5.1.2, TLS 1.3 schemes
+/// ecdsa_secp256r1_sha256, ecdsa_secp384r1_sha384, ecdsa_secp521r1_sha512).
+macro_rules! ecdsa_scheme {
+    ($name:ident, $signer:ident, $curve:ident, $scheme:expr) => {
+        /// ECDSA over this curve (DER signatures, uncompressed SEC1 public keys).
+        pub(crate) struct $name;
+
+        /// A parsed ECDSA signing key with its public key computed once.
+        struct $signer {
+            key: $curve::ecdsa::SigningKey,
+            public_key: Vec<u8>,
+        }
+
+        impl $signer {
+            fn new(key: $curve::ecdsa::SigningKey) -> Self {
+                let public_key = key.verifying_key().to_sec1_point(false).as_bytes().to_vec();
+                Self { key, public_key }
+            }
+        }
+
+        impl Signer for $signer {
+            fn signature_scheme(&self) -> SignatureScheme {
+                $scheme
+            }
+
+            fn public_key(&self) -> &[u8] {
+                &self.public_key
+            }
+
+            fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
+                use $curve::ecdsa::signature::Signer as _;
+                // Deterministic nonces (RFC 6979), hash of the curve, DER encoding.
+                let signature: $curve::ecdsa::DerSignature = self
+                    .key
+                    .try_sign(message)
+                    .map_err(|_| CryptoError::SigningFailed)?;
+                Ok(signature.as_bytes().to_vec())
+            }
+        }
+
+        impl SignatureAlg for $name {
+            fn generate() -> SignatureKeyPair {
+                use $curve::elliptic_curve::Generate as _;
+                let key = $curve::ecdsa::SigningKey::generate_from_rng(&mut rand::rng());
+                let signer = $signer::new(key);
+                let mut scalar = signer.key.to_bytes();
+                let private_key = SignaturePrivateKey::from_slice(&scalar);
+                zeroize::Zeroize::zeroize(scalar.as_mut_slice());
+                SignatureKeyPair {
+                    private_key,
+                    public_key: signer.public_key,
+                }
+            }
+
+            fn signer(private_key: &SignaturePrivateKey) -> Result<Box<dyn Signer>, CryptoError> {
+                // The private key is the big-endian scalar (shorter inputs are left-padded).
+                let key = $curve::ecdsa::SigningKey::from_slice(private_key.as_bytes())
+                    .map_err(|_| CryptoError::InvalidPrivateKey)?;
+                Ok(Box::new($signer::new(key)))
+            }
+
+            fn verify(
+                public_key: &[u8],
+                message: &[u8],
+                signature: &[u8],
+            ) -> Result<(), CryptoError> {
+                use $curve::ecdsa::signature::Verifier as _;
+                // Only uncompressed points (RFC 9420 §5.1.1 via TLS 1.3 §4.2.3).
+                if public_key.first() != Some(&0x04) {
+                    return Err(CryptoError::InvalidPublicKey);
+                }
+                let public_key = $curve::ecdsa::VerifyingKey::from_sec1_bytes(public_key)
+                    .map_err(|_| CryptoError::InvalidPublicKey)?;
+                let signature = $curve::ecdsa::DerSignature::from_bytes(signature)
+                    .map_err(|_| CryptoError::InvalidSignature)?;
+                public_key
+                    .verify(message, &signature)
+                    .map_err(|_| CryptoError::InvalidSignature)
+            }
+        }
+    };
+}
+
+ecdsa_scheme!(
+    EcdsaP256,
+    EcdsaP256Signer,
+    p256,
+    SignatureScheme::EcdsaSecp256r1Sha256
+);
+ecdsa_scheme!(
+    EcdsaP384,
+    EcdsaP384Signer,
+    p384,
+    SignatureScheme::EcdsaSecp384r1Sha384
+);
+ecdsa_scheme!(
+    EcdsaP521,
+    EcdsaP521Signer,
+    p521,
+    SignatureScheme::EcdsaSecp521r1Sha512
+);

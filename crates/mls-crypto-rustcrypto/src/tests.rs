@@ -1,0 +1,438 @@
+//! Unit tests of every supported suite: round trips, tampering, determinism.
+
+use mls_codec::CipherSuite;
+use mls_crypto::{
+    CipherSuiteProvider, CryptoError, CryptoProvider, HpkePrivateKey, SignaturePrivateKey, labeled,
+};
+
+use crate::RustCryptoProvider;
+
+fn suites() -> Vec<&'static dyn CipherSuiteProvider> {
+    static PROVIDER: RustCryptoProvider = RustCryptoProvider::new();
+    PROVIDER
+        .supported_suites()
+        .iter()
+        .map(|cs| PROVIDER.suite(*cs).unwrap())
+        .collect()
+}
+
+fn flip_last_bit(bytes: &[u8]) -> Vec<u8> {
+    let mut bytes = bytes.to_vec();
+    *bytes.last_mut().unwrap() ^= 1;
+    bytes
+}
+
+#[test]
+fn supports_exactly_suites_1_2_3_5_7() {
+    let provider = RustCryptoProvider::new();
+    let mut supported: Vec<u16> = provider.supported_suites().iter().map(|cs| cs.0).collect();
+    supported.sort_unstable();
+    assert_eq!(supported, vec![1, 2, 3, 5, 7]);
+    for value in [0u16, 4, 6, 8, 0x0a0a] {
+        let cs = CipherSuite(value);
+        assert!(!provider.supports(cs));
+        assert_eq!(
+            provider.suite(cs).err(),
+            Some(CryptoError::UnsupportedCipherSuite(cs))
+        );
+    }
+    for suite in suites() {
+        assert!(provider.supports(suite.cipher_suite()));
+    }
+}
+
+#[test]
+fn output_lengths_follow_the_suite_parameters() {
+    for suite in suites() {
+        let params = *suite.params();
+        assert_eq!(suite.hash(b"x").len(), params.hash_len());
+        assert_eq!(suite.mac(b"k", b"x").len(), params.hash_len());
+        assert_eq!(suite.kdf_extract(b"salt", b"ikm").len(), params.hash_len());
+        let keys = suite.derive_hpke_key_pair(&[3; 32]).unwrap();
+        assert_eq!(keys.public_key.len(), params.kem.public_key_len());
+        assert_eq!(keys.private_key.len(), params.kem.private_key_len());
+        let sealed = suite.hpke_seal(&keys.public_key, b"", b"", b"pt").unwrap();
+        assert_eq!(sealed.kem_output.len(), params.kem.public_key_len());
+        assert_eq!(sealed.ciphertext.len(), 2 + params.aead.tag_len());
+    }
+}
+
+#[test]
+fn sign_verify_round_trip_and_tampering_is_rejected() {
+    for suite in suites() {
+        let keys = suite.generate_signature_key_pair().unwrap();
+        let signer = suite.signer(&keys.private_key).unwrap();
+        assert_eq!(signer.public_key(), keys.public_key.as_slice());
+        assert_eq!(signer.signature_scheme(), suite.params().signature_scheme);
+        let signature = signer.sign(b"message").unwrap();
+        suite
+            .verify(&keys.public_key, b"message", &signature)
+            .unwrap();
+        // A second signature with the same signer verifies too.
+        let again = signer.sign(b"message").unwrap();
+        suite.verify(&keys.public_key, b"message", &again).unwrap();
+
+        let cs = suite.cipher_suite();
+        assert_eq!(
+            suite.verify(&keys.public_key, b"messagf", &signature),
+            Err(CryptoError::InvalidSignature),
+            "{cs:?}: other message"
+        );
+        assert!(
+            suite
+                .verify(&keys.public_key, b"message", &flip_last_bit(&signature))
+                .is_err(),
+            "{cs:?}: tampered signature"
+        );
+        assert!(
+            suite.verify(&keys.public_key, b"message", &[]).is_err(),
+            "{cs:?}: empty signature"
+        );
+        let other = suite.generate_signature_key_pair().unwrap();
+        assert_eq!(
+            suite.verify(&other.public_key, b"message", &signature),
+            Err(CryptoError::InvalidSignature),
+            "{cs:?}: other key"
+        );
+        assert_eq!(
+            suite.verify(&keys.public_key[1..], b"message", &signature),
+            Err(CryptoError::InvalidPublicKey),
+            "{cs:?}: truncated key"
+        );
+    }
+}
+
+#[test]
+fn signer_from_a_stored_private_key_matches() {
+    for suite in suites() {
+        let keys = suite.generate_signature_key_pair().unwrap();
+        let stored = SignaturePrivateKey::from_slice(keys.private_key.as_bytes());
+        let signer = suite.signer(&stored).unwrap();
+        assert_eq!(signer.public_key(), keys.public_key.as_slice());
+        assert!(suite.signer(&SignaturePrivateKey::default()).is_err());
+    }
+}
+
+#[test]
+fn ecdsa_public_keys_are_uncompressed_and_compressed_ones_are_refused() {
+    for suite in suites() {
+        let keys = suite.generate_signature_key_pair().unwrap();
+        if keys.public_key.len() == 32 {
+            continue; // Ed25519
+        }
+        assert_eq!(keys.public_key[0], 0x04);
+        let field_len = (keys.public_key.len() - 1) / 2;
+        let y_is_odd = keys.public_key.last().unwrap() & 1;
+        let mut compressed = vec![0x02 | y_is_odd];
+        compressed.extend_from_slice(&keys.public_key[1..=field_len]);
+        let signature = suite.signer(&keys.private_key).unwrap().sign(b"m").unwrap();
+        assert_eq!(
+            suite.verify(&compressed, b"m", &signature),
+            Err(CryptoError::InvalidPublicKey)
+        );
+    }
+}
+
+#[test]
+fn aead_round_trip_and_tampering_is_rejected() {
+    for suite in suites() {
+        let params = suite.params();
+        let key = suite.random_bytes(params.aead_key_len()).unwrap();
+        let nonce = suite.random_bytes(params.aead_nonce_len()).unwrap();
+        let ciphertext = suite.aead_seal(&key, &nonce, b"aad", b"plaintext").unwrap();
+        let opened = suite.aead_open(&key, &nonce, b"aad", &ciphertext).unwrap();
+        assert_eq!(opened.as_slice(), b"plaintext");
+
+        let fail = Err(CryptoError::AeadDecryptFailed);
+        assert_eq!(
+            suite.aead_open(&key, &nonce, b"aad", &flip_last_bit(&ciphertext)),
+            fail
+        );
+        let mut modified = ciphertext.clone();
+        modified[0] ^= 0x80;
+        assert_eq!(suite.aead_open(&key, &nonce, b"aad", &modified), fail);
+        assert_eq!(suite.aead_open(&key, &nonce, b"aae", &ciphertext), fail);
+        assert_eq!(
+            suite.aead_open(&flip_last_bit(&key), &nonce, b"aad", &ciphertext),
+            fail
+        );
+        assert_eq!(
+            suite.aead_open(&key, &flip_last_bit(&nonce), b"aad", &ciphertext),
+            fail
+        );
+        assert_eq!(
+            suite.aead_open(&key, &nonce, b"aad", &ciphertext[..10]),
+            fail
+        );
+        assert!(matches!(
+            suite.aead_seal(&key[1..], &nonce, b"", b""),
+            Err(CryptoError::InvalidLength { .. })
+        ));
+        assert!(matches!(
+            suite.aead_seal(&key, &nonce[1..], b"", b""),
+            Err(CryptoError::InvalidLength { .. })
+        ));
+    }
+}
+
+#[test]
+fn hpke_round_trip_and_tampering_is_rejected() {
+    for suite in suites() {
+        let keys = suite.generate_hpke_key_pair().unwrap();
+        assert_eq!(
+            suite.hpke_public_key(&keys.private_key).unwrap(),
+            keys.public_key
+        );
+        let sealed = suite
+            .hpke_seal(&keys.public_key, b"info", b"aad", b"secret")
+            .unwrap();
+        let opened = suite
+            .hpke_open(
+                &keys.private_key,
+                &sealed.kem_output,
+                b"info",
+                b"aad",
+                &sealed.ciphertext,
+            )
+            .unwrap();
+        assert_eq!(opened.as_slice(), b"secret");
+
+        let open = |kem_output: &[u8], info: &[u8], ciphertext: &[u8]| {
+            suite.hpke_open(&keys.private_key, kem_output, info, b"aad", ciphertext)
+        };
+        let fail = Err(CryptoError::HpkeOpenFailed);
+        assert_eq!(open(&sealed.kem_output, b"infp", &sealed.ciphertext), fail);
+        assert_eq!(
+            open(
+                &sealed.kem_output,
+                b"info",
+                &flip_last_bit(&sealed.ciphertext)
+            ),
+            fail
+        );
+        assert!(
+            open(
+                &flip_last_bit(&sealed.kem_output),
+                b"info",
+                &sealed.ciphertext
+            )
+            .is_err()
+        );
+        let other = suite.generate_hpke_key_pair().unwrap();
+        assert_eq!(
+            suite.hpke_open(
+                &other.private_key,
+                &sealed.kem_output,
+                b"info",
+                b"aad",
+                &sealed.ciphertext
+            ),
+            fail
+        );
+        assert_eq!(
+            suite.hpke_seal(&keys.public_key[1..], b"", b"", b""),
+            Err(CryptoError::InvalidPublicKey)
+        );
+        assert_eq!(
+            suite.hpke_public_key(&HpkePrivateKey::from_slice(&[1, 2, 3])),
+            Err(CryptoError::InvalidPrivateKey)
+        );
+    }
+}
+
+#[test]
+fn derive_key_pair_is_deterministic() {
+    for suite in suites() {
+        let first = suite.derive_hpke_key_pair(&[7; 32]).unwrap();
+        let second = suite.derive_hpke_key_pair(&[7; 32]).unwrap();
+        // X25519 private keys are clamped on serialization: compare the public keys.
+        assert_eq!(first.public_key, second.public_key);
+        assert_eq!(
+            suite.hpke_public_key(&first.private_key).unwrap(),
+            first.public_key
+        );
+        let other = suite.derive_hpke_key_pair(&[8; 32]).unwrap();
+        assert_ne!(first.public_key, other.public_key);
+        // The derived key pair decrypts what is sealed to its public key.
+        let sealed = suite.hpke_seal(&first.public_key, b"", b"", b"x").unwrap();
+        let opened = suite
+            .hpke_open(
+                &second.private_key,
+                &sealed.kem_output,
+                b"",
+                b"",
+                &sealed.ciphertext,
+            )
+            .unwrap();
+        assert_eq!(opened.as_slice(), b"x");
+    }
+}
+
+#[test]
+fn derive_key_pair_matches_the_official_key_schedule_vectors() {
+    // key-schedule.json, epoch 0 of each supported suite: external_pub is the public key of
+    // DeriveKeyPair(external_secret) (RFC 9420 §8, RFC 9180 §7.1.3).
+    let cases = [
+        (
+            1,
+            "b5cb5666cfb9c501ed76715c6ed1cafbed5061cd6b86898ae5d3fd4cb05abb26",
+            "640117516be304ac1160933c894a6df9290231f1843f3685c124fc42c785c02c",
+        ),
+        (
+            2,
+            "1f0124fdbb08c0d72123838e3731ab6953a53d565496f523bb3a4e539c949aac",
+            "0404c9d6889bc661210f8c74d9e07e355755268949b606694c395516b978e76e88d30be4f47e427abf0e64126dee99df85a62a90de44fc7feafab3e355d6338d8c",
+        ),
+        (
+            3,
+            "46f51f54ce4c3457ee5681925b9d1a282de166f04e28a4a316404bd14dda3138",
+            "8206ea1eb4d8d5730a2737f7470718b9d00c2276d24a98ac4e6d7ef52cba0631",
+        ),
+        (
+            5,
+            "8ae3acfc2dd7189a19324bbbddfd1499b4db824b1d1bba60234b25dd9134a7bb63d4f36d83d23ef57f929a04ebeb71367940e4eedc33052f1e59fd0f42e6228a",
+            "0400044cc9ff41f273e2d0bc6494c12313f53bd8b243fc908599a5b99818ab78581bb3dc05068e7211dd94e023417e16c7861188601e6bc8aad781f1ad5e8322b85f4800a8616c8204811b49fb07b90a388cd387c5fe425f70bf6f2e200a0e8215f905f4527ae9e8bd9210ef4842b91d2762c5f0afcc375c248ae6621ddaa42fc8b9de3b3c",
+        ),
+        (
+            7,
+            "7239c2eae6454a64ad3e77aff3c775b947fcfaee5fbe7fecef57876e7f06095034ff89b158114490aa79bd0f043746cb",
+            "049084276638ff07d5c9c83d45bcb72f03ce87949a21f5ee0a9962c4c32d0441cf35270ec337854716426aa54650b8b6f536a3fa833ba08d6d37549000bb7e847b7c48a662b86de75078786accc241fe811432d00b187b793a59f67381ab658630",
+        ),
+    ];
+    for (cs, ikm, public_key) in cases {
+        let suite = RustCryptoProvider.suite(CipherSuite(cs)).unwrap();
+        let keys = suite
+            .derive_hpke_key_pair(&hex::decode(ikm).unwrap())
+            .unwrap();
+        assert_eq!(hex::encode(&keys.public_key), public_key, "suite {cs}");
+    }
+}
+
+#[test]
+fn hkdf_matches_rfc_5869_test_case_1() {
+    let suite = RustCryptoProvider
+        .suite(CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519)
+        .unwrap();
+    let ikm = [0x0b; 22];
+    let salt = hex::decode("000102030405060708090a0b0c").unwrap();
+    let info = hex::decode("f0f1f2f3f4f5f6f7f8f9").unwrap();
+    let prk = suite.kdf_extract(&salt, &ikm);
+    assert_eq!(
+        hex::encode(prk.as_bytes()),
+        "077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5"
+    );
+    let okm = suite.kdf_expand(prk.as_bytes(), &info, 42).unwrap();
+    assert_eq!(
+        hex::encode(okm.as_bytes()),
+        "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865"
+    );
+    assert_eq!(
+        suite.kdf_expand(prk.as_bytes(), &info, 255 * 32 + 1),
+        Err(CryptoError::KdfOutputTooLong {
+            length: 255 * 32 + 1
+        })
+    );
+    assert!(matches!(
+        suite.kdf_expand(&prk.as_bytes()[1..], &info, 16),
+        Err(CryptoError::InvalidLength { .. })
+    ));
+}
+
+#[test]
+fn mac_verification_is_exact() {
+    for suite in suites() {
+        let tag = suite.mac(b"key", b"data");
+        suite.verify_mac(b"key", b"data", &tag).unwrap();
+        let fail = Err(CryptoError::InvalidMac);
+        assert_eq!(
+            suite.verify_mac(b"key", b"data", &flip_last_bit(&tag)),
+            fail
+        );
+        assert_eq!(suite.verify_mac(b"key", b"data", &tag[1..]), fail);
+        assert_eq!(suite.verify_mac(b"kez", b"data", &tag), fail);
+    }
+}
+
+#[test]
+fn labeled_operations_round_trip() {
+    for suite in suites() {
+        let keys = suite.generate_hpke_key_pair().unwrap();
+        let sealed =
+            labeled::encrypt_with_label(suite, &keys.public_key, "Welcome", b"ctx", b"pt").unwrap();
+        let opened = labeled::decrypt_with_label(
+            suite,
+            &keys.private_key,
+            "Welcome",
+            b"ctx",
+            &sealed.kem_output,
+            &sealed.ciphertext,
+        )
+        .unwrap();
+        assert_eq!(opened.as_slice(), b"pt");
+        // The label and context are bound.
+        for (label, context) in [("Welcomf", &b"ctx"[..]), ("Welcome", b"cty")] {
+            assert!(
+                labeled::decrypt_with_label(
+                    suite,
+                    &keys.private_key,
+                    label,
+                    context,
+                    &sealed.kem_output,
+                    &sealed.ciphertext,
+                )
+                .is_err()
+            );
+        }
+
+        let signature_keys = suite.generate_signature_key_pair().unwrap();
+        let signer = suite.signer(&signature_keys.private_key).unwrap();
+        let signature = labeled::sign_with_label(&*signer, "LeafNodeTBS", b"leaf").unwrap();
+        labeled::verify_with_label(
+            suite,
+            &signature_keys.public_key,
+            "LeafNodeTBS",
+            b"leaf",
+            &signature,
+        )
+        .unwrap();
+        // The label is bound; the raw content alone does not verify.
+        assert!(
+            labeled::verify_with_label(
+                suite,
+                &signature_keys.public_key,
+                "GroupInfoTBS",
+                b"leaf",
+                &signature
+            )
+            .is_err()
+        );
+        assert!(
+            suite
+                .verify(&signature_keys.public_key, b"leaf", &signature)
+                .is_err()
+        );
+
+        let nh = suite.hash_len();
+        let secret = labeled::derive_secret(suite, &vec![1; nh], "epoch").unwrap();
+        assert_eq!(secret.len(), nh);
+        assert_eq!(
+            labeled::expand_with_label(suite, &vec![1; nh], "epoch", &[], nh).unwrap(),
+            secret
+        );
+        assert_eq!(
+            labeled::expand_with_label(suite, &vec![1; nh], "epoch", &[], 65536),
+            Err(CryptoError::KdfOutputTooLong { length: 65536 })
+        );
+        let tree = labeled::derive_tree_secret(suite, secret.as_bytes(), "key", 1, 16).unwrap();
+        assert_eq!(
+            tree,
+            labeled::expand_with_label(suite, secret.as_bytes(), "key", &[0, 0, 0, 1], 16).unwrap()
+        );
+        let kp_ref = labeled::make_key_package_ref(suite, b"kp").unwrap();
+        assert_eq!(
+            kp_ref,
+            labeled::ref_hash(suite, "MLS 1.0 KeyPackage Reference", b"kp").unwrap()
+        );
+        assert_ne!(kp_ref, labeled::make_proposal_ref(suite, b"kp").unwrap());
+    }
+}
