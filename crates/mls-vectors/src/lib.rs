@@ -14,11 +14,13 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod crypto_basics;
 mod deserialization;
 mod hex_field;
 mod messages;
 mod outcome;
 mod registry;
+mod suites;
 mod tree_math;
 
 pub use outcome::{Failure, Outcome};

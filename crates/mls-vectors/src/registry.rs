@@ -53,7 +53,10 @@ enum Checker {
 
 /// Every official vector file, with how it is checked.
 const FILES: &[(&str, Checker)] = &[
-    ("crypto-basics.json", Checker::NotYetImplemented),
+    (
+        "crypto-basics.json",
+        Checker::Check(crate::crypto_basics::check),
+    ),
     (
         "deserialization.json",
         Checker::Check(crate::deserialization::check),

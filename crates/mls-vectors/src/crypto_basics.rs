@@ -1,0 +1,231 @@
+//! crypto-basics.json: the labeled operations of RFC 9420 §5 and §8 per cipher suite.
+
+use mls_crypto::{CipherSuiteProvider, HpkePrivateKey, SignaturePrivateKey, labeled};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::Outcome;
+use crate::hex_field::Hex;
+use crate::outcome::CaseCheck;
+use crate::registry::{VectorError, parse_cases};
+use crate::suites;
+
+#[derive(Deserialize)]
+struct Case {
+    cipher_suite: u16,
+    ref_hash: RefHash,
+    expand_with_label: ExpandWithLabel,
+    derive_secret: DeriveSecret,
+    derive_tree_secret: DeriveTreeSecret,
+    sign_with_label: SignWithLabel,
+    encrypt_with_label: EncryptWithLabel,
+}
+
+#[derive(Deserialize)]
+struct RefHash {
+    label: String,
+    value: Hex,
+    out: Hex,
+}
+
+#[derive(Deserialize)]
+struct ExpandWithLabel {
+    secret: Hex,
+    label: String,
+    context: Hex,
+    length: u16,
+    out: Hex,
+}
+
+#[derive(Deserialize)]
+struct DeriveSecret {
+    label: String,
+    secret: Hex,
+    out: Hex,
+}
+
+#[derive(Deserialize)]
+struct DeriveTreeSecret {
+    secret: Hex,
+    label: String,
+    generation: u32,
+    length: u16,
+    out: Hex,
+}
+
+#[derive(Deserialize)]
+struct SignWithLabel {
+    #[serde(rename = "priv")]
+    private_key: Hex,
+    #[serde(rename = "pub")]
+    public_key: Hex,
+    content: Hex,
+    label: String,
+    signature: Hex,
+}
+
+#[derive(Deserialize)]
+struct EncryptWithLabel {
+    #[serde(rename = "priv")]
+    private_key: Hex,
+    #[serde(rename = "pub")]
+    public_key: Hex,
+    label: String,
+    context: Hex,
+    plaintext: Hex,
+    kem_output: Hex,
+    ciphertext: Hex,
+}
+
+/// Every derivation equals `out`; the given signature verifies and so does one we make; the
+/// given ciphertext decrypts to the plaintext and so does one we make. Cases in a suite the
+/// provider does not implement are skipped.
+pub(crate) fn check(name: &str, cases: Vec<Value>) -> Result<Outcome, VectorError> {
+    let mut outcome = Outcome::default();
+    for (index, case) in parse_cases::<Case>(name, cases)?.into_iter().enumerate() {
+        let Some(suite) = suites::supported(case.cipher_suite) else {
+            outcome.skip();
+            continue;
+        };
+        let mut check = outcome.case(index);
+        check_derivations(&mut check, suite, &case);
+        check_signature(&mut check, suite, &case.sign_with_label);
+        check_encryption(&mut check, suite, &case.encrypt_with_label);
+    }
+    Ok(outcome)
+}
+
+fn check_derivations(check: &mut CaseCheck<'_>, suite: &dyn CipherSuiteProvider, case: &Case) {
+    let v = &case.ref_hash;
+    let out = labeled::ref_hash(suite, &v.label, &v.value).map(Hex);
+    check.expect_eq("ref_hash", &out, &Ok(v.out.clone()));
+
+    let v = &case.expand_with_label;
+    let out = labeled::expand_with_label(
+        suite,
+        &v.secret,
+        &v.label,
+        &v.context,
+        usize::from(v.length),
+    )
+    .map(|s| Hex(s.as_bytes().to_vec()));
+    check.expect_eq("expand_with_label", &out, &Ok(v.out.clone()));
+
+    let v = &case.derive_secret;
+    let out =
+        labeled::derive_secret(suite, &v.secret, &v.label).map(|s| Hex(s.as_bytes().to_vec()));
+    check.expect_eq("derive_secret", &out, &Ok(v.out.clone()));
+
+    let v = &case.derive_tree_secret;
+    let out = labeled::derive_tree_secret(
+        suite,
+        &v.secret,
+        &v.label,
+        v.generation,
+        usize::from(v.length),
+    )
+    .map(|s| Hex(s.as_bytes().to_vec()));
+    check.expect_eq("derive_tree_secret", &out, &Ok(v.out.clone()));
+}
+
+fn check_signature(check: &mut CaseCheck<'_>, suite: &dyn CipherSuiteProvider, v: &SignWithLabel) {
+    let given =
+        labeled::verify_with_label(suite, &v.public_key, &v.label, &v.content, &v.signature);
+    check.ok("sign_with_label (given signature verifies)", given);
+
+    let signer = suite.signer(&SignaturePrivateKey::from_slice(&v.private_key));
+    let Some(signer) = check.ok("sign_with_label (priv parses)", signer) else {
+        return;
+    };
+    check.expect_eq(
+        "sign_with_label (priv matches pub)",
+        &Hex(signer.public_key().to_vec()),
+        &v.public_key,
+    );
+    let ours = labeled::sign_with_label(&*signer, &v.label, &v.content);
+    if let Some(signature) = check.ok("sign_with_label (our signature)", ours) {
+        let verified =
+            labeled::verify_with_label(suite, &v.public_key, &v.label, &v.content, &signature);
+        check.ok("sign_with_label (our signature verifies)", verified);
+    }
+}
+
+fn check_encryption(
+    check: &mut CaseCheck<'_>,
+    suite: &dyn CipherSuiteProvider,
+    v: &EncryptWithLabel,
+) {
+    let private_key = HpkePrivateKey::from_slice(&v.private_key);
+    let expected = Ok(v.plaintext.clone());
+    let decrypt = |kem_output: &[u8], ciphertext: &[u8]| {
+        labeled::decrypt_with_label(
+            suite,
+            &private_key,
+            &v.label,
+            &v.context,
+            kem_output,
+            ciphertext,
+        )
+        .map(|plaintext| Hex(plaintext.to_vec()))
+    };
+    check.expect_eq(
+        "encrypt_with_label (given ciphertext decrypts)",
+        &decrypt(&v.kem_output, &v.ciphertext),
+        &expected,
+    );
+    let ours =
+        labeled::encrypt_with_label(suite, &v.public_key, &v.label, &v.context, &v.plaintext);
+    if let Some(sealed) = check.ok("encrypt_with_label (our encryption)", ours) {
+        check.expect_eq(
+            "encrypt_with_label (our ciphertext decrypts)",
+            &decrypt(&sealed.kem_output, &sealed.ciphertext),
+            &expected,
+        );
+    }
+}
+
+#[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "a failing unwrap is a failing test")]
+mod tests {
+    use super::*;
+
+    const FILE: &str = include_str!("../../../test-vectors/crypto-basics.json");
+
+    fn cases() -> Vec<Value> {
+        serde_json::from_str(FILE).unwrap()
+    }
+
+    #[test]
+    fn official_file_passes_with_x448_suites_skipped() {
+        let outcome = check("crypto-basics.json", cases()).unwrap();
+        assert_eq!(outcome.failures, vec![]);
+        assert_eq!((outcome.passed, outcome.failed, outcome.skipped), (5, 0, 2));
+    }
+
+    #[test]
+    fn tampered_values_are_reported_by_field() {
+        let mut cases = cases();
+        let flip = |value: &mut Value| {
+            let text = value.as_str().unwrap();
+            let last = if text.ends_with('0') { '1' } else { '0' };
+            *value = Value::from(format!("{}{last}", &text[..text.len() - 1]));
+        };
+        let case = &mut cases[0];
+        flip(&mut case["ref_hash"]["out"]);
+        flip(&mut case["derive_tree_secret"]["out"]);
+        flip(&mut case["sign_with_label"]["signature"]);
+        flip(&mut case["encrypt_with_label"]["ciphertext"]);
+        let outcome = check("crypto-basics.json", cases).unwrap();
+        assert_eq!((outcome.passed, outcome.failed, outcome.skipped), (4, 1, 2));
+        let fields: Vec<&str> = outcome.failures.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            vec![
+                "ref_hash",
+                "derive_tree_secret",
+                "sign_with_label (given signature verifies)",
+                "encrypt_with_label (given ciphertext decrypts)",
+            ]
+        );
+    }
+}
