@@ -7,6 +7,9 @@ use serde_json::Value;
 use crate::Outcome;
 use crate::registry::{VectorError, parse_cases};
 
+/// A relation between nodes: left, right, parent or sibling.
+type Relation<'a> = dyn Fn(NodeIndex) -> Option<NodeIndex> + 'a;
+
 #[derive(Deserialize)]
 struct Case {
     n_leaves: u32,
