@@ -1,0 +1,80 @@
+//! Signing and verifying framed content (RFC 9420 §6.1).
+
+use mls_codec::{ContentType, Encode, FramedContent, ProtocolVersion, Sender, WireFormat};
+use mls_crypto::{CipherSuiteProvider, Signer, sign_with_label, verify_with_label};
+
+use crate::FramingError;
+
+/// The label of the content signature (RFC 9420 §6.1).
+const FRAMED_CONTENT_TBS_LABEL: &str = "FramedContentTBS";
+
+/// Appends the encoding of `FramedContentTBS` (RFC 9420 §6.1) without copying the content.
+///
+/// `group_context` is the encoded GroupContext of the epoch; it is signed for `member` and
+/// `new_member_commit` senders only.
+pub(crate) fn encode_tbs(
+    out: &mut Vec<u8>,
+    wire_format: WireFormat,
+    content: &FramedContent,
+    group_context: &[u8],
+) -> Result<(), FramingError> {
+    ProtocolVersion::MLS10.encode(out)?;
+    wire_format.encode(out)?;
+    content.encode(out)?;
+    if matches!(content.sender, Sender::Member(_) | Sender::NewMemberCommit) {
+        out.extend_from_slice(group_context);
+    }
+    Ok(())
+}
+
+/// `SignWithLabel(., "FramedContentTBS", FramedContentTBS)` (RFC 9420 §6.1).
+pub fn sign_content(
+    signer: &dyn Signer,
+    wire_format: WireFormat,
+    content: &FramedContent,
+    group_context: &[u8],
+) -> Result<Vec<u8>, FramingError> {
+    let mut tbs = Vec::new();
+    encode_tbs(&mut tbs, wire_format, content, group_context)?;
+    Ok(sign_with_label(signer, FRAMED_CONTENT_TBS_LABEL, &tbs)?)
+}
+
+/// Verifies the content signature with the sender's signature key (RFC 9420 §6.1).
+pub fn verify_content_signature(
+    suite: &dyn CipherSuiteProvider,
+    signature_key: &[u8],
+    wire_format: WireFormat,
+    content: &FramedContent,
+    group_context: &[u8],
+    signature: &[u8],
+) -> Result<(), FramingError> {
+    let mut tbs = Vec::new();
+    encode_tbs(&mut tbs, wire_format, content, group_context)?;
+    verify_with_label(
+        suite,
+        signature_key,
+        FRAMED_CONTENT_TBS_LABEL,
+        &tbs,
+        signature,
+    )
+    .map_err(|_| FramingError::InvalidSignature)
+}
+
+/// Checks the sender rules of RFC 9420 §6.1: external senders send proposals, new members
+/// send a commit (`new_member_commit`) or a proposal (`new_member_proposal`).
+pub(crate) fn check_sender(content: &FramedContent) -> Result<(), FramingError> {
+    let allowed = match content.sender {
+        Sender::Member(_) => true,
+        Sender::External(_) | Sender::NewMemberProposal => {
+            content.content_type() == ContentType::Proposal
+        }
+        Sender::NewMemberCommit => content.content_type() == ContentType::Commit,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(FramingError::SenderNotAllowed {
+            sender_type: content.sender.sender_type(),
+        })
+    }
+}

@@ -1,0 +1,48 @@
+//! The error type of message framing.
+
+use mls_codec::{CodecError, ContentType, SenderType, WireFormat};
+use mls_crypto::CryptoError;
+
+/// Why a message could not be protected or unprotected (RFC 9420 §6).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FramingError {
+    /// The message or its plaintext is malformed.
+    #[error("malformed message: {0}")]
+    Codec(#[from] CodecError),
+    /// A cryptographic operation failed for a reason other than those below.
+    #[error("cryptographic failure: {0}")]
+    Crypto(#[from] CryptoError),
+    /// The signature over FramedContentTBS does not verify (§6.1).
+    #[error("the content signature does not verify")]
+    InvalidSignature,
+    /// The membership tag of a member's PublicMessage does not verify (§6.2).
+    #[error("the membership tag does not verify")]
+    InvalidMembershipTag,
+    /// The content ciphertext of a PrivateMessage does not decrypt (§6.3.1).
+    #[error("the PrivateMessage content does not decrypt")]
+    ContentDecryptionFailed,
+    /// The sender data of a PrivateMessage does not decrypt (§6.3.2).
+    #[error("the PrivateMessage sender data does not decrypt")]
+    SenderDataDecryptionFailed,
+    /// The content type may not be sent in this wire format (§6, §6.2).
+    #[error("{content_type:?} content may not be sent as {wire_format:?}")]
+    ContentTypeNotAllowed {
+        /// The content type.
+        content_type: ContentType,
+        /// The wire format.
+        wire_format: WireFormat,
+    },
+    /// The sender type may not send this content or use this wire format (§6.1, §6.3.2).
+    #[error("a {sender_type:?} sender may not send this message")]
+    SenderNotAllowed {
+        /// The sender type.
+        sender_type: SenderType,
+    },
+    /// A commit lacks its confirmation tag, or other content carries one (§6.1).
+    #[error("the confirmation tag must be present exactly for commits")]
+    ConfirmationTagMismatch,
+    /// A member's PublicMessage was to be protected without the membership key (§6.2).
+    #[error("a member's PublicMessage needs the membership key")]
+    MissingMembershipKey,
+}
