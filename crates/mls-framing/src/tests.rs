@@ -23,7 +23,7 @@ fn suite() -> &'static dyn CipherSuiteProvider {
         .unwrap()
 }
 
-fn keys() -> SignatureKeyPair {
+fn new_keys() -> SignatureKeyPair {
     suite().generate_signature_key_pair().unwrap()
 }
 
@@ -67,7 +67,7 @@ fn ratchet_key() -> RatchetKey<'static> {
 
 #[test]
 fn public_message_round_trips_and_detects_tampering() {
-    let keys = keys();
+    let keys = new_keys();
     let signer = suite().signer(&keys.private_key).unwrap();
     let sent = content(Sender::Member(1), proposal());
     let message = public::protect(public_epoch(), &*signer, sent.clone(), None).unwrap();
@@ -91,7 +91,7 @@ fn public_message_round_trips_and_detects_tampering() {
     ));
 
     // A valid membership tag but a signature by someone else.
-    let other = keys(); // a fresh, unrelated key pair
+    let other = new_keys(); // a fresh, unrelated key pair
     assert!(matches!(
         public::unprotect(public_epoch(), &message, &other.public_key),
         Err(FramingError::InvalidSignature)
@@ -100,7 +100,7 @@ fn public_message_round_trips_and_detects_tampering() {
 
 #[test]
 fn external_sender_signature_is_checked_without_membership_tag() {
-    let keys = keys();
+    let keys = new_keys();
     let signer = suite().signer(&keys.private_key).unwrap();
     let sent = content(Sender::External(0), proposal());
     let mut message = public::protect(public_epoch(), &*signer, sent, None).unwrap();
@@ -115,7 +115,7 @@ fn external_sender_signature_is_checked_without_membership_tag() {
 
 #[test]
 fn application_data_is_refused_as_public_message() {
-    let keys = keys();
+    let keys = new_keys();
     let signer = suite().signer(&keys.private_key).unwrap();
     let sent = content(
         Sender::Member(0),
@@ -132,7 +132,7 @@ fn application_data_is_refused_as_public_message() {
 
 #[test]
 fn commits_need_exactly_a_confirmation_tag() {
-    let keys = keys();
+    let keys = new_keys();
     let signer = suite().signer(&keys.private_key).unwrap();
     let commit = content(
         Sender::Member(0),
@@ -158,7 +158,7 @@ fn commits_need_exactly_a_confirmation_tag() {
 }
 
 fn sent_private(padding: usize) -> (SignatureKeyPair, FramedContent, PrivateMessage) {
-    let keys = keys();
+    let keys = new_keys();
     let signer = suite().signer(&keys.private_key).unwrap();
     let sent = content(
         Sender::Member(1),
@@ -241,7 +241,7 @@ fn tampered_private_messages_are_rejected_with_their_error() {
     ));
 
     assert!(matches!(
-        receive(&message, &keys()),
+        receive(&message, &new_keys()),
         Err(FramingError::InvalidSignature)
     ));
 }
