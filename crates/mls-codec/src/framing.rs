@@ -624,6 +624,8 @@ impl crate::arbitrary::Arb for MlsMessageBody {
 
 mls_struct! {
     /// `MLSMessage` (RFC 9420 §6): the envelope of every message sent over the wire.
+    ///
+    /// The codec keeps any `version`; checking that it is `mls10` is the receiver's job.
     pub struct MlsMessage {
         /// The protocol version (`mls10`).
         pub version: ProtocolVersion,

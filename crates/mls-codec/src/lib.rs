@@ -18,11 +18,26 @@
 //! assert!(VarBytes::from_bytes(&[0x40, 0x01, 0xff]).is_err());
 //! # Ok::<(), mls_codec::CodecError>(())
 //! ```
+//!
+//! The RFC's structs are plain data. A field selected by an earlier field (a `select` in the
+//! RFC) is a Rust enum that carries its tag, such as [`Proposal`], [`Sender`] or
+//! [`MlsMessageBody`]; a value whose encoding depends on something outside it has a
+//! `decode_for` that takes it, such as [`PrivateMessageContent::decode_for`].
+//!
+//! ```
+//! use mls_codec::{Decode, Encode, MlsMessage, MlsMessageBody, Proposal, Remove, WireFormat};
+//!
+//! let proposal = Proposal::Remove(Remove { removed: 3 });
+//! assert_eq!(proposal.to_bytes()?, [0, 3, 0, 0, 0, 3]); // proposal_type remove, then the index
+//!
+//! // An MLSMessage: version mls10, wire format mls_welcome, then a Welcome with cipher suite 1,
+//! // no secrets and an empty encrypted GroupInfo.
+//! let message = MlsMessage::from_bytes(&[0, 1, 0, 3, 0, 1, 0, 0])?;
+//! assert_eq!(message.body.wire_format(), WireFormat::MLS_WELCOME);
+//! assert!(matches!(message.body, MlsMessageBody::Welcome(_)));
+//! # Ok::<(), mls_codec::CodecError>(())
+//! ```
 #![forbid(unsafe_code)]
-#![cfg_attr(
-    test,
-    expect(clippy::unwrap_used, reason = "a failing unwrap is a failing test")
-)]
 
 #[macro_use]
 mod macros;

@@ -156,7 +156,6 @@ pub(crate) fn check(name: &str, cases: Vec<Value>) -> Result<Outcome, VectorErro
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "a failing unwrap is a failing test")]
 mod tests {
     use super::*;
 
