@@ -1,0 +1,588 @@
+//! The secret tree and the per-sender hash ratchets (RFC 9420 §9, §9.1), derived lazily and
+//! deleted as they are consumed (§9.2).
+//!
+//! ```text
+//! tree_node_[N]_secret --> ExpandWithLabel(., "tree", "left", KDF.Nh)  = tree_node_[left(N)]_secret
+//!                      --> ExpandWithLabel(., "tree", "right", KDF.Nh) = tree_node_[right(N)]_secret
+//! leaf secret          --> ExpandWithLabel(., "handshake", "", KDF.Nh)   = handshake_ratchet_secret_[0]
+//!                      --> ExpandWithLabel(., "application", "", KDF.Nh) = application_ratchet_secret_[0]
+//! ratchet_secret_[j]   --> DeriveTreeSecret(., "key", j, AEAD.Nk)    = ratchet_key_[j]
+//!                      --> DeriveTreeSecret(., "nonce", j, AEAD.Nn)  = ratchet_nonce_[j]
+//!                      --> DeriveTreeSecret(., "secret", j, KDF.Nh)  = ratchet_secret_[j+1]
+//! ```
+//!
+//! The tree starts with the encryption_secret at the root and nothing else. A leaf's secret is
+//! derived from its nearest stored ancestor only when a key of that leaf is first needed; each
+//! node on the way down is deleted once both its children are derived, and the leaf secret
+//! once both ratchets are. A ratchet keeps only its next secret and a bounded cache of the
+//! keys of generations it skipped; a key is deleted when it is handed out, so neither it nor
+//! anything it came from can be derived again.
+
+use std::collections::BTreeMap;
+
+use mls_codec::{CipherSuite, ContentType};
+use mls_crypto::{CipherSuiteProvider, Secret, derive_tree_secret, expand_with_label};
+use mls_tree::{LeafIndex, NodeIndex, TreeSize};
+
+use crate::KeyScheduleError;
+use crate::key_schedule::check_suite;
+
+/// Which of a sender's two hash ratchets (RFC 9420 §9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RatchetKind {
+    /// The handshake ratchet: proposals and commits.
+    Handshake,
+    /// The application ratchet: application messages.
+    Application,
+}
+
+impl RatchetKind {
+    /// The ratchet that protects content of type `content_type` (RFC 9420 §6.3.1).
+    pub fn for_content_type(content_type: ContentType) -> Self {
+        match content_type {
+            ContentType::Application => Self::Application,
+            ContentType::Proposal | ContentType::Commit => Self::Handshake,
+        }
+    }
+
+    /// The label that derives the ratchet's first secret from the leaf secret (§9).
+    fn label(self) -> &'static str {
+        match self {
+            Self::Handshake => "handshake",
+            Self::Application => "application",
+        }
+    }
+}
+
+/// How far a receiver lets a sender's ratchet be advanced, and how many skipped keys it keeps
+/// (RFC 9420 §9.2 leaves both to the application).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SecretTreeConfig {
+    /// The furthest a requested generation may lie ahead of a ratchet's next unused
+    /// generation; anything further is rejected before any derivation. Default 1000.
+    pub max_forward_distance: u32,
+    /// The most keys of skipped generations kept per ratchet, for messages that arrive out
+    /// of order; the oldest are deleted first. Default 1000. The total is bounded by this
+    /// times two ratchets per leaf that has sent.
+    pub max_skipped_keys: usize,
+}
+
+impl Default for SecretTreeConfig {
+    fn default() -> Self {
+        Self {
+            max_forward_distance: 1000,
+            max_skipped_keys: 1000,
+        }
+    }
+}
+
+/// The AEAD key and nonce of one generation of a sender ratchet (RFC 9420 §9.1). Wiped on
+/// drop; `Debug` shows no bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageKey {
+    generation: u32,
+    key: Secret,
+    nonce: Secret,
+}
+
+impl MessageKey {
+    /// `DeriveTreeSecret(ratchet_secret, "key" | "nonce", generation, AEAD.Nk | AEAD.Nn)`.
+    fn derive(
+        suite: &dyn CipherSuiteProvider,
+        ratchet_secret: &Secret,
+        generation: u32,
+    ) -> Result<Self, KeyScheduleError> {
+        let params = suite.params();
+        let secret = ratchet_secret.as_bytes();
+        Ok(Self {
+            generation,
+            key: derive_tree_secret(suite, secret, "key", generation, params.aead_key_len())?,
+            nonce: derive_tree_secret(suite, secret, "nonce", generation, params.aead_nonce_len())?,
+        })
+    }
+
+    /// The generation this key belongs to (the `generation` of SenderData, §6.3.2).
+    pub fn generation(&self) -> u32 {
+        self.generation
+    }
+
+    /// The AEAD key (`AEAD.Nk` bytes).
+    pub fn key(&self) -> &Secret {
+        &self.key
+    }
+
+    /// The nonce from the key schedule (`AEAD.Nn` bytes), before the reuse guard.
+    pub fn nonce(&self) -> &Secret {
+        &self.nonce
+    }
+
+    /// The nonce actually used to encrypt or decrypt: the key schedule's nonce with
+    /// `reuse_guard` XORed into its first four bytes (RFC 9420 §6.3.1).
+    pub fn guarded_nonce(&self, reuse_guard: [u8; 4]) -> Secret {
+        let mut nonce = self.nonce.as_bytes().to_vec();
+        for (byte, guard) in nonce.iter_mut().zip(reuse_guard) {
+            *byte ^= guard;
+        }
+        Secret::new(nonce)
+    }
+}
+
+/// One hash ratchet of a sender (RFC 9420 §9.1).
+#[derive(Debug)]
+struct SenderRatchet {
+    /// `ratchet_secret_[generation]`; `None` once generation 2^32 - 1 has been used.
+    secret: Option<Secret>,
+    /// The next unused generation (every generation below it is used, skipped or deleted).
+    generation: u32,
+    /// Keys of skipped generations, by generation.
+    skipped: BTreeMap<u32, MessageKey>,
+}
+
+impl SenderRatchet {
+    fn new(secret: Secret) -> Self {
+        Self {
+            secret: Some(secret),
+            generation: 0,
+            skipped: BTreeMap::new(),
+        }
+    }
+}
+
+/// The two ratchets of a leaf whose secret has been derived (and deleted).
+#[derive(Debug)]
+struct LeafRatchets {
+    handshake: SenderRatchet,
+    application: SenderRatchet,
+}
+
+impl LeafRatchets {
+    fn get(&self, kind: RatchetKind) -> &SenderRatchet {
+        match kind {
+            RatchetKind::Handshake => &self.handshake,
+            RatchetKind::Application => &self.application,
+        }
+    }
+
+    fn get_mut(&mut self, kind: RatchetKind) -> &mut SenderRatchet {
+        match kind {
+            RatchetKind::Handshake => &mut self.handshake,
+            RatchetKind::Application => &mut self.application,
+        }
+    }
+}
+
+/// The tree secrets created and deleted by deriving a leaf for the first time.
+#[derive(Debug)]
+struct LeafDerivation {
+    /// The stored ancestor the leaf was derived from.
+    consumed: NodeIndex,
+    /// The siblings of the path below it, now the nearest stored ancestors of their leaves.
+    siblings: Vec<(NodeIndex, Secret)>,
+    /// `handshake_ratchet_secret_[0]`.
+    handshake: Secret,
+    /// `application_ratchet_secret_[0]`.
+    application: Secret,
+}
+
+impl LeafDerivation {
+    fn base(&self, kind: RatchetKind) -> &Secret {
+        match kind {
+            RatchetKind::Handshake => &self.handshake,
+            RatchetKind::Application => &self.application,
+        }
+    }
+}
+
+/// A change to the tree, computed without touching it and applied by [`StagedKey::commit`].
+#[derive(Debug)]
+enum Change {
+    /// Delete a cached key of a skipped generation.
+    TakeSkipped {
+        leaf: u32,
+        kind: RatchetKind,
+        generation: u32,
+    },
+    /// Advance a ratchet past the key handed out (deriving its leaf first if needed).
+    Advance {
+        leaf: u32,
+        kind: RatchetKind,
+        derivation: Option<LeafDerivation>,
+        secret: Option<Secret>,
+        generation: u32,
+        skipped: Vec<MessageKey>,
+    },
+}
+
+/// The secret tree of one epoch (RFC 9420 §9): per-leaf handshake and application ratchets,
+/// derived lazily from the encryption_secret and deleted as they are consumed (§9.2).
+///
+/// Every secret is wiped on drop; `Debug` shows no bytes.
+#[derive(Debug)]
+pub struct SecretTree {
+    cipher_suite: CipherSuite,
+    size: TreeSize,
+    config: SecretTreeConfig,
+    /// Secrets of nodes not yet derived into their children, by node index.
+    nodes: BTreeMap<u32, Secret>,
+    /// The ratchets of leaves whose secret has been derived.
+    leaves: BTreeMap<u32, LeafRatchets>,
+}
+
+impl SecretTree {
+    /// The secret tree of a group of `size` rooted at `encryption_secret` (RFC 9420 §9), with
+    /// the default [`SecretTreeConfig`].
+    pub fn new(suite: &dyn CipherSuiteProvider, encryption_secret: Secret, size: TreeSize) -> Self {
+        Self::with_config(suite, encryption_secret, size, SecretTreeConfig::default())
+    }
+
+    /// The secret tree of a group of `size` rooted at `encryption_secret`, with `config`.
+    pub fn with_config(
+        suite: &dyn CipherSuiteProvider,
+        encryption_secret: Secret,
+        size: TreeSize,
+        config: SecretTreeConfig,
+    ) -> Self {
+        Self {
+            cipher_suite: suite.cipher_suite(),
+            size,
+            config,
+            nodes: BTreeMap::from([(size.root().0, encryption_secret)]),
+            leaves: BTreeMap::new(),
+        }
+    }
+
+    /// The size of the tree.
+    pub fn size(&self) -> TreeSize {
+        self.size
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> SecretTreeConfig {
+        self.config
+    }
+
+    /// How many tree-node secrets are stored (derived but not yet split into children): one
+    /// for a fresh tree, and never more than the number of leaves.
+    pub fn stored_node_secrets(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// The next unused generation of a ratchet: 0 before the leaf is used, `None` for a leaf
+    /// outside the tree or a ratchet whose every generation is used.
+    pub fn next_generation(&self, leaf: u32, kind: RatchetKind) -> Option<u32> {
+        if leaf >= self.size.leaf_count() {
+            return None;
+        }
+        match self.leaves.get(&leaf) {
+            None => Some(0),
+            Some(ratchets) => {
+                let ratchet = ratchets.get(kind);
+                ratchet.secret.as_ref().map(|_| ratchet.generation)
+            }
+        }
+    }
+
+    /// How many keys of skipped generations a ratchet holds.
+    pub fn skipped_keys(&self, leaf: u32, kind: RatchetKind) -> usize {
+        self.leaves
+            .get(&leaf)
+            .map_or(0, |ratchets| ratchets.get(kind).skipped.len())
+    }
+
+    /// The key of the next generation of `leaf`'s ratchet, for sending (RFC 9420 §6.3.1): the
+    /// generation is used at once, so that it can never be handed out again.
+    pub fn encryption_key(
+        &mut self,
+        suite: &dyn CipherSuiteProvider,
+        leaf: u32,
+        kind: RatchetKind,
+    ) -> Result<MessageKey, KeyScheduleError> {
+        check_suite(self.cipher_suite, suite)?;
+        self.check_leaf(leaf)?;
+        let generation = self
+            .next_generation(leaf, kind)
+            .ok_or(KeyScheduleError::RatchetExhausted { leaf, kind })?;
+        let (key, change) = self.plan(suite, leaf, kind, generation)?;
+        self.apply(change);
+        Ok(key)
+    }
+
+    /// The key of `generation` of `leaf`'s ratchet, for receiving (RFC 9420 §6.3.2); the key
+    /// is deleted from the tree at once.
+    ///
+    /// Use [`SecretTree::stage_decryption_key`] to delete it only once the message has
+    /// decrypted.
+    pub fn decryption_key(
+        &mut self,
+        suite: &dyn CipherSuiteProvider,
+        leaf: u32,
+        kind: RatchetKind,
+        generation: u32,
+    ) -> Result<MessageKey, KeyScheduleError> {
+        Ok(self
+            .stage_decryption_key(suite, leaf, kind, generation)?
+            .commit())
+    }
+
+    /// The key of `generation` of `leaf`'s ratchet, without changing the tree until
+    /// [`StagedKey::commit`]: a message that fails to decrypt leaves the tree as it was.
+    ///
+    /// - A generation below the ratchet's next one is served from the cache of skipped keys,
+    ///   or rejected as [`KeyScheduleError::GenerationConsumed`] (used before, or evicted).
+    /// - A generation more than `max_forward_distance` ahead is rejected as
+    ///   [`KeyScheduleError::GenerationTooFarAhead`] before anything is derived.
+    /// - Otherwise the ratchet is advanced (deriving the leaf first if needed), keeping the
+    ///   keys of the last `max_skipped_keys` generations it skips.
+    pub fn stage_decryption_key(
+        &mut self,
+        suite: &dyn CipherSuiteProvider,
+        leaf: u32,
+        kind: RatchetKind,
+        generation: u32,
+    ) -> Result<StagedKey<'_>, KeyScheduleError> {
+        check_suite(self.cipher_suite, suite)?;
+        self.check_leaf(leaf)?;
+        let ratchet = self.leaves.get(&leaf).map(|ratchets| ratchets.get(kind));
+        if let Some(ratchet) = ratchet
+            && (generation < ratchet.generation || ratchet.secret.is_none())
+        {
+            let key = ratchet.skipped.get(&generation).cloned().ok_or(
+                KeyScheduleError::GenerationConsumed {
+                    leaf,
+                    kind,
+                    generation,
+                },
+            )?;
+            let change = Change::TakeSkipped {
+                leaf,
+                kind,
+                generation,
+            };
+            return Ok(StagedKey {
+                tree: self,
+                key,
+                change,
+            });
+        }
+        let (key, change) = self.plan(suite, leaf, kind, generation)?;
+        Ok(StagedKey {
+            tree: self,
+            key,
+            change,
+        })
+    }
+
+    fn check_leaf(&self, leaf: u32) -> Result<(), KeyScheduleError> {
+        let leaf_count = self.size.leaf_count();
+        if leaf < leaf_count {
+            Ok(())
+        } else {
+            Err(KeyScheduleError::LeafOutOfRange { leaf, leaf_count })
+        }
+    }
+
+    /// Computes the key of `generation`, at or after the ratchet's next generation, and the
+    /// change that advances the ratchet past it. Checks the window before deriving anything.
+    fn plan(
+        &self,
+        suite: &dyn CipherSuiteProvider,
+        leaf: u32,
+        kind: RatchetKind,
+        generation: u32,
+    ) -> Result<(MessageKey, Change), KeyScheduleError> {
+        let ratchet = self.leaves.get(&leaf).map(|ratchets| ratchets.get(kind));
+        let next_generation = ratchet.map_or(0, |r| r.generation);
+        let distance = generation.checked_sub(next_generation).ok_or(
+            KeyScheduleError::GenerationConsumed {
+                leaf,
+                kind,
+                generation,
+            },
+        )?;
+        if distance > self.config.max_forward_distance {
+            return Err(KeyScheduleError::GenerationTooFarAhead {
+                leaf,
+                kind,
+                generation,
+                next_generation,
+                max_forward_distance: self.config.max_forward_distance,
+            });
+        }
+        let derivation = match ratchet {
+            Some(_) => None,
+            None => Some(self.derive_leaf(suite, leaf)?),
+        };
+        let start = match (&derivation, ratchet) {
+            (Some(derivation), _) => derivation.base(kind),
+            (None, Some(ratchet)) => ratchet
+                .secret
+                .as_ref()
+                .ok_or(KeyScheduleError::RatchetExhausted { leaf, kind })?,
+            (None, None) => return Err(KeyScheduleError::MissingTreeSecret { leaf }),
+        };
+        let cache = u32::try_from(self.config.max_skipped_keys).unwrap_or(u32::MAX);
+        let keep_from = generation.saturating_sub(cache);
+        let hash_len = suite.hash_len();
+        let mut secret = start.clone();
+        let mut skipped = Vec::new();
+        for skipped_generation in next_generation..generation {
+            if skipped_generation >= keep_from {
+                skipped.push(MessageKey::derive(suite, &secret, skipped_generation)?);
+            }
+            secret = derive_tree_secret(
+                suite,
+                secret.as_bytes(),
+                "secret",
+                skipped_generation,
+                hash_len,
+            )?;
+        }
+        let key = MessageKey::derive(suite, &secret, generation)?;
+        let (next_secret, next_generation) = match generation.checked_add(1) {
+            Some(next) => (
+                Some(derive_tree_secret(
+                    suite,
+                    secret.as_bytes(),
+                    "secret",
+                    generation,
+                    hash_len,
+                )?),
+                next,
+            ),
+            None => (None, generation),
+        };
+        let change = Change::Advance {
+            leaf,
+            kind,
+            derivation,
+            secret: next_secret,
+            generation: next_generation,
+            skipped,
+        };
+        Ok((key, change))
+    }
+
+    /// Derives the secret of `leaf` from its nearest stored ancestor, and from it the first
+    /// secrets of both ratchets (RFC 9420 §9).
+    fn derive_leaf(
+        &self,
+        suite: &dyn CipherSuiteProvider,
+        leaf: u32,
+    ) -> Result<LeafDerivation, KeyScheduleError> {
+        let missing = KeyScheduleError::MissingTreeSecret { leaf };
+        let leaf_node = LeafIndex(leaf).node();
+        let path: Vec<NodeIndex> = std::iter::once(leaf_node)
+            .chain(self.size.direct_path(leaf_node))
+            .collect();
+        let (top, consumed, stored) = path
+            .iter()
+            .enumerate()
+            .find_map(|(i, node)| self.nodes.get(&node.0).map(|s| (i, *node, s)))
+            .ok_or(missing.clone())?;
+        let hash_len = suite.hash_len();
+        let mut secret = stored.clone();
+        let mut siblings = Vec::with_capacity(top);
+        for i in (0..top).rev() {
+            let (parent, child) = (path[i + 1], path[i]);
+            let (left, right) = parent.left().zip(parent.right()).ok_or(missing.clone())?;
+            let left_secret =
+                expand_with_label(suite, secret.as_bytes(), "tree", b"left", hash_len)?;
+            let right_secret =
+                expand_with_label(suite, secret.as_bytes(), "tree", b"right", hash_len)?;
+            secret = if child == left {
+                siblings.push((right, right_secret));
+                left_secret
+            } else {
+                siblings.push((left, left_secret));
+                right_secret
+            };
+        }
+        let ratchet_base = |kind: RatchetKind| {
+            expand_with_label(suite, secret.as_bytes(), kind.label(), &[], hash_len)
+        };
+        Ok(LeafDerivation {
+            consumed,
+            siblings,
+            handshake: ratchet_base(RatchetKind::Handshake)?,
+            application: ratchet_base(RatchetKind::Application)?,
+        })
+    }
+
+    fn apply(&mut self, change: Change) {
+        match change {
+            Change::TakeSkipped {
+                leaf,
+                kind,
+                generation,
+            } => {
+                if let Some(ratchets) = self.leaves.get_mut(&leaf) {
+                    ratchets.get_mut(kind).skipped.remove(&generation);
+                }
+            }
+            Change::Advance {
+                leaf,
+                kind,
+                derivation,
+                secret,
+                generation,
+                skipped,
+            } => {
+                if let Some(derivation) = derivation {
+                    self.nodes.remove(&derivation.consumed.0);
+                    self.nodes.extend(
+                        derivation
+                            .siblings
+                            .into_iter()
+                            .map(|(node, secret)| (node.0, secret)),
+                    );
+                    self.leaves.insert(
+                        leaf,
+                        LeafRatchets {
+                            handshake: SenderRatchet::new(derivation.handshake),
+                            application: SenderRatchet::new(derivation.application),
+                        },
+                    );
+                }
+                let max_skipped = self.config.max_skipped_keys;
+                if let Some(ratchets) = self.leaves.get_mut(&leaf) {
+                    let ratchet = ratchets.get_mut(kind);
+                    ratchet.secret = secret;
+                    ratchet.generation = generation;
+                    ratchet
+                        .skipped
+                        .extend(skipped.into_iter().map(|key| (key.generation, key)));
+                    while ratchet.skipped.len() > max_skipped {
+                        ratchet.skipped.pop_first();
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A key taken from a [`SecretTree`] but not yet deleted from it
+/// ([`SecretTree::stage_decryption_key`]). [`StagedKey::commit`] applies the change; dropping
+/// it instead leaves the tree as it was.
+#[derive(Debug)]
+pub struct StagedKey<'a> {
+    tree: &'a mut SecretTree,
+    key: MessageKey,
+    change: Change,
+}
+
+impl StagedKey<'_> {
+    /// The key and nonce, to try to decrypt with.
+    pub fn key(&self) -> &MessageKey {
+        &self.key
+    }
+
+    /// Deletes the key from the tree, with every secret it was derived from (RFC 9420 §9.2),
+    /// and returns it.
+    pub fn commit(self) -> MessageKey {
+        self.tree.apply(self.change);
+        self.key
+    }
+}
+
+#[cfg(test)]
+mod tests;
