@@ -97,6 +97,9 @@ impl NodeIndex {
 pub struct TreeSize(u32);
 
 impl TreeSize {
+    /// The tree of a single leaf.
+    pub const ONE: Self = Self(1);
+
     /// A tree of exactly `leaves` leaves, if that is a power of two no greater than 2^30.
     pub fn from_leaf_count(leaves: u32) -> Option<Self> {
         (leaves.is_power_of_two() && leaves <= MAX_LEAVES).then_some(Self(leaves))

@@ -1,0 +1,800 @@
+//! Unit tests of the ratchet tree: structure, proposals, hashes, validation (RFC 9420 §4, §7,
+//! §12.1, §12.4.3.1).
+
+use mls_codec::{
+    Capabilities, CipherSuite, Credential, Decode, Encode, LeafNode, LeafNodeHashInput,
+    LeafNodeLocation, LeafNodeSourceData, Lifetime, Node, ParentHashInput, ParentNode,
+    ParentNodeHashInput, TreeHashInput, VarBytes,
+};
+use mls_crypto::{CipherSuiteProvider, CryptoProvider};
+use mls_crypto_rustcrypto::RustCryptoProvider;
+use proptest::prelude::*;
+use serde_json::Value;
+
+use crate::{LeafIndex, NodeIndex, RatchetTree, TreeError, leaf_node_tbs};
+
+pub(crate) fn suite() -> &'static dyn CipherSuiteProvider {
+    static PROVIDER: RustCryptoProvider = RustCryptoProvider::new();
+    PROVIDER
+        .suite(CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519)
+        .unwrap()
+}
+
+/// An unsigned key-package leaf node whose keys are derived from `id`.
+pub(crate) fn leaf(id: u32) -> LeafNode {
+    LeafNode {
+        encryption_key: VarBytes(format!("encryption key {id}").into_bytes()),
+        signature_key: VarBytes(format!("signature key {id}").into_bytes()),
+        credential: Credential::Basic {
+            identity: VarBytes(id.to_be_bytes().to_vec()),
+        },
+        capabilities: Capabilities {
+            versions: vec![],
+            cipher_suites: vec![],
+            extensions: vec![],
+            proposals: vec![],
+            credentials: vec![],
+        },
+        leaf_node_source: LeafNodeSourceData::KeyPackage(Lifetime {
+            not_before: 0,
+            not_after: u64::MAX,
+        }),
+        extensions: vec![],
+        signature: VarBytes::default(),
+    }
+}
+
+fn parent(id: u32, unmerged: Vec<u32>) -> ParentNode {
+    ParentNode {
+        encryption_key: VarBytes(format!("parent key {id}").into_bytes()),
+        parent_hash: VarBytes::default(),
+        unmerged_leaves: unmerged,
+    }
+}
+
+fn tree_of(members: u32) -> RatchetTree {
+    let mut tree = RatchetTree::new(leaf(0));
+    for id in 1..members {
+        tree.add_leaf(leaf(id)).unwrap();
+    }
+    tree
+}
+
+fn nodes(indexes: &[u32]) -> Vec<NodeIndex> {
+    indexes.iter().map(|&i| NodeIndex(i)).collect()
+}
+
+/// The tree of RFC 9420 Figure 10: A B _ D E F _ H, X[B] over A..D, Y over E, F.
+fn figure_10() -> RatchetTree {
+    let mut array: Vec<Option<Node>> = vec![None; 15];
+    for (id, leaf_index) in (0u32..).zip([0usize, 1, 3, 4, 5, 7]) {
+        array[2 * leaf_index] = Some(Node::Leaf(leaf(id)));
+    }
+    array[3] = Some(Node::Parent(parent(0, vec![1])));
+    array[9] = Some(Node::Parent(parent(1, vec![])));
+    RatchetTree::from_nodes(array).unwrap()
+}
+
+/// The suite-1 trees of tree-validation.json, with their group ids.
+fn vector_trees() -> Vec<(RatchetTree, Vec<u8>)> {
+    let file = include_str!("../../../test-vectors/tree-validation.json");
+    let cases: Vec<Value> = serde_json::from_str(file).unwrap();
+    cases
+        .iter()
+        .filter(|case| case["cipher_suite"] == 1)
+        .map(|case| {
+            let tree = hex::decode(case["tree"].as_str().unwrap()).unwrap();
+            let group_id = hex::decode(case["group_id"].as_str().unwrap()).unwrap();
+            (RatchetTree::from_bytes(&tree).unwrap(), group_id)
+        })
+        .collect()
+}
+
+/// The encoding and tree hash, to check that a failed operation changed nothing.
+fn snapshot(tree: &RatchetTree) -> (Vec<u8>, Vec<u8>) {
+    (tree.to_bytes().unwrap(), tree.tree_hash(suite()).unwrap())
+}
+
+#[test]
+fn resolutions_of_figure_10() {
+    let tree = figure_10();
+    assert_eq!(tree.resolution(NodeIndex(3)).unwrap(), nodes(&[3, 2]));
+    assert_eq!(tree.resolution(NodeIndex(4)).unwrap(), nodes(&[]));
+    assert_eq!(tree.resolution(NodeIndex(12)).unwrap(), nodes(&[]));
+    assert_eq!(
+        tree.resolution(NodeIndex(7)).unwrap(),
+        nodes(&[3, 2, 9, 14])
+    );
+    assert_eq!(
+        tree.resolution_excluding(NodeIndex(7), &[LeafIndex(1), LeafIndex(7)])
+            .unwrap(),
+        nodes(&[3, 9])
+    );
+    assert_eq!(
+        tree.resolution(NodeIndex(15)),
+        Err(TreeError::NodeOutOfRange {
+            node: NodeIndex(15)
+        })
+    );
+}
+
+#[test]
+fn filtered_direct_paths_of_figure_11() {
+    // A B _ _ E F G _, T over A B, X over E F, Y over X and Z, W the root.
+    let mut array: Vec<Option<Node>> = vec![None; 13];
+    for (id, leaf_index) in (0u32..).zip([0usize, 1, 4, 5, 6]) {
+        array[2 * leaf_index] = Some(Node::Leaf(leaf(id)));
+    }
+    array[1] = Some(Node::Parent(parent(0, vec![])));
+    array[7] = Some(Node::Parent(parent(1, vec![])));
+    array[9] = Some(Node::Parent(parent(2, vec![])));
+    array[11] = Some(Node::Parent(parent(3, vec![])));
+    let tree = RatchetTree::from_nodes(array).unwrap();
+    let parents = |leaf: u32| -> Vec<u32> {
+        let path = tree.filtered_direct_path(LeafIndex(leaf)).unwrap();
+        path.into_iter().map(|(parent, _)| parent.0).collect()
+    };
+    assert_eq!(parents(0), [1, 7]);
+    assert_eq!(parents(1), [1, 7]);
+    assert_eq!(parents(4), [9, 11, 7]);
+    assert_eq!(parents(6), [11, 7]);
+    let copath: Vec<u32> = tree
+        .filtered_direct_path(LeafIndex(6))
+        .unwrap()
+        .into_iter()
+        .map(|(_, child)| child.0)
+        .collect();
+    assert_eq!(copath, [9, 3]);
+}
+
+#[test]
+fn add_fills_the_leftmost_blank_leaf_then_extends() {
+    let mut tree = tree_of(3);
+    assert_eq!(tree.leaf_count(), 4);
+    assert_eq!(tree.leftmost_blank_leaf(), LeafIndex(3));
+    // A parent over leaves 0..3 learns that leaf 3 is unmerged; blank parents do not.
+    tree.replace_parent(NodeIndex(3), Some(parent(0, vec![2])));
+    assert_eq!(tree.add_leaf(leaf(3)).unwrap(), LeafIndex(3));
+    assert_eq!(tree.unmerged_leaves(NodeIndex(3)), [2, 3]);
+    assert_eq!(tree.unmerged_leaves(NodeIndex(5)), [0u32; 0]);
+    // Full: the tree doubles and the new member takes the first new leaf.
+    assert_eq!(tree.add_leaf(leaf(4)).unwrap(), LeafIndex(4));
+    assert_eq!(tree.leaf_count(), 8);
+    assert_eq!(tree.root(), NodeIndex(7));
+    assert_eq!(tree.member_count(), 5);
+    // A hole is filled before the tree grows again.
+    tree.remove_leaf(LeafIndex(1)).unwrap();
+    assert_eq!(tree.leftmost_blank_leaf(), LeafIndex(1));
+    assert_eq!(tree.add_leaf(leaf(5)).unwrap(), LeafIndex(1));
+    assert_eq!(tree.leftmost_blank_leaf(), LeafIndex(5));
+}
+
+#[test]
+fn update_replaces_the_leaf_and_blanks_its_direct_path() {
+    let mut tree = tree_of(4);
+    tree.replace_parent(NodeIndex(1), Some(parent(0, vec![])));
+    tree.replace_parent(NodeIndex(3), Some(parent(1, vec![])));
+    tree.replace_parent(NodeIndex(5), Some(parent(2, vec![])));
+    tree.update_leaf(LeafIndex(0), leaf(10)).unwrap();
+    assert_eq!(tree.leaf(LeafIndex(0)), Some(&leaf(10)));
+    assert!(tree.is_blank(NodeIndex(1)) && tree.is_blank(NodeIndex(3)));
+    assert!(!tree.is_blank(NodeIndex(5)));
+    assert_eq!(tree.find_encryption_key(&leaf(0).encryption_key), None);
+    assert_eq!(
+        tree.find_encryption_key(&parent(1, vec![]).encryption_key),
+        None
+    );
+    assert_eq!(
+        tree.find_encryption_key(&leaf(10).encryption_key),
+        Some(NodeIndex(0))
+    );
+    // The member may keep its signature key.
+    let same_signer = LeafNode {
+        signature_key: leaf(10).signature_key,
+        ..leaf(11)
+    };
+    tree.update_leaf(LeafIndex(0), same_signer).unwrap();
+}
+
+#[test]
+fn remove_blanks_and_truncates_as_in_figure_17() {
+    let mut tree = tree_of(3);
+    tree.replace_parent(NodeIndex(1), Some(parent(0, vec![])));
+    tree.replace_parent(NodeIndex(3), Some(parent(1, vec![])));
+    let removed = tree.remove_leaf(LeafIndex(2)).unwrap();
+    assert_eq!(removed, leaf(2));
+    assert_eq!(tree.leaf_count(), 2);
+    assert_eq!(tree.root(), NodeIndex(1));
+    assert!(!tree.is_blank(NodeIndex(1)));
+    assert_eq!(
+        tree.find_encryption_key(&parent(1, vec![]).encryption_key),
+        None
+    );
+    // Removing a member on the left does not truncate while the right half has one.
+    let mut tree = tree_of(5);
+    tree.remove_leaf(LeafIndex(0)).unwrap();
+    assert_eq!(tree.leaf_count(), 8);
+    // Removing the only member on the right truncates by as many levels as it can.
+    let mut tree = tree_of(5);
+    tree.remove_leaf(LeafIndex(2)).unwrap();
+    tree.remove_leaf(LeafIndex(3)).unwrap();
+    tree.remove_leaf(LeafIndex(4)).unwrap();
+    assert_eq!(tree.leaf_count(), 2);
+    assert_eq!(tree.to_nodes().len(), 3);
+}
+
+#[test]
+fn operations_on_non_members_fail_and_change_nothing() {
+    let mut tree = tree_of(3);
+    let before = snapshot(&tree);
+    assert_eq!(
+        tree.remove_leaf(LeafIndex(3)),
+        Err(TreeError::BlankLeaf { leaf: LeafIndex(3) })
+    );
+    assert_eq!(
+        tree.remove_leaf(LeafIndex(4)),
+        Err(TreeError::LeafOutOfRange { leaf: LeafIndex(4) })
+    );
+    assert_eq!(
+        tree.update_leaf(LeafIndex(3), leaf(9)),
+        Err(TreeError::BlankLeaf { leaf: LeafIndex(3) })
+    );
+    assert_eq!(
+        tree.update_leaf(LeafIndex(u32::MAX), leaf(9)),
+        Err(TreeError::LeafOutOfRange {
+            leaf: LeafIndex(u32::MAX)
+        })
+    );
+    assert_eq!(snapshot(&tree), before);
+}
+
+#[test]
+fn duplicate_encryption_key_is_rejected_and_the_tree_is_unchanged() {
+    let mut tree = tree_of(4);
+    tree.replace_parent(NodeIndex(5), Some(parent(7, vec![])));
+    let before = snapshot(&tree);
+    // The key of another leaf, of a parent, or of the leaf being replaced.
+    let reuse_leaf = LeafNode {
+        encryption_key: leaf(1).encryption_key,
+        ..leaf(20)
+    };
+    assert_eq!(
+        tree.add_leaf(reuse_leaf.clone()),
+        Err(TreeError::DuplicateEncryptionKey {
+            node: NodeIndex(8),
+            existing: NodeIndex(2)
+        })
+    );
+    let reuse_parent = LeafNode {
+        encryption_key: parent(7, vec![]).encryption_key,
+        ..leaf(20)
+    };
+    assert_eq!(
+        tree.update_leaf(LeafIndex(0), reuse_parent),
+        Err(TreeError::DuplicateEncryptionKey {
+            node: NodeIndex(0),
+            existing: NodeIndex(5)
+        })
+    );
+    let reuse_own = LeafNode {
+        encryption_key: leaf(1).encryption_key,
+        ..leaf(20)
+    };
+    assert_eq!(
+        tree.update_leaf(LeafIndex(1), reuse_own),
+        Err(TreeError::DuplicateEncryptionKey {
+            node: NodeIndex(2),
+            existing: NodeIndex(2)
+        })
+    );
+    assert_eq!(snapshot(&tree), before);
+    assert_eq!(tree.member_count(), 4);
+}
+
+#[test]
+fn duplicate_signature_key_is_rejected_and_the_tree_is_unchanged() {
+    let mut tree = tree_of(4);
+    let before = snapshot(&tree);
+    let reuse = LeafNode {
+        signature_key: leaf(2).signature_key,
+        ..leaf(20)
+    };
+    assert_eq!(
+        tree.add_leaf(reuse.clone()),
+        Err(TreeError::DuplicateSignatureKey {
+            leaf: LeafIndex(4),
+            existing: LeafIndex(2)
+        })
+    );
+    assert_eq!(
+        tree.update_leaf(LeafIndex(0), reuse),
+        Err(TreeError::DuplicateSignatureKey {
+            leaf: LeafIndex(0),
+            existing: LeafIndex(2)
+        })
+    );
+    assert_eq!(snapshot(&tree), before);
+    assert_eq!(tree.leaf_count(), 4);
+}
+
+#[test]
+fn received_trees_are_checked_for_shape_and_unique_keys() {
+    assert_eq!(
+        RatchetTree::from_nodes(vec![]).unwrap_err(),
+        TreeError::EmptyTree
+    );
+    assert_eq!(
+        RatchetTree::from_nodes(vec![Some(Node::Leaf(leaf(0))), None]).unwrap_err(),
+        TreeError::TrailingBlankNode
+    );
+    assert_eq!(
+        RatchetTree::from_nodes(vec![Some(Node::Parent(parent(0, vec![])))]).unwrap_err(),
+        TreeError::WrongNodeType { node: NodeIndex(0) }
+    );
+    assert_eq!(
+        RatchetTree::from_nodes(vec![Some(Node::Leaf(leaf(0))), Some(Node::Leaf(leaf(1)))])
+            .unwrap_err(),
+        TreeError::WrongNodeType { node: NodeIndex(1) }
+    );
+    let twin = LeafNode {
+        encryption_key: leaf(0).encryption_key,
+        ..leaf(1)
+    };
+    assert_eq!(
+        RatchetTree::from_nodes(vec![
+            Some(Node::Leaf(leaf(0))),
+            None,
+            Some(Node::Leaf(twin))
+        ])
+        .unwrap_err(),
+        TreeError::DuplicateEncryptionKey {
+            node: NodeIndex(2),
+            existing: NodeIndex(0)
+        }
+    );
+    let parent_twin = ParentNode {
+        encryption_key: leaf(0).encryption_key,
+        ..parent(0, vec![])
+    };
+    assert_eq!(
+        RatchetTree::from_nodes(vec![
+            Some(Node::Leaf(leaf(0))),
+            Some(Node::Parent(parent_twin)),
+            Some(Node::Leaf(leaf(1)))
+        ])
+        .unwrap_err(),
+        TreeError::DuplicateEncryptionKey {
+            node: NodeIndex(1),
+            existing: NodeIndex(0)
+        }
+    );
+    let signer_twin = LeafNode {
+        signature_key: leaf(0).signature_key,
+        ..leaf(1)
+    };
+    assert_eq!(
+        RatchetTree::from_nodes(vec![
+            Some(Node::Leaf(leaf(0))),
+            None,
+            Some(Node::Leaf(signer_twin))
+        ])
+        .unwrap_err(),
+        TreeError::DuplicateSignatureKey {
+            leaf: LeafIndex(1),
+            existing: LeafIndex(0)
+        }
+    );
+    // Malformed bytes are a codec error, not a panic.
+    assert!(matches!(
+        RatchetTree::from_bytes(&[0x02, 0x01, 0x07]),
+        Err(TreeError::Codec(_))
+    ));
+}
+
+#[test]
+fn a_tree_is_widened_to_a_power_of_two_and_encodes_without_trailing_blanks() {
+    // Five nodes: leaves 0..2 and the parent between the first two; widened to 4 leaves.
+    let array = vec![
+        Some(Node::Leaf(leaf(0))),
+        Some(Node::Parent(parent(0, vec![]))),
+        Some(Node::Leaf(leaf(1))),
+        None,
+        Some(Node::Leaf(leaf(2))),
+    ];
+    let tree = RatchetTree::from_nodes(array.clone()).unwrap();
+    assert_eq!(tree.leaf_count(), 4);
+    assert_eq!(tree.to_nodes(), array);
+    let bytes = tree.to_bytes().unwrap();
+    assert_eq!(bytes, array.to_bytes().unwrap());
+    assert_eq!(Vec::<Option<Node>>::from_bytes(&bytes).unwrap(), array);
+}
+
+#[test]
+fn tree_hash_inputs_match_the_codec_structs() {
+    let tree = figure_10();
+    let hash = |input: TreeHashInput| suite().hash(&input.to_bytes().unwrap());
+    let th = |i: u32| tree.node_tree_hash(suite(), NodeIndex(i)).unwrap();
+    assert_eq!(
+        th(2),
+        hash(TreeHashInput::Leaf(LeafNodeHashInput {
+            leaf_index: 1,
+            leaf_node: Some(leaf(1)),
+        }))
+    );
+    assert_eq!(
+        th(4),
+        hash(TreeHashInput::Leaf(LeafNodeHashInput {
+            leaf_index: 2,
+            leaf_node: None,
+        }))
+    );
+    assert_eq!(
+        th(3),
+        hash(TreeHashInput::Parent(ParentNodeHashInput {
+            parent_node: Some(parent(0, vec![1])),
+            left_hash: VarBytes(th(1)),
+            right_hash: VarBytes(th(5)),
+        }))
+    );
+    assert_eq!(
+        th(11),
+        hash(TreeHashInput::Parent(ParentNodeHashInput {
+            parent_node: None,
+            left_hash: VarBytes(th(9)),
+            right_hash: VarBytes(th(13)),
+        }))
+    );
+    assert_eq!(tree.tree_hash(suite()).unwrap(), th(7));
+}
+
+#[test]
+fn parent_hash_uses_the_original_sibling_tree_hash() {
+    // Figure 21 in small: P = node 3 lists leaf 3 as unmerged; its copath child for a path
+    // from leaf 0 is node 5, whose tree hash is taken with leaf 3 blanked and removed from
+    // node 5's unmerged leaves.
+    let mut array: Vec<Option<Node>> = vec![None; 7];
+    for (id, leaf_index) in (0u32..).zip(0usize..4) {
+        array[2 * leaf_index] = Some(Node::Leaf(leaf(id)));
+    }
+    array[3] = Some(Node::Parent(parent(0, vec![3])));
+    array[5] = Some(Node::Parent(parent(1, vec![3])));
+    let tree = RatchetTree::from_nodes(array.clone()).unwrap();
+
+    // The original tree: leaf 3 blank (a trailing blank, so it is dropped) and node 5
+    // without it in its unmerged leaves.
+    let mut original = array;
+    original[5] = Some(Node::Parent(parent(1, vec![])));
+    original.truncate(6);
+    let original_hash = RatchetTree::from_nodes(original)
+        .unwrap()
+        .node_tree_hash(suite(), NodeIndex(5))
+        .unwrap();
+    let p = parent(0, vec![3]);
+    let expected = suite().hash(
+        &ParentHashInput {
+            encryption_key: p.encryption_key.clone(),
+            parent_hash: p.parent_hash.clone(),
+            original_sibling_tree_hash: VarBytes(original_hash.clone()),
+        }
+        .to_bytes()
+        .unwrap(),
+    );
+    assert_eq!(
+        tree.parent_hash(suite(), NodeIndex(3), NodeIndex(5))
+            .unwrap(),
+        expected
+    );
+    assert_ne!(
+        original_hash,
+        tree.node_tree_hash(suite(), NodeIndex(5)).unwrap()
+    );
+    assert!(
+        tree.parent_hash(suite(), NodeIndex(3), NodeIndex(7))
+            .is_err()
+    );
+    assert!(
+        tree.parent_hash(suite(), NodeIndex(1), NodeIndex(0))
+            .is_err()
+    );
+}
+
+#[test]
+fn leaf_node_tbs_matches_the_codec_struct() {
+    let group_id = b"group";
+    let mut node = leaf(3);
+    assert_eq!(
+        leaf_node_tbs(&node, group_id, LeafIndex(5)).unwrap(),
+        node.to_tbs(None).to_bytes().unwrap()
+    );
+    node.leaf_node_source = LeafNodeSourceData::Commit(VarBytes::from(b"ph"));
+    let location = LeafNodeLocation {
+        group_id: VarBytes::from(group_id),
+        leaf_index: 5,
+    };
+    assert_eq!(
+        leaf_node_tbs(&node, group_id, LeafIndex(5)).unwrap(),
+        node.to_tbs(Some(location)).to_bytes().unwrap()
+    );
+}
+
+#[test]
+fn vector_trees_validate() {
+    let trees = vector_trees();
+    assert!(trees.len() >= 10);
+    for (tree, group_id) in &trees {
+        tree.validate(suite(), group_id).unwrap();
+    }
+}
+
+/// A vector tree with a non-blank parent, rebuilt with one node changed by `change`.
+fn corrupted_vector_tree(
+    change: impl Fn(&mut Vec<Option<Node>>) -> bool,
+) -> (RatchetTree, Vec<u8>) {
+    vector_trees()
+        .into_iter()
+        .find_map(|(tree, group_id)| {
+            let mut array = tree.to_nodes();
+            change(&mut array).then(|| (RatchetTree::from_nodes(array).unwrap(), group_id))
+        })
+        .unwrap()
+}
+
+#[test]
+fn corrupted_parent_hash_is_rejected_and_the_tree_is_unchanged() {
+    let (tree, group_id) = corrupted_vector_tree(|array| {
+        let Some(Some(Node::Parent(parent))) = array.get_mut(1) else {
+            return false;
+        };
+        parent.parent_hash.0.push(0);
+        true
+    });
+    let before = snapshot(&tree);
+    let error = tree.verify_parent_hashes(suite()).unwrap_err();
+    assert!(
+        matches!(error, TreeError::InvalidParentHash { .. }),
+        "{error:?}"
+    );
+    assert!(matches!(
+        tree.validate(suite(), &group_id),
+        Err(TreeError::InvalidParentHash { .. })
+    ));
+    tree.verify_leaf_signatures(suite(), &group_id).unwrap();
+    assert_eq!(snapshot(&tree), before);
+}
+
+#[test]
+fn changed_parent_key_breaks_the_chain_to_it() {
+    let (tree, _) = corrupted_vector_tree(|array| {
+        let Some(Some(Node::Parent(parent))) = array.get_mut(1) else {
+            return false;
+        };
+        parent.encryption_key.0[0] ^= 1;
+        true
+    });
+    assert!(matches!(
+        tree.verify_parent_hashes(suite()),
+        Err(TreeError::InvalidParentHash {
+            node: NodeIndex(1),
+            chains: 0
+        })
+    ));
+}
+
+#[test]
+fn bad_leaf_signature_is_rejected_and_the_tree_is_unchanged() {
+    let (tree, group_id) = corrupted_vector_tree(|array| {
+        let Some(Some(Node::Leaf(leaf))) = array.get_mut(2) else {
+            return false;
+        };
+        leaf.signature.0[0] ^= 1;
+        true
+    });
+    let before = snapshot(&tree);
+    assert_eq!(
+        tree.verify_leaf_signatures(suite(), &group_id),
+        Err(TreeError::InvalidLeafSignature { leaf: LeafIndex(1) })
+    );
+    // The wrong group id breaks every update or commit leaf's signature.
+    assert!(matches!(
+        tree.validate(suite(), b"another group"),
+        Err(TreeError::InvalidLeafSignature { .. } | TreeError::InvalidParentHash { .. })
+    ));
+    assert_eq!(snapshot(&tree), before);
+}
+
+#[test]
+fn unmerged_leaves_must_be_sorted_members_below_and_listed_on_the_way() {
+    let build = |n3: Vec<u32>, n1: Vec<u32>| {
+        let mut array: Vec<Option<Node>> = vec![None; 7];
+        for (id, leaf_index) in [(0u32, 0usize), (1, 1), (3, 3)] {
+            array[2 * leaf_index] = Some(Node::Leaf(leaf(id)));
+        }
+        array[1] = Some(Node::Parent(parent(1, n1)));
+        array[3] = Some(Node::Parent(parent(3, n3)));
+        RatchetTree::from_nodes(array).unwrap()
+    };
+    build(vec![1, 3], vec![1]).verify_unmerged_leaves().unwrap();
+    assert_eq!(
+        build(vec![3, 1], vec![1]).verify_unmerged_leaves(),
+        Err(TreeError::UnsortedUnmergedLeaves { node: NodeIndex(3) })
+    );
+    assert_eq!(
+        build(vec![1, 1], vec![1]).verify_unmerged_leaves(),
+        Err(TreeError::UnsortedUnmergedLeaves { node: NodeIndex(3) })
+    );
+    assert_eq!(
+        build(vec![2], vec![]).verify_unmerged_leaves(),
+        Err(TreeError::InvalidUnmergedLeaf {
+            node: NodeIndex(3),
+            leaf: LeafIndex(2)
+        })
+    );
+    assert_eq!(
+        build(vec![], vec![3]).verify_unmerged_leaves(),
+        Err(TreeError::InvalidUnmergedLeaf {
+            node: NodeIndex(1),
+            leaf: LeafIndex(3)
+        })
+    );
+    assert_eq!(
+        build(vec![], vec![u32::MAX]).verify_unmerged_leaves(),
+        Err(TreeError::InvalidUnmergedLeaf {
+            node: NodeIndex(1),
+            leaf: LeafIndex(u32::MAX)
+        })
+    );
+    assert_eq!(
+        build(vec![1], vec![]).verify_unmerged_leaves(),
+        Err(TreeError::MissingUnmergedLeaf {
+            node: NodeIndex(3),
+            leaf: LeafIndex(1),
+            intermediate: NodeIndex(1)
+        })
+    );
+    // Out-of-range unmerged leaves do not disturb resolutions or hashes.
+    let tree = build(vec![], vec![u32::MAX]);
+    assert_eq!(tree.resolution(NodeIndex(1)).unwrap(), nodes(&[1]));
+    tree.tree_hash(suite()).unwrap();
+}
+
+#[test]
+fn a_change_invalidates_only_its_path() {
+    let mut tree = tree_of(256);
+    tree.tree_hash(suite()).unwrap();
+    let empty = |tree: &RatchetTree| {
+        (0..tree.size().node_count())
+            .filter(|&i| tree.hashes.get(NodeIndex(i)).is_none())
+            .count()
+    };
+    assert_eq!(empty(&tree), 0);
+    tree.update_leaf(LeafIndex(77), leaf(1000)).unwrap();
+    assert_eq!(empty(&tree), 9); // the leaf and its 8 ancestors
+    tree.tree_hash(suite()).unwrap();
+    tree.remove_leaf(LeafIndex(3)).unwrap();
+    assert_eq!(empty(&tree), 9);
+    tree.tree_hash(suite()).unwrap();
+    tree.add_leaf(leaf(1001)).unwrap();
+    assert_eq!(empty(&tree), 9);
+    // Extending past 256 leaves hashes the new blank half once; truncating back and
+    // extending again reuses those hashes.
+    tree.add_leaf(leaf(1002)).unwrap();
+    tree.tree_hash(suite()).unwrap();
+    tree.remove_leaf(LeafIndex(256)).unwrap();
+    assert_eq!(tree.leaf_count(), 256);
+    tree.tree_hash(suite()).unwrap();
+    tree.add_leaf(leaf(1003)).unwrap();
+    assert_eq!(empty(&tree), 10); // leaf 256 and its 9 ancestors up to the root
+    assert_eq!(
+        tree.tree_hash(suite()).unwrap(),
+        tree.uncached_hashes(suite()).unwrap()[511]
+    );
+}
+
+#[test]
+fn the_cache_is_per_suite() {
+    let tree = tree_of(5);
+    let provider = RustCryptoProvider::new();
+    let p384 = provider
+        .suite(CipherSuite::MLS_256_DHKEMP384_AES256GCM_SHA384_P384)
+        .unwrap();
+    let sha256 = tree.tree_hash(suite()).unwrap();
+    let sha384 = tree.tree_hash(p384).unwrap();
+    assert_eq!((sha256.len(), sha384.len()), (32, 48));
+    assert_eq!(tree.tree_hash(suite()).unwrap(), sha256);
+}
+
+/// One random step of the proptest.
+#[derive(Debug, Clone)]
+enum Op {
+    Add,
+    Remove(usize),
+    Update(usize),
+    /// Sets fresh keys on the filtered direct path of a member, as a Commit merge would.
+    Commit(usize),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        3 => Just(Op::Add),
+        3 => any::<usize>().prop_map(Op::Remove),
+        1 => any::<usize>().prop_map(Op::Update),
+        2 => any::<usize>().prop_map(Op::Commit),
+    ]
+}
+
+fn nth_member(tree: &RatchetTree, pick: usize) -> Option<LeafIndex> {
+    let count = tree.member_count() as usize;
+    (count > 0).then(|| tree.members().nth(pick % count).map(|(leaf, _)| leaf))?
+}
+
+fn apply(tree: &mut RatchetTree, op: &Op, next_id: &mut u32) {
+    *next_id += 1;
+    let id = *next_id;
+    match *op {
+        Op::Add => {
+            tree.add_leaf(leaf(id)).unwrap();
+        }
+        Op::Remove(pick) => {
+            if tree.member_count() > 1 {
+                let member = nth_member(tree, pick).unwrap();
+                tree.remove_leaf(member).unwrap();
+            }
+        }
+        Op::Update(pick) => {
+            if let Some(member) = nth_member(tree, pick) {
+                tree.update_leaf(member, leaf(id)).unwrap();
+            }
+        }
+        Op::Commit(pick) => {
+            if let Some(member) = nth_member(tree, pick) {
+                let path = tree.filtered_direct_path(member).unwrap();
+                tree.blank_direct_path(member);
+                for (k, (node, _)) in (0u32..).zip(path) {
+                    tree.replace_parent(node, Some(parent(id * 64 + k, vec![])));
+                }
+            }
+        }
+    }
+}
+
+/// Checks the cached hash of every node against a recomputation, and the indexes.
+fn check_invariants(tree: &RatchetTree) -> Result<(), TestCaseError> {
+    let root = tree.tree_hash(suite()).unwrap();
+    let fresh = tree.uncached_hashes(suite()).unwrap();
+    prop_assert_eq!(&root, &fresh[tree.root().0 as usize]);
+    for (i, expected) in (0u32..).zip(&fresh) {
+        prop_assert_eq!(tree.hashes.get(NodeIndex(i)), Some(expected.as_slice()));
+    }
+    let first_blank = (0..tree.leaf_count())
+        .find(|&i| tree.leaf(LeafIndex(i)).is_none())
+        .unwrap_or(tree.leaf_count());
+    prop_assert_eq!(tree.leftmost_blank_leaf(), LeafIndex(first_blank));
+    prop_assert_eq!(tree.member_count() as usize, tree.members().count());
+    if let Some(half) = tree.size().halved() {
+        prop_assert!(
+            (half.leaf_count()..tree.leaf_count()).any(|i| tree.leaf(LeafIndex(i)).is_some())
+        );
+    }
+    let rebuilt = RatchetTree::from_bytes(&tree.to_bytes().unwrap()).unwrap();
+    prop_assert_eq!(rebuilt.tree_hash(suite()).unwrap(), root);
+    tree.verify_unmerged_leaves().unwrap();
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn cached_tree_hashes_match_a_recomputation(
+        members in 1u32..=300,
+        ops in proptest::collection::vec(op(), 0..24),
+    ) {
+        let mut tree = tree_of(members);
+        let mut next_id = members;
+        check_invariants(&tree)?;
+        for op in &ops {
+            apply(&mut tree, op, &mut next_id);
+            check_invariants(&tree)?;
+        }
+    }
+}

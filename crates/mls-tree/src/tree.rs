@@ -1,0 +1,586 @@
+//! The ratchet tree as an array of nodes (RFC 9420 §4, §7.1-7.2, §7.7, §12.1.1-12.1.3,
+//! §12.4.3.3).
+
+use std::collections::{BTreeSet, HashMap};
+
+use mls_codec::{
+    CodecError, Encode, HpkePublicKey, LeafNode, Node, NodeType, ParentNode, encode_vector,
+};
+
+use crate::hash::HashCache;
+use crate::{LeafIndex, NodeIndex, TreeError, TreeSize};
+
+/// A borrowed non-blank node of the tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeRef<'a> {
+    /// A leaf node.
+    Leaf(&'a LeafNode),
+    /// A parent node.
+    Parent(&'a ParentNode),
+}
+
+impl<'a> NodeRef<'a> {
+    /// The node's HPKE public key.
+    pub fn encryption_key(self) -> &'a HpkePublicKey {
+        match self {
+            Self::Leaf(leaf) => &leaf.encryption_key,
+            Self::Parent(parent) => &parent.encryption_key,
+        }
+    }
+}
+
+/// Which leaves hold members: the rightmost one, and the blank leaves to its left ("holes"),
+/// so that the leftmost blank leaf (§12.1.1) and the truncation point (§12.1.3) are found in
+/// O(log n).
+#[derive(Debug, Clone, Default)]
+struct Occupancy {
+    rightmost: Option<u32>,
+    holes: BTreeSet<u32>,
+}
+
+impl Occupancy {
+    /// The leftmost blank leaf, which may be one past the end of the tree.
+    fn leftmost_blank(&self) -> u32 {
+        match (self.holes.first(), self.rightmost) {
+            (Some(&hole), _) => hole,
+            (None, Some(rightmost)) => rightmost + 1,
+            (None, None) => 0,
+        }
+    }
+
+    fn fill(&mut self, leaf: u32) {
+        match self.rightmost {
+            Some(rightmost) if leaf < rightmost => {
+                self.holes.remove(&leaf);
+            }
+            Some(rightmost) if leaf == rightmost => {}
+            Some(rightmost) => {
+                self.holes.extend(rightmost + 1..leaf);
+                self.rightmost = Some(leaf);
+            }
+            None => {
+                self.holes.extend(0..leaf);
+                self.rightmost = Some(leaf);
+            }
+        }
+    }
+
+    fn vacate(&mut self, leaf: u32) {
+        match self.rightmost {
+            Some(rightmost) if leaf < rightmost => {
+                self.holes.insert(leaf);
+            }
+            Some(rightmost) if leaf == rightmost => {
+                // Every blank leaf between the new rightmost member and this one leaves the
+                // set of holes: each hole is removed at most once, so this is amortized O(1).
+                let mut candidate = rightmost;
+                self.rightmost = loop {
+                    if candidate == 0 {
+                        break None;
+                    }
+                    candidate -= 1;
+                    if !self.holes.remove(&candidate) {
+                        break Some(candidate);
+                    }
+                };
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The ratchet tree of a group (RFC 9420 §4, §7): an array of optional nodes indexed by
+/// [`NodeIndex`], with a power-of-two number of leaves.
+///
+/// Leaves and parents are stored apart, so a leaf position can only hold a [`LeafNode`] and a
+/// parent position only a [`ParentNode`]. The tree keeps indexes of the encryption keys of all
+/// nodes and the signature keys of all leaves (which must be unique, §7.3, §16.7), of its
+/// blank leaves, and a cache of tree hashes (§7.8) that a change invalidates only along the
+/// changed path, so each operation costs O(log n) besides the occasional doubling.
+///
+/// Every operation either succeeds or returns a [`TreeError`] and leaves the tree unchanged.
+#[derive(Debug, Clone)]
+pub struct RatchetTree {
+    size: TreeSize,
+    leaves: Vec<Option<LeafNode>>,
+    parents: Vec<Option<ParentNode>>,
+    occupancy: Occupancy,
+    members: u32,
+    encryption_keys: HashMap<Vec<u8>, NodeIndex>,
+    signature_keys: HashMap<Vec<u8>, LeafIndex>,
+    pub(crate) hashes: HashCache,
+}
+
+fn leaf_slot(leaf: LeafIndex) -> usize {
+    leaf.0 as usize
+}
+
+fn parent_slot(node: NodeIndex) -> usize {
+    (node.0 >> 1) as usize
+}
+
+impl RatchetTree {
+    /// The tree of a new group (RFC 9420 §11): one leaf, the creator's.
+    pub fn new(leaf: LeafNode) -> Self {
+        let mut tree = Self::empty(TreeSize::ONE);
+        tree.put_leaf(LeafIndex(0), leaf);
+        tree
+    }
+
+    fn empty(size: TreeSize) -> Self {
+        let leaves = size.leaf_count() as usize;
+        Self {
+            size,
+            leaves: vec![None; leaves],
+            parents: vec![None; leaves - 1],
+            occupancy: Occupancy::default(),
+            members: 0,
+            encryption_keys: HashMap::new(),
+            signature_keys: HashMap::new(),
+            hashes: HashCache::default(),
+        }
+    }
+
+    /// Builds the tree from the nodes of a `ratchet_tree` extension (RFC 9420 §12.4.3.3): the
+    /// nodes in array order, `None` for blank, without trailing blank nodes. The tree is
+    /// widened with blank nodes to the smallest power-of-two number of leaves.
+    ///
+    /// Fails if there are no nodes, the last node is blank, a node has the wrong type for its
+    /// position, or an encryption key or signature key appears twice. The other rules of
+    /// §12.4.3.1 are checked by [`RatchetTree::validate`].
+    pub fn from_nodes(nodes: Vec<Option<Node>>) -> Result<Self, TreeError> {
+        match nodes.last() {
+            None => return Err(TreeError::EmptyTree),
+            Some(None) => return Err(TreeError::TrailingBlankNode),
+            Some(Some(_)) => {}
+        }
+        let count = nodes.len();
+        let size = u32::try_from(count)
+            .ok()
+            .and_then(TreeSize::for_nodes)
+            .ok_or(TreeError::TooManyNodes { count })?;
+        let mut tree = Self::empty(size);
+        for (index, node) in (0u32..).zip(nodes) {
+            let node_index = NodeIndex(index);
+            match (node_index.leaf(), node) {
+                (_, None) => {}
+                (Some(leaf), Some(Node::Leaf(leaf_node))) => {
+                    tree.check_leaf_keys(&leaf_node, leaf, None)?;
+                    tree.put_leaf(leaf, leaf_node);
+                }
+                (None, Some(Node::Parent(parent))) => {
+                    tree.check_encryption_key(&parent.encryption_key, node_index)?;
+                    tree.replace_parent(node_index, Some(parent));
+                }
+                (_, Some(_)) => return Err(TreeError::WrongNodeType { node: node_index }),
+            }
+        }
+        Ok(tree)
+    }
+
+    /// Decodes a `ratchet_tree` extension body (`optional<Node> ratchet_tree<V>`) and builds
+    /// the tree as [`RatchetTree::from_nodes`] does.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, TreeError> {
+        let nodes = <Vec<Option<Node>> as mls_codec::Decode>::from_bytes(bytes)?;
+        Self::from_nodes(nodes)
+    }
+
+    /// The nodes as a `ratchet_tree` extension carries them (RFC 9420 §12.4.3.3): array
+    /// order, trailing blank nodes removed.
+    pub fn to_nodes(&self) -> Vec<Option<Node>> {
+        (0..self.encoded_len())
+            .map(|i| {
+                self.node(NodeIndex(i)).map(|node| match node {
+                    NodeRef::Leaf(leaf) => Node::Leaf(leaf.clone()),
+                    NodeRef::Parent(parent) => Node::Parent(parent.clone()),
+                })
+            })
+            .collect()
+    }
+
+    /// The number of nodes up to and including the last non-blank one.
+    fn encoded_len(&self) -> u32 {
+        (0..self.size.node_count())
+            .rev()
+            .find(|&i| !self.is_blank(NodeIndex(i)))
+            .map_or(0, |last| last + 1)
+    }
+
+    /// The size of the tree.
+    pub fn size(&self) -> TreeSize {
+        self.size
+    }
+
+    /// The number of leaves, blank or not (a power of two).
+    pub fn leaf_count(&self) -> u32 {
+        self.size.leaf_count()
+    }
+
+    /// The number of non-blank leaves.
+    pub fn member_count(&self) -> u32 {
+        self.members
+    }
+
+    /// The root of the tree.
+    pub fn root(&self) -> NodeIndex {
+        self.size.root()
+    }
+
+    /// The leaf node at `leaf`, `None` if blank or outside the tree.
+    pub fn leaf(&self, leaf: LeafIndex) -> Option<&LeafNode> {
+        self.leaves.get(leaf_slot(leaf))?.as_ref()
+    }
+
+    /// The parent node at `node`, `None` if blank, a leaf position or outside the tree.
+    pub fn parent_node(&self, node: NodeIndex) -> Option<&ParentNode> {
+        if node.is_leaf() {
+            return None;
+        }
+        self.parents.get(parent_slot(node))?.as_ref()
+    }
+
+    /// The node at `node`, `None` if blank or outside the tree.
+    pub fn node(&self, node: NodeIndex) -> Option<NodeRef<'_>> {
+        match node.leaf() {
+            Some(leaf) => self.leaf(leaf).map(NodeRef::Leaf),
+            None => self.parent_node(node).map(NodeRef::Parent),
+        }
+    }
+
+    /// Whether `node` is blank (nodes outside the tree count as blank).
+    pub fn is_blank(&self, node: NodeIndex) -> bool {
+        self.node(node).is_none()
+    }
+
+    /// The non-blank leaves, left to right.
+    pub fn members(&self) -> impl Iterator<Item = (LeafIndex, &LeafNode)> {
+        (0u32..)
+            .zip(&self.leaves)
+            .filter_map(|(i, leaf)| Some((LeafIndex(i), leaf.as_ref()?)))
+    }
+
+    /// The unmerged leaves of a parent node (empty for leaves and blank nodes).
+    pub fn unmerged_leaves(&self, node: NodeIndex) -> &[u32] {
+        self.parent_node(node)
+            .map_or(&[], |parent| parent.unmerged_leaves.as_slice())
+    }
+
+    /// The node that holds `key` as its encryption key, if any.
+    pub fn find_encryption_key(&self, key: &[u8]) -> Option<NodeIndex> {
+        self.encryption_keys.get(key).copied()
+    }
+
+    /// The leaf that holds `key` as its signature key, if any.
+    pub fn find_signature_key(&self, key: &[u8]) -> Option<LeafIndex> {
+        self.signature_keys.get(key).copied()
+    }
+
+    /// The leaf an Add would fill (RFC 9420 §12.1.1): the leftmost blank leaf, or
+    /// [`Self::leaf_count`] if there is none and the tree must be extended.
+    pub fn leftmost_blank_leaf(&self) -> LeafIndex {
+        LeafIndex(self.occupancy.leftmost_blank())
+    }
+
+    fn check_node(&self, node: NodeIndex) -> Result<(), TreeError> {
+        if self.size.contains(node) {
+            Ok(())
+        } else {
+            Err(TreeError::NodeOutOfRange { node })
+        }
+    }
+
+    fn check_member(&self, leaf: LeafIndex) -> Result<&LeafNode, TreeError> {
+        match self.leaves.get(leaf_slot(leaf)) {
+            None => Err(TreeError::LeafOutOfRange { leaf }),
+            Some(None) => Err(TreeError::BlankLeaf { leaf }),
+            Some(Some(node)) => Ok(node),
+        }
+    }
+
+    /// The resolution of `node` (RFC 9420 §4.1.1): the non-blank nodes that together cover
+    /// every non-blank node below it, each followed by its unmerged leaves, left to right.
+    pub fn resolution(&self, node: NodeIndex) -> Result<Vec<NodeIndex>, TreeError> {
+        self.resolution_excluding(node, &[])
+    }
+
+    /// The resolution of `node` without the leaves in `excluded` (the new members of a Commit,
+    /// RFC 9420 §7.5, §7.6).
+    pub fn resolution_excluding(
+        &self,
+        node: NodeIndex,
+        excluded: &[LeafIndex],
+    ) -> Result<Vec<NodeIndex>, TreeError> {
+        self.check_node(node)?;
+        let mut out = Vec::new();
+        self.collect_resolution(node, excluded, &mut out);
+        Ok(out)
+    }
+
+    /// Appends the resolution of `node`; recursion depth is the tree height (at most 30).
+    fn collect_resolution(
+        &self,
+        node: NodeIndex,
+        excluded: &[LeafIndex],
+        out: &mut Vec<NodeIndex>,
+    ) {
+        match node.leaf() {
+            Some(leaf) => {
+                if self.leaf(leaf).is_some() && !excluded.contains(&leaf) {
+                    out.push(node);
+                }
+            }
+            None => match self.parent_node(node) {
+                Some(parent) => {
+                    out.push(node);
+                    out.extend(
+                        parent
+                            .unmerged_leaves
+                            .iter()
+                            .filter(|&&leaf| leaf < self.leaf_count())
+                            .map(|&leaf| LeafIndex(leaf))
+                            .filter(|leaf| !excluded.contains(leaf))
+                            .map(LeafIndex::node),
+                    );
+                }
+                None => {
+                    if let (Some(left), Some(right)) = (node.left(), node.right()) {
+                        self.collect_resolution(left, excluded, out);
+                        self.collect_resolution(right, excluded, out);
+                    }
+                }
+            },
+        }
+    }
+
+    /// Whether the resolution of `node` is empty, i.e. every node below it is blank.
+    fn resolution_is_empty(&self, node: NodeIndex) -> bool {
+        if !self.is_blank(node) {
+            return false;
+        }
+        match (node.left(), node.right()) {
+            (Some(left), Some(right)) => {
+                self.resolution_is_empty(left) && self.resolution_is_empty(right)
+            }
+            _ => true,
+        }
+    }
+
+    /// The filtered direct path of `leaf` (RFC 9420 §4.1.2) as pairs of (parent, copath
+    /// child), from the leaf up: the direct path without the nodes whose copath child has an
+    /// empty resolution.
+    pub fn filtered_direct_path(
+        &self,
+        leaf: LeafIndex,
+    ) -> Result<Vec<(NodeIndex, NodeIndex)>, TreeError> {
+        let start = leaf.node();
+        self.check_node(start)?;
+        let path = std::iter::once(start)
+            .chain(self.size.direct_path(start))
+            .zip(self.size.direct_path(start));
+        Ok(path
+            .filter_map(|(child, parent)| {
+                let copath_child = child.sibling(self.size)?;
+                (!self.resolution_is_empty(copath_child)).then_some((parent, copath_child))
+            })
+            .collect())
+    }
+
+    /// Checks that `leaf_node` may be placed at `leaf` without repeating an encryption key of
+    /// any node or a signature key of another member (RFC 9420 §7.3, §16.7). `replacing` is
+    /// the leaf it replaces (an Update or a Commit's path), whose signature key may be kept.
+    pub fn check_leaf_keys(
+        &self,
+        leaf_node: &LeafNode,
+        leaf: LeafIndex,
+        replacing: Option<LeafIndex>,
+    ) -> Result<(), TreeError> {
+        self.check_encryption_key(&leaf_node.encryption_key, leaf.node())?;
+        match self.find_signature_key(&leaf_node.signature_key) {
+            Some(existing) if Some(existing) != replacing => {
+                Err(TreeError::DuplicateSignatureKey { leaf, existing })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Checks that no node of the tree holds `key` as its encryption key (RFC 9420 §12.4.2,
+    /// §12.4.3.1); `node` names the node the key is meant for in the error.
+    pub fn check_encryption_key(&self, key: &[u8], node: NodeIndex) -> Result<(), TreeError> {
+        match self.find_encryption_key(key) {
+            Some(existing) => Err(TreeError::DuplicateEncryptionKey { node, existing }),
+            None => Ok(()),
+        }
+    }
+
+    /// Adds a member (RFC 9420 §12.1.1, §7.7): its leaf node goes to the leftmost blank leaf,
+    /// or to the first new leaf after doubling the tree if there is none; the leaf is added to
+    /// the unmerged leaves of every non-blank parent on its direct path.
+    ///
+    /// Fails, leaving the tree unchanged, if the leaf node's encryption key or signature key
+    /// is already in the tree, or if the tree is full.
+    pub fn add_leaf(&mut self, leaf_node: LeafNode) -> Result<LeafIndex, TreeError> {
+        let leaf = self.leftmost_blank_leaf();
+        self.check_leaf_keys(&leaf_node, leaf, None)?;
+        if leaf.0 >= self.leaf_count() {
+            let doubled = self.size.doubled().ok_or(TreeError::TreeFull)?;
+            self.extend(doubled);
+        }
+        self.put_leaf(leaf, leaf_node);
+        let direct_path: Vec<NodeIndex> = self.size.direct_path(leaf.node()).collect();
+        for node in direct_path {
+            if let Some(Some(parent)) = self.parents.get_mut(parent_slot(node))
+                && let Err(position) = parent.unmerged_leaves.binary_search(&leaf.0)
+            {
+                parent.unmerged_leaves.insert(position, leaf.0);
+            }
+        }
+        Ok(leaf)
+    }
+
+    /// Replaces the leaf node of a member and blanks its direct path (RFC 9420 §12.1.2).
+    ///
+    /// Fails, leaving the tree unchanged, if the leaf is blank or outside the tree, if the new
+    /// encryption key is already in the tree (including the leaf being replaced), or if the new
+    /// signature key belongs to another member.
+    pub fn update_leaf(&mut self, leaf: LeafIndex, leaf_node: LeafNode) -> Result<(), TreeError> {
+        self.check_member(leaf)?;
+        self.check_leaf_keys(&leaf_node, leaf, Some(leaf))?;
+        self.take_leaf(leaf);
+        self.put_leaf(leaf, leaf_node);
+        self.blank_direct_path(leaf);
+        Ok(())
+    }
+
+    /// Removes a member (RFC 9420 §12.1.3): blanks its leaf and direct path, then truncates the
+    /// tree while the right half of the root holds no member. Returns the removed leaf node.
+    ///
+    /// Fails, leaving the tree unchanged, if the leaf is blank or outside the tree.
+    pub fn remove_leaf(&mut self, leaf: LeafIndex) -> Result<LeafNode, TreeError> {
+        self.check_member(leaf)?;
+        let removed = self.take_leaf(leaf).ok_or(TreeError::BlankLeaf { leaf })?;
+        self.blank_direct_path(leaf);
+        self.truncate();
+        Ok(removed)
+    }
+
+    /// Puts `leaf_node` in a blank leaf, indexing its keys.
+    fn put_leaf(&mut self, leaf: LeafIndex, leaf_node: LeafNode) {
+        self.encryption_keys
+            .insert(leaf_node.encryption_key.to_vec(), leaf.node());
+        self.signature_keys
+            .insert(leaf_node.signature_key.to_vec(), leaf);
+        if let Some(slot) = self.leaves.get_mut(leaf_slot(leaf))
+            && slot.replace(leaf_node).is_none()
+        {
+            self.members += 1;
+            self.occupancy.fill(leaf.0);
+        }
+        self.hashes.invalidate_path(leaf.node(), self.size);
+    }
+
+    /// Blanks a leaf, dropping its keys from the indexes.
+    fn take_leaf(&mut self, leaf: LeafIndex) -> Option<LeafNode> {
+        let old = self.leaves.get_mut(leaf_slot(leaf))?.take()?;
+        self.encryption_keys.remove(old.encryption_key.as_slice());
+        self.signature_keys.remove(old.signature_key.as_slice());
+        self.members -= 1;
+        self.occupancy.vacate(leaf.0);
+        self.hashes.invalidate_path(leaf.node(), self.size);
+        Some(old)
+    }
+
+    /// Sets or blanks a parent node, keeping the key index and hash cache in step. The caller
+    /// checks that a new key is unique.
+    pub(crate) fn replace_parent(
+        &mut self,
+        node: NodeIndex,
+        parent: Option<ParentNode>,
+    ) -> Option<ParentNode> {
+        if node.is_leaf() {
+            return None;
+        }
+        let slot = self.parents.get_mut(parent_slot(node))?;
+        let new_key = parent.as_ref().map(|new| new.encryption_key.to_vec());
+        let old = std::mem::replace(slot, parent);
+        if let Some(old) = &old
+            && self.encryption_keys.get(old.encryption_key.as_slice()) == Some(&node)
+        {
+            self.encryption_keys.remove(old.encryption_key.as_slice());
+        }
+        if let Some(key) = new_key {
+            self.encryption_keys.insert(key, node);
+        }
+        self.hashes.invalidate_path(node, self.size);
+        old
+    }
+
+    /// Blanks every parent on the direct path of `leaf`.
+    pub(crate) fn blank_direct_path(&mut self, leaf: LeafIndex) {
+        let path: Vec<NodeIndex> = self.size.direct_path(leaf.node()).collect();
+        for node in path {
+            if !self.is_blank(node) {
+                self.replace_parent(node, None);
+            }
+        }
+    }
+
+    /// Doubles the tree: the old tree becomes the left subtree of a new blank root (§7.7).
+    fn extend(&mut self, doubled: TreeSize) {
+        self.leaves.resize(doubled.leaf_count() as usize, None);
+        self.parents.resize(doubled.leaf_count() as usize - 1, None);
+        self.size = doubled;
+        self.hashes.invalidate_path(doubled.root(), doubled);
+    }
+
+    /// Halves the tree while the right subtree of the root holds no member (§7.7, §12.1.3).
+    fn truncate(&mut self) {
+        while let Some(half) = self.size.halved() {
+            if self
+                .occupancy
+                .rightmost
+                .is_some_and(|rightmost| rightmost >= half.leaf_count())
+            {
+                break;
+            }
+            // The dropped right subtree holds no leaf; blank any parent left in it (possible
+            // only in a tree that was never validated) so the indexes stay exact.
+            let old_size = self.size;
+            for k in half.leaf_count() - 1..old_size.leaf_count() - 1 {
+                let node = NodeIndex(2 * k + 1);
+                if !self.is_blank(node) {
+                    self.replace_parent(node, None);
+                }
+            }
+            self.hashes.invalidate_path(old_size.root(), old_size);
+            self.leaves.truncate(half.leaf_count() as usize);
+            self.parents.truncate(half.leaf_count() as usize - 1);
+            self.size = half;
+        }
+    }
+}
+
+impl Encode for RatchetTree {
+    /// Encodes the tree as the body of a `ratchet_tree` extension (RFC 9420 §12.4.3.3):
+    /// `optional<Node> ratchet_tree<V>` without trailing blank nodes.
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), CodecError> {
+        let count = self.encoded_len();
+        encode_vector(out, |out| {
+            for i in 0..count {
+                match self.node(NodeIndex(i)) {
+                    None => out.push(0),
+                    Some(NodeRef::Leaf(leaf)) => {
+                        out.push(1);
+                        NodeType::Leaf.encode(out)?;
+                        leaf.encode(out)?;
+                    }
+                    Some(NodeRef::Parent(parent)) => {
+                        out.push(1);
+                        NodeType::Parent.encode(out)?;
+                        parent.encode(out)?;
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+}
