@@ -17,10 +17,14 @@
 mod crypto_basics;
 mod deserialization;
 mod hex_field;
+mod key_schedule;
 mod messages;
 mod outcome;
+mod psk_secret;
 mod registry;
+mod secret_tree;
 mod suites;
+mod transcript_hashes;
 mod tree_math;
 
 pub use outcome::{Failure, Outcome};

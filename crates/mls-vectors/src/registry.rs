@@ -61,7 +61,10 @@ const FILES: &[(&str, Checker)] = &[
         "deserialization.json",
         Checker::Check(crate::deserialization::check),
     ),
-    ("key-schedule.json", Checker::NotYetImplemented),
+    (
+        "key-schedule.json",
+        Checker::Check(crate::key_schedule::check),
+    ),
     ("message-protection.json", Checker::NotYetImplemented),
     ("messages.json", Checker::Check(crate::messages::check)),
     (
@@ -70,9 +73,15 @@ const FILES: &[(&str, Checker)] = &[
     ),
     ("passive-client-random.json", Checker::NotYetImplemented),
     ("passive-client-welcome.json", Checker::NotYetImplemented),
-    ("psk_secret.json", Checker::NotYetImplemented),
-    ("secret-tree.json", Checker::NotYetImplemented),
-    ("transcript-hashes.json", Checker::NotYetImplemented),
+    ("psk_secret.json", Checker::Check(crate::psk_secret::check)),
+    (
+        "secret-tree.json",
+        Checker::Check(crate::secret_tree::check),
+    ),
+    (
+        "transcript-hashes.json",
+        Checker::Check(crate::transcript_hashes::check),
+    ),
     ("tree-math.json", Checker::Check(crate::tree_math::check)),
     ("tree-operations.json", Checker::NotYetImplemented),
     ("tree-validation.json", Checker::NotYetImplemented),
