@@ -26,6 +26,8 @@ mod secret_tree;
 mod suites;
 mod transcript_hashes;
 mod tree_math;
+mod tree_operations;
+mod tree_validation;
 
 pub use outcome::{Failure, Outcome};
 pub use registry::{FileReport, Report, VectorError, check_dir, check_file, known_files};

@@ -83,8 +83,14 @@ const FILES: &[(&str, Checker)] = &[
         Checker::Check(crate::transcript_hashes::check),
     ),
     ("tree-math.json", Checker::Check(crate::tree_math::check)),
-    ("tree-operations.json", Checker::NotYetImplemented),
-    ("tree-validation.json", Checker::NotYetImplemented),
+    (
+        "tree-operations.json",
+        Checker::Check(crate::tree_operations::check),
+    ),
+    (
+        "tree-validation.json",
+        Checker::Check(crate::tree_validation::check),
+    ),
     ("treekem.json", Checker::NotYetImplemented),
     ("welcome.json", Checker::NotYetImplemented),
 ];
