@@ -35,11 +35,7 @@ pub(crate) fn check(name: &str, cases: Vec<Value>) -> Result<Outcome, VectorErro
         };
         check.expect_eq("n_nodes", &size.node_count(), &case.n_nodes);
         check.expect_eq("root", &size.root().0, &case.root);
-        let relations: [(
-            &str,
-            &[Option<u32>],
-            &dyn Fn(NodeIndex) -> Option<NodeIndex>,
-        ); 4] = [
+        let relations: [(&str, &[Option<u32>], &Relation<'_>); 4] = [
             ("left", &case.left, &|n| n.left()),
             ("right", &case.right, &|n| n.right()),
             ("parent", &case.parent, &|n| n.parent(size)),
