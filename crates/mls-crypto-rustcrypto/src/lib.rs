@@ -117,5 +117,4 @@ impl CryptoProvider for RustCryptoProvider {
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "a failing unwrap is a failing test")]
 mod tests;

@@ -180,7 +180,6 @@ pub fn decrypt_with_label(
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "a failing unwrap is a failing test")]
 mod tests {
     use super::*;
     use mls_codec::VarBytes;
