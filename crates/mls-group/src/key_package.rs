@@ -1,0 +1,165 @@
+//! Key packages (RFC 9420 §10): creating our own and validating those of others.
+
+use mls_codec::{
+    Capabilities, CipherSuite, Credential, Encode, Extension, KeyPackage, KeyPackageRef, LeafNode,
+    LeafNodeSourceData, Lifetime, ProtocolVersion, VarBytes,
+};
+use mls_crypto::{
+    CipherSuiteProvider, HpkePrivateKey, Signer, make_key_package_ref, sign_with_label,
+    verify_with_label,
+};
+
+use mls_tree::{LeafIndex, sign_leaf_node, verify_leaf_node_signature};
+
+use crate::GroupError;
+
+/// The label of a key package's signature (RFC 9420 §10).
+const KEY_PACKAGE_TBS_LABEL: &str = "KeyPackageTBS";
+
+/// A key package with the private keys its owner keeps until it joins a group with it.
+pub struct KeyPackageBundle {
+    /// The key package to publish.
+    pub key_package: KeyPackage,
+    /// The private key of `init_key`, used once to decrypt the Welcome (§12.4.3.1).
+    pub init_private_key: HpkePrivateKey,
+    /// The private key of the leaf node's `encryption_key`.
+    pub encryption_private_key: HpkePrivateKey,
+}
+
+impl std::fmt::Debug for KeyPackageBundle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyPackageBundle")
+            .field("key_package", &self.key_package)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What goes into a new key package besides the keys.
+#[derive(Debug, Clone)]
+pub struct KeyPackageOptions {
+    /// The validity of the leaf node, in seconds since the Unix epoch.
+    pub lifetime: Lifetime,
+    /// What the client supports (§7.2).
+    pub capabilities: Capabilities,
+    /// Extensions of the leaf node.
+    pub leaf_extensions: Vec<Extension>,
+    /// Extensions of the key package (e.g. last_resort).
+    pub extensions: Vec<Extension>,
+}
+
+impl KeyPackageOptions {
+    /// A key package valid from now for `validity_seconds`, supporting `cipher_suite`, MLS 1.0
+    /// and basic credentials.
+    pub fn new(cipher_suite: CipherSuite, now: u64, validity_seconds: u64) -> Self {
+        Self {
+            lifetime: Lifetime {
+                not_before: now.saturating_sub(3600),
+                not_after: now.saturating_add(validity_seconds),
+            },
+            capabilities: Capabilities {
+                versions: vec![ProtocolVersion::MLS10],
+                cipher_suites: vec![cipher_suite],
+                extensions: vec![],
+                proposals: vec![],
+                credentials: vec![mls_codec::CredentialType::BASIC],
+            },
+            leaf_extensions: vec![],
+            extensions: vec![],
+        }
+    }
+}
+
+/// Creates a key package (RFC 9420 §10) with fresh init and encryption keys, signed by
+/// `signer` for `credential`.
+pub fn create_key_package(
+    suite: &dyn CipherSuiteProvider,
+    signer: &dyn Signer,
+    credential: Credential,
+    options: KeyPackageOptions,
+) -> Result<KeyPackageBundle, GroupError> {
+    let init = suite.generate_hpke_key_pair()?;
+    let encryption = suite.generate_hpke_key_pair()?;
+    let mut leaf_node = LeafNode {
+        encryption_key: VarBytes(encryption.public_key),
+        signature_key: VarBytes(signer.public_key().to_vec()),
+        credential,
+        capabilities: options.capabilities,
+        leaf_node_source: LeafNodeSourceData::KeyPackage(options.lifetime),
+        extensions: options.leaf_extensions,
+        signature: VarBytes::default(),
+    };
+    // A key package's leaf node is signed without group id and leaf index (§7.2).
+    sign_leaf_node(signer, &mut leaf_node, &[], LeafIndex(0))?;
+    let mut key_package = KeyPackage {
+        version: ProtocolVersion::MLS10,
+        cipher_suite: suite.cipher_suite(),
+        init_key: VarBytes(init.public_key),
+        leaf_node,
+        extensions: options.extensions,
+        signature: VarBytes::default(),
+    };
+    key_package.signature = VarBytes(sign_with_label(
+        signer,
+        KEY_PACKAGE_TBS_LABEL,
+        &key_package.to_tbs().to_bytes()?,
+    )?);
+    Ok(KeyPackageBundle {
+        key_package,
+        init_private_key: init.private_key,
+        encryption_private_key: encryption.private_key,
+    })
+}
+
+/// `KeyPackageRef` of a key package (RFC 9420 §5.2).
+pub fn key_package_ref(
+    suite: &dyn CipherSuiteProvider,
+    key_package: &KeyPackage,
+) -> Result<KeyPackageRef, GroupError> {
+    Ok(VarBytes(make_key_package_ref(
+        suite,
+        &key_package.to_bytes()?,
+    )?))
+}
+
+/// Checks the parts of a received key package that do not depend on a group (RFC 9420
+/// §10.1): version, cipher suite, the signature, init key distinct from the encryption key,
+/// the leaf node's source, signature and lifetime (`now` in seconds since the Unix epoch;
+/// `None` skips the lifetime check).
+pub fn validate_key_package(
+    suite: &dyn CipherSuiteProvider,
+    key_package: &KeyPackage,
+    now: Option<u64>,
+) -> Result<(), GroupError> {
+    if key_package.version != ProtocolVersion::MLS10 {
+        return Err(GroupError::UnsupportedVersion(key_package.version));
+    }
+    if key_package.cipher_suite != suite.cipher_suite() {
+        return Err(GroupError::CipherSuiteMismatch {
+            expected: suite.cipher_suite(),
+            found: key_package.cipher_suite,
+        });
+    }
+    let leaf = &key_package.leaf_node;
+    verify_with_label(
+        suite,
+        &leaf.signature_key,
+        KEY_PACKAGE_TBS_LABEL,
+        &key_package.to_tbs().to_bytes()?,
+        &key_package.signature,
+    )
+    .map_err(|_| GroupError::InvalidKeyPackageSignature)?;
+    if key_package.init_key == leaf.encryption_key {
+        return Err(GroupError::InitKeyIsEncryptionKey);
+    }
+    let LeafNodeSourceData::KeyPackage(lifetime) = &leaf.leaf_node_source else {
+        return Err(GroupError::InvalidLeafNodeSource);
+    };
+    verify_leaf_node_signature(suite, leaf, &[], LeafIndex(0))
+        .map_err(|_| GroupError::InvalidLeafNodeSignature)?;
+    if let Some(now) = now
+        && !(lifetime.not_before <= now && now <= lifetime.not_after)
+    {
+        return Err(GroupError::LifetimeExpired);
+    }
+    Ok(())
+}
