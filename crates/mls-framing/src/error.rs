@@ -2,6 +2,7 @@
 
 use mls_codec::{CodecError, ContentType, SenderType, WireFormat};
 use mls_crypto::CryptoError;
+use mls_key_schedule::KeyScheduleError;
 
 /// Why a message could not be protected or unprotected (RFC 9420 §6).
 #[derive(Debug, thiserror::Error)]
@@ -13,6 +14,9 @@ pub enum FramingError {
     /// A cryptographic operation failed for a reason other than those below.
     #[error("cryptographic failure: {0}")]
     Crypto(#[from] CryptoError),
+    /// Deriving the sender-data key failed (§6.3.2).
+    #[error("key schedule: {0}")]
+    KeySchedule(#[from] KeyScheduleError),
     /// The signature over FramedContentTBS does not verify (§6.1).
     #[error("the content signature does not verify")]
     InvalidSignature,
@@ -25,6 +29,15 @@ pub enum FramingError {
     /// The sender data of a PrivateMessage does not decrypt (§6.3.2).
     #[error("the PrivateMessage sender data does not decrypt")]
     SenderDataDecryptionFailed,
+    /// The key passed to open a PrivateMessage is not of the generation its sender data
+    /// names (§6.3.2).
+    #[error("the message is of generation {expected}, the key of generation {actual}")]
+    GenerationMismatch {
+        /// The generation in the sender data.
+        expected: u32,
+        /// The generation of the key given.
+        actual: u32,
+    },
     /// The content type may not be sent in this wire format (§6, §6.2).
     #[error("{content_type:?} content may not be sent as {wire_format:?}")]
     ContentTypeNotAllowed {

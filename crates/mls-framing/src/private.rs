@@ -1,15 +1,25 @@
 //! PrivateMessage: signed and encrypted (RFC 9420 §6.3).
 //!
-//! Receiving is split in two so that the caller can look up (and stage, without consuming)
-//! the sender's ratchet key between the steps: [`decrypt_sender_data`] says which leaf and
-//! generation encrypted the content, then [`open`] decrypts and verifies it.
+//! The keys come from the key schedule: the [`SenderDataKey`] is derived here from the
+//! epoch's sender_data_secret and the ciphertext, and the content is encrypted with a
+//! [`MessageKey`] of the sender's ratchet in the epoch's
+//! [`SecretTree`](mls_key_schedule::SecretTree), from the ratchet
+//! [`RatchetKind::for_content_type`](mls_key_schedule::RatchetKind::for_content_type) names.
+//!
+//! Receiving is split in two so that the caller can stage the sender's key between the steps
+//! and delete it only once the message is verified: [`decrypt_sender_data`] says which leaf
+//! and generation encrypted the content, the caller stages that key with
+//! [`SecretTree::stage_decryption_key`](mls_key_schedule::SecretTree::stage_decryption_key),
+//! then [`open`] decrypts and verifies the content, and only if it succeeds the caller
+//! commits the staged key. A rejected message consumes nothing.
 
 use mls_codec::{
-    AuthenticatedContent, ContentType, Decode, Encode, FramedContent, FramedContentAuthData, Mac,
+    AuthenticatedContent, Decode, Encode, FramedContent, FramedContentAuthData, Mac,
     PrivateContentAad, PrivateMessage, PrivateMessageContent, Sender, SenderData, SenderDataAad,
-    SenderType, VarBytes, WireFormat,
+    VarBytes, WireFormat,
 };
-use mls_crypto::{CipherSuiteProvider, Secret, Signer, expand_with_label};
+use mls_crypto::{CipherSuiteProvider, CryptoError, Secret, Signer};
+use mls_key_schedule::{MessageKey, SenderDataKey};
 
 use crate::FramingError;
 use crate::auth::{check_sender, sign_content, verify_content_signature};
@@ -23,28 +33,24 @@ pub struct PrivateEpoch<'a> {
     /// The encoded GroupContext of the epoch.
     pub group_context: &'a [u8],
     /// The epoch's sender_data_secret (§8).
-    pub sender_data_secret: &'a [u8],
-}
-
-/// The key and nonce of one generation of a sender's ratchet (RFC 9420 §9.1).
-#[derive(Clone, Copy)]
-pub struct RatchetKey<'a> {
-    /// The generation.
-    pub generation: u32,
-    /// `ratchet_key_[i]_[j]`.
-    pub key: &'a [u8],
-    /// `ratchet_nonce_[i]_[j]`, before the reuse guard is applied.
-    pub nonce: &'a [u8],
+    pub sender_data_secret: &'a Secret,
 }
 
 /// Signs and encrypts `content` from a member as a PrivateMessage (RFC 9420 §6.3), with
-/// `key` from the sender's handshake or application ratchet and `padding` zero bytes.
+/// `padding` zero bytes.
+///
+/// `key` is the sender's next key of the ratchet that
+/// [`RatchetKind::for_content_type`](mls_key_schedule::RatchetKind::for_content_type) names
+/// (handshake for proposals and commits, application for application data), as
+/// [`SecretTree::encryption_key`](mls_key_schedule::SecretTree::encryption_key) hands it out;
+/// its generation goes into the sender data. A commit needs its `confirmation_tag`, other
+/// content must have none.
 pub fn protect(
     epoch: PrivateEpoch<'_>,
     signer: &dyn Signer,
     content: FramedContent,
     confirmation_tag: Option<Mac>,
-    key: RatchetKey<'_>,
+    key: &MessageKey,
     padding: usize,
 ) -> Result<PrivateMessage, FramingError> {
     let Sender::Member(leaf_index) = content.sender else {
@@ -87,18 +93,20 @@ pub fn protect(
             .suite
             .random_bytes(4)?
             .try_into()
-            .map_err(|bytes: Vec<u8>| mls_crypto::CryptoError::InvalidLength {
+            .map_err(|bytes: Vec<u8>| CryptoError::InvalidLength {
                 what: "reuse guard",
                 expected: 4,
                 actual: bytes.len(),
             })?;
-    let nonce = guarded_nonce(key.nonce, reuse_guard);
-    let ciphertext = epoch
-        .suite
-        .aead_seal(key.key, &nonce, &aad.to_bytes()?, &plaintext)?;
+    let ciphertext = epoch.suite.aead_seal(
+        key.key().as_bytes(),
+        key.guarded_nonce(reuse_guard).as_bytes(),
+        &aad.to_bytes()?,
+        &plaintext,
+    )?;
     let sender_data = SenderData {
         leaf_index,
-        generation: key.generation,
+        generation: key.generation(),
         reuse_guard,
     };
     let PrivateContentAad {
@@ -112,10 +120,11 @@ pub fn protect(
         epoch: epoch_number,
         content_type,
     };
-    let (sd_key, sd_nonce) = sender_data_key(epoch, &ciphertext)?;
+    let sender_data_key =
+        SenderDataKey::derive(epoch.suite, epoch.sender_data_secret, &ciphertext)?;
     let encrypted_sender_data = epoch.suite.aead_seal(
-        sd_key.as_bytes(),
-        sd_nonce.as_bytes(),
+        sender_data_key.key().as_bytes(),
+        sender_data_key.nonce().as_bytes(),
         &sender_data_aad.to_bytes()?,
         &sender_data.to_bytes()?,
     )?;
@@ -131,12 +140,13 @@ pub fn protect(
 }
 
 /// Decrypts the sender data of a PrivateMessage (RFC 9420 §6.3.2): which leaf sent it, with
-/// which generation and reuse guard. The caller must check that the leaf is not blank.
+/// which generation and reuse guard. The caller must check that the leaf is not blank and look
+/// up (stage) the key of that leaf and generation for [`open`].
 pub fn decrypt_sender_data(
     epoch: PrivateEpoch<'_>,
     message: &PrivateMessage,
 ) -> Result<SenderData, FramingError> {
-    let (key, nonce) = sender_data_key(epoch, &message.ciphertext)?;
+    let key = SenderDataKey::derive(epoch.suite, epoch.sender_data_secret, &message.ciphertext)?;
     let aad = SenderDataAad {
         group_id: message.group_id.clone(),
         epoch: message.epoch,
@@ -145,8 +155,8 @@ pub fn decrypt_sender_data(
     let plaintext = epoch
         .suite
         .aead_open(
-            key.as_bytes(),
-            nonce.as_bytes(),
+            key.key().as_bytes(),
+            key.nonce().as_bytes(),
             &aad.to_bytes()?,
             &message.encrypted_sender_data,
         )
@@ -154,26 +164,42 @@ pub fn decrypt_sender_data(
     Ok(SenderData::from_bytes(&plaintext)?)
 }
 
-/// Decrypts the content of a PrivateMessage with the sender's ratchet key for the generation
-/// in `sender_data`, checks the padding, and verifies the signature with the sender's
-/// `signature_key` (RFC 9420 §6.3.1, §6.1).
+/// Decrypts the content of a PrivateMessage with `key`, the sender's ratchet key of the
+/// generation in `sender_data`, checks the padding, and verifies the signature with the
+/// sender's `signature_key` (RFC 9420 §6.3.1, §6.1).
+///
+/// `key` is meant to be the [`StagedKey::key`](mls_key_schedule::StagedKey::key) of
+/// [`SecretTree::stage_decryption_key`](mls_key_schedule::SecretTree::stage_decryption_key)
+/// for the sender's leaf, the ratchet of the message's content type and the generation:
+/// commit the staged key only if this returns `Ok`, so that a rejected message does not
+/// consume the generation.
 pub fn open(
     epoch: PrivateEpoch<'_>,
     message: &PrivateMessage,
     sender_data: &SenderData,
-    key: RatchetKey<'_>,
+    key: &MessageKey,
     signature_key: &[u8],
 ) -> Result<AuthenticatedContent, FramingError> {
+    if key.generation() != sender_data.generation {
+        return Err(FramingError::GenerationMismatch {
+            expected: sender_data.generation,
+            actual: key.generation(),
+        });
+    }
     let aad = PrivateContentAad {
         group_id: message.group_id.clone(),
         epoch: message.epoch,
         content_type: message.content_type,
         authenticated_data: message.authenticated_data.clone(),
     };
-    let nonce = guarded_nonce(key.nonce, sender_data.reuse_guard);
     let plaintext = epoch
         .suite
-        .aead_open(key.key, &nonce, &aad.to_bytes()?, &message.ciphertext)
+        .aead_open(
+            key.key().as_bytes(),
+            key.guarded_nonce(sender_data.reuse_guard).as_bytes(),
+            &aad.to_bytes()?,
+            &message.ciphertext,
+        )
         .map_err(|_| FramingError::ContentDecryptionFailed)?;
     let PrivateMessageContent { content, auth, .. } =
         PrivateMessageContent::from_bytes_for(&plaintext, message.content_type)?;
@@ -205,50 +231,4 @@ pub fn open(
         content,
         auth,
     })
-}
-
-/// The content type's ratchet: handshake for proposals and commits, application otherwise
-/// (RFC 9420 §9.1).
-pub fn uses_handshake_ratchet(content_type: ContentType) -> bool {
-    content_type != ContentType::Application
-}
-
-/// Only members send PrivateMessages (RFC 9420 §6.3.2).
-pub fn sender_type_allowed(sender_type: SenderType) -> bool {
-    sender_type == SenderType::Member
-}
-
-/// `sender_data_key` and `sender_data_nonce` from the first `KDF.Nh` bytes of the content
-/// ciphertext, or all of it if shorter (RFC 9420 §6.3.2).
-pub fn sender_data_key(
-    epoch: PrivateEpoch<'_>,
-    ciphertext: &[u8],
-) -> Result<(Secret, Secret), FramingError> {
-    let suite = epoch.suite;
-    let sample = &ciphertext[..ciphertext.len().min(suite.hash_len())];
-    let params = suite.params();
-    let key = expand_with_label(
-        suite,
-        epoch.sender_data_secret,
-        "key",
-        sample,
-        params.aead_key_len(),
-    )?;
-    let nonce = expand_with_label(
-        suite,
-        epoch.sender_data_secret,
-        "nonce",
-        sample,
-        params.aead_nonce_len(),
-    )?;
-    Ok((key, nonce))
-}
-
-/// The ratchet nonce with the reuse guard XORed into its first four bytes (RFC 9420 §6.3.1).
-fn guarded_nonce(nonce: &[u8], reuse_guard: [u8; 4]) -> Vec<u8> {
-    let mut guarded = nonce.to_vec();
-    for (byte, guard) in guarded.iter_mut().zip(reuse_guard) {
-        *byte ^= guard;
-    }
-    guarded
 }

@@ -4,7 +4,7 @@ use mls_codec::{
     AuthenticatedContent, ContentType, Encode, FramedContent, FramedContentAuthData, Mac,
     PublicMessage, Sender, VarBytes, WireFormat,
 };
-use mls_crypto::{CipherSuiteProvider, Signer};
+use mls_crypto::{CipherSuiteProvider, Secret, Signer};
 
 use crate::FramingError;
 use crate::auth::{check_sender, encode_tbs, sign_content, verify_content_signature};
@@ -16,8 +16,8 @@ pub struct PublicEpoch<'a> {
     pub suite: &'a dyn CipherSuiteProvider,
     /// The encoded GroupContext of the epoch.
     pub group_context: &'a [u8],
-    /// The epoch's membership key; needed for `member` senders only.
-    pub membership_key: Option<&'a [u8]>,
+    /// The epoch's membership_key (§8); needed for `member` senders only.
+    pub membership_key: Option<&'a Secret>,
 }
 
 /// Signs `content` and wraps it as a PublicMessage (RFC 9420 §6.2), with the membership tag
@@ -50,7 +50,9 @@ pub fn protect(
                 .membership_key
                 .ok_or(FramingError::MissingMembershipKey)?;
             Some(VarBytes(
-                epoch.suite.mac(key, &tbm(epoch, &content, &auth)?),
+                epoch
+                    .suite
+                    .mac(key.as_bytes(), &tbm(epoch, &content, &auth)?),
             ))
         }
         Sender::External(_) | Sender::NewMemberProposal | Sender::NewMemberCommit => None,
@@ -85,7 +87,7 @@ pub fn unprotect(
             .ok_or(FramingError::InvalidMembershipTag)?;
         epoch
             .suite
-            .verify_mac(key, &tbm(epoch, content, &message.auth)?, tag)
+            .verify_mac(key.as_bytes(), &tbm(epoch, content, &message.auth)?, tag)
             .map_err(|_| FramingError::InvalidMembershipTag)?;
     }
     verify_content_signature(

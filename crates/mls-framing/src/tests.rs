@@ -1,21 +1,26 @@
 //! Round trips and tamper tests of both wire formats.
 
+use std::sync::LazyLock;
+
 use mls_codec::{
     CipherSuite, Commit, ContentType, FramedContent, FramedContentBody, PrivateMessage, Proposal,
     Remove, Sender, VarBytes,
 };
-use mls_crypto::{CipherSuiteProvider, CryptoProvider, SignatureKeyPair};
+use mls_crypto::{CipherSuiteProvider, CryptoProvider, Secret, SignatureKeyPair};
 use mls_crypto_rustcrypto::RustCryptoProvider;
+use mls_key_schedule::{KeyScheduleError, MessageKey, RatchetKind, SecretTree, SenderDataKey};
+use mls_tree::TreeSize;
 
 use crate::FramingError;
-use crate::private::{self, PrivateEpoch, RatchetKey};
+use crate::private::{self, PrivateEpoch};
 use crate::public::{self, PublicEpoch};
 
 const GROUP_CONTEXT: &[u8] = b"the encoded group context";
-const MEMBERSHIP_KEY: &[u8] = &[9; 32];
-const SENDER_DATA_SECRET: &[u8] = &[5; 32];
-const KEY: &[u8] = &[1; 16];
-const NONCE: &[u8] = &[2; 12];
+static MEMBERSHIP_KEY: LazyLock<Secret> = LazyLock::new(|| Secret::new(vec![9; 32]));
+static SENDER_DATA_SECRET: LazyLock<Secret> = LazyLock::new(|| Secret::new(vec![5; 32]));
+const ENCRYPTION_SECRET: &[u8] = &[6; 32];
+/// The sender of every PrivateMessage here, in a tree of two leaves.
+const SENDER: u32 = 1;
 
 fn suite() -> &'static dyn CipherSuiteProvider {
     RustCryptoProvider
@@ -45,7 +50,7 @@ fn public_epoch() -> PublicEpoch<'static> {
     PublicEpoch {
         suite: suite(),
         group_context: GROUP_CONTEXT,
-        membership_key: Some(MEMBERSHIP_KEY),
+        membership_key: Some(&MEMBERSHIP_KEY),
     }
 }
 
@@ -53,16 +58,17 @@ fn private_epoch() -> PrivateEpoch<'static> {
     PrivateEpoch {
         suite: suite(),
         group_context: GROUP_CONTEXT,
-        sender_data_secret: SENDER_DATA_SECRET,
+        sender_data_secret: &SENDER_DATA_SECRET,
     }
 }
 
-fn ratchet_key() -> RatchetKey<'static> {
-    RatchetKey {
-        generation: 7,
-        key: KEY,
-        nonce: NONCE,
-    }
+/// A fresh secret tree of the epoch: every member builds the same one (RFC 9420 §9).
+fn secret_tree() -> SecretTree {
+    SecretTree::new(
+        suite(),
+        Secret::from_slice(ENCRYPTION_SECRET),
+        TreeSize::for_leaves(2).unwrap(),
+    )
 }
 
 #[test]
@@ -157,46 +163,205 @@ fn commits_need_exactly_a_confirmation_tag() {
     ));
 }
 
-fn sent_private(padding: usize) -> (SignatureKeyPair, FramedContent, PrivateMessage) {
-    let keys = new_keys();
+fn application(data: &[u8]) -> FramedContent {
+    content(
+        Sender::Member(SENDER),
+        FramedContentBody::Application(VarBytes::from(data)),
+    )
+}
+
+/// Protects `sent` with the sender's next key of the ratchet for its content type.
+fn protect_from(
+    tree: &mut SecretTree,
+    keys: &SignatureKeyPair,
+    sent: FramedContent,
+    confirmation_tag: Option<VarBytes>,
+    padding: usize,
+) -> PrivateMessage {
     let signer = suite().signer(&keys.private_key).unwrap();
-    let sent = content(
-        Sender::Member(1),
-        FramedContentBody::Application(VarBytes::from(b"hello, group")),
-    );
-    let message = private::protect(
+    let kind = RatchetKind::for_content_type(sent.content_type());
+    let key = tree.encryption_key(suite(), SENDER, kind).unwrap();
+    private::protect(
         private_epoch(),
         &*signer,
-        sent.clone(),
-        None,
-        ratchet_key(),
+        sent,
+        confirmation_tag,
+        &key,
         padding,
     )
-    .unwrap();
+    .unwrap()
+}
+
+fn sent_private(padding: usize) -> (SignatureKeyPair, FramedContent, PrivateMessage) {
+    let keys = new_keys();
+    let sent = application(b"hello, group");
+    let message = protect_from(&mut secret_tree(), &keys, sent.clone(), None, padding);
     (keys, sent, message)
 }
 
+/// Receives `message` as a group engine does: decrypt the sender data, stage the sender's key,
+/// open the message with it, and commit (delete) the key only if the message was accepted.
+fn receive_with(
+    tree: &mut SecretTree,
+    message: &PrivateMessage,
+    signature_key: &[u8],
+) -> Result<FramedContent, FramingError> {
+    let sender_data = private::decrypt_sender_data(private_epoch(), message)?;
+    let kind = RatchetKind::for_content_type(message.content_type);
+    let staged = tree.stage_decryption_key(
+        suite(),
+        sender_data.leaf_index,
+        kind,
+        sender_data.generation,
+    )?;
+    let authenticated = private::open(
+        private_epoch(),
+        message,
+        &sender_data,
+        staged.key(),
+        signature_key,
+    )?;
+    staged.commit();
+    Ok(authenticated.content)
+}
+
+/// Receives `message` with a fresh secret tree.
 fn receive(
     message: &PrivateMessage,
     keys: &SignatureKeyPair,
 ) -> Result<FramedContent, FramingError> {
-    let sender_data = private::decrypt_sender_data(private_epoch(), message)?;
-    private::open(
-        private_epoch(),
-        message,
-        &sender_data,
-        ratchet_key(),
-        &keys.public_key,
-    )
-    .map(|authenticated| authenticated.content)
+    receive_with(&mut secret_tree(), message, &keys.public_key)
+}
+
+/// The receiver's key of `generation` of the sender's application ratchet.
+fn application_key(generation: u32) -> MessageKey {
+    secret_tree()
+        .decryption_key(suite(), SENDER, RatchetKind::Application, generation)
+        .unwrap()
 }
 
 #[test]
 fn private_message_round_trips_with_padding() {
     let (keys, sent, message) = sent_private(100);
     let sender_data = private::decrypt_sender_data(private_epoch(), &message).unwrap();
-    assert_eq!((sender_data.leaf_index, sender_data.generation), (1, 7));
+    assert_eq!(
+        (sender_data.leaf_index, sender_data.generation),
+        (SENDER, 0)
+    );
     assert_eq!(receive(&message, &keys).unwrap(), sent);
+}
+
+#[test]
+fn handshake_and_application_ratchets_advance_separately() {
+    let keys = new_keys();
+    let mut sender = secret_tree();
+    let mut receiver = secret_tree();
+    let commit = content(
+        Sender::Member(SENDER),
+        FramedContentBody::Commit(Commit {
+            proposals: vec![],
+            path: None,
+        }),
+    );
+    let tag = Some(VarBytes::from(&[3; 32]));
+    let sent = [
+        (application(b"a0"), None),
+        (application(b"a1"), None),
+        (content(Sender::Member(SENDER), proposal()), None),
+        (commit, tag),
+        (application(b"a2"), None),
+    ];
+    let messages: Vec<(FramedContent, PrivateMessage)> = sent
+        .into_iter()
+        .map(|(content, tag)| {
+            let message = protect_from(&mut sender, &keys, content.clone(), tag, 0);
+            (content, message)
+        })
+        .collect();
+    let generations: Vec<u32> = messages
+        .iter()
+        .map(|(_, m)| {
+            private::decrypt_sender_data(private_epoch(), m)
+                .unwrap()
+                .generation
+        })
+        .collect();
+    assert_eq!(generations, [0, 1, 0, 1, 2]);
+    // Out of order: the receiver keeps the keys of skipped generations.
+    for index in [4, 0, 3, 1, 2] {
+        let (content, message) = &messages[index];
+        assert_eq!(
+            &receive_with(&mut receiver, message, &keys.public_key).unwrap(),
+            content
+        );
+    }
+    assert_eq!(receiver.skipped_keys(SENDER, RatchetKind::Application), 0);
+    assert_eq!(receiver.skipped_keys(SENDER, RatchetKind::Handshake), 0);
+}
+
+#[test]
+fn a_key_of_another_generation_is_refused() {
+    let (keys, _, message) = sent_private(0);
+    let sender_data = private::decrypt_sender_data(private_epoch(), &message).unwrap();
+    assert!(matches!(
+        private::open(
+            private_epoch(),
+            &message,
+            &sender_data,
+            &application_key(1),
+            &keys.public_key
+        ),
+        Err(FramingError::GenerationMismatch {
+            expected: 0,
+            actual: 1
+        })
+    ));
+}
+
+#[test]
+fn a_rejected_message_does_not_consume_its_generation() {
+    let keys = new_keys();
+    let mut sender = secret_tree();
+    let mut receiver = secret_tree();
+    let sent = application(b"only once");
+    let message = protect_from(&mut sender, &keys, sent.clone(), None, 0);
+
+    // A forged signature: the content decrypts but does not verify.
+    let impostor = new_keys();
+    assert!(matches!(
+        receive_with(&mut receiver, &message, &impostor.public_key),
+        Err(FramingError::InvalidSignature)
+    ));
+    // A corrupted content ciphertext (its sample, and so the sender data, intact).
+    let mut corrupted = message.clone();
+    let last = corrupted.ciphertext.0.len() - 1;
+    corrupted.ciphertext.0[last] ^= 1;
+    assert!(matches!(
+        receive_with(&mut receiver, &corrupted, &keys.public_key),
+        Err(FramingError::ContentDecryptionFailed)
+    ));
+    // Nothing was consumed: the generation is still the next one, and no key was cached.
+    assert_eq!(
+        receiver.next_generation(SENDER, RatchetKind::Application),
+        Some(0)
+    );
+    assert_eq!(receiver.stored_node_secrets(), 1);
+
+    // The genuine message is accepted once, and then its key is gone.
+    assert_eq!(
+        receive_with(&mut receiver, &message, &keys.public_key).unwrap(),
+        sent
+    );
+    assert_eq!(
+        receiver.next_generation(SENDER, RatchetKind::Application),
+        Some(1)
+    );
+    assert!(matches!(
+        receive_with(&mut receiver, &message, &keys.public_key),
+        Err(FramingError::KeySchedule(
+            KeyScheduleError::GenerationConsumed { generation: 0, .. }
+        ))
+    ));
 }
 
 #[test]
@@ -251,11 +416,9 @@ fn non_zero_padding_is_rejected() {
     // Encrypt a plaintext whose padding has a non-zero byte, as a malicious sender could.
     let (keys, _, message) = sent_private(4);
     let sender_data = private::decrypt_sender_data(private_epoch(), &message).unwrap();
-    let nonce: Vec<u8> = NONCE
-        .iter()
-        .zip(sender_data.reuse_guard.iter().chain(std::iter::repeat(&0)))
-        .map(|(n, g)| n ^ g)
-        .collect();
+    let key = application_key(sender_data.generation);
+    let nonce = key.guarded_nonce(sender_data.reuse_guard);
+    let (key, nonce) = (key.key().as_bytes(), nonce.as_bytes());
     let aad = mls_codec::Encode::to_bytes(&mls_codec::PrivateContentAad {
         group_id: message.group_id.clone(),
         epoch: message.epoch,
@@ -264,15 +427,16 @@ fn non_zero_padding_is_rejected() {
     })
     .unwrap();
     let mut plaintext = suite()
-        .aead_open(KEY, &nonce, &aad, &message.ciphertext)
+        .aead_open(key, nonce, &aad, &message.ciphertext)
         .unwrap()
         .to_vec();
     let last = plaintext.len() - 1;
     plaintext[last] = 1;
     let mut forged = message.clone();
-    forged.ciphertext = VarBytes(suite().aead_seal(KEY, &nonce, &aad, &plaintext).unwrap());
+    forged.ciphertext = VarBytes(suite().aead_seal(key, nonce, &aad, &plaintext).unwrap());
     // Re-encrypt the sender data under the new ciphertext sample.
-    let (sd_key, sd_nonce) = private::sender_data_key(private_epoch(), &forged.ciphertext).unwrap();
+    let sender_data_key =
+        SenderDataKey::derive(suite(), &SENDER_DATA_SECRET, &forged.ciphertext).unwrap();
     let sd_aad = mls_codec::Encode::to_bytes(&mls_codec::SenderDataAad {
         group_id: message.group_id.clone(),
         epoch: message.epoch,
@@ -282,8 +446,8 @@ fn non_zero_padding_is_rejected() {
     forged.encrypted_sender_data = VarBytes(
         suite()
             .aead_seal(
-                sd_key.as_bytes(),
-                sd_nonce.as_bytes(),
+                sender_data_key.key().as_bytes(),
+                sender_data_key.nonce().as_bytes(),
                 &sd_aad,
                 &mls_codec::Encode::to_bytes(&sender_data).unwrap(),
             )
