@@ -55,11 +55,18 @@ mod math;
 #[cfg(test)]
 mod tests;
 mod tree;
+mod treekem;
+#[cfg(test)]
+mod treekem_tests;
 mod validate;
 
 pub use error::TreeError;
 pub use math::{LeafIndex, MAX_LEAVES, NodeIndex, TreeSize};
 pub use tree::{NodeRef, RatchetTree};
+pub use treekem::{
+    GeneratedPath, ReceivedPath, TreePrivateKeys, UPDATE_PATH_NODE_LABEL, next_path_secret,
+    node_key_pair,
+};
 pub use validate::{
     LEAF_NODE_TBS_LABEL, check_leaf_node_source, leaf_node_tbs, sign_leaf_node,
     verify_leaf_node_signature,

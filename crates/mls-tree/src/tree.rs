@@ -289,7 +289,7 @@ impl RatchetTree {
         }
     }
 
-    fn check_member(&self, leaf: LeafIndex) -> Result<&LeafNode, TreeError> {
+    pub(crate) fn check_member(&self, leaf: LeafIndex) -> Result<&LeafNode, TreeError> {
         match self.leaves.get(leaf_slot(leaf)) {
             None => Err(TreeError::LeafOutOfRange { leaf }),
             Some(None) => Err(TreeError::BlankLeaf { leaf }),
@@ -445,8 +445,7 @@ impl RatchetTree {
     pub fn update_leaf(&mut self, leaf: LeafIndex, leaf_node: LeafNode) -> Result<(), TreeError> {
         self.check_member(leaf)?;
         self.check_leaf_keys(&leaf_node, leaf, Some(leaf))?;
-        self.take_leaf(leaf);
-        self.put_leaf(leaf, leaf_node);
+        self.swap_leaf(leaf, leaf_node);
         self.blank_direct_path(leaf);
         Ok(())
     }
@@ -476,6 +475,22 @@ impl RatchetTree {
             self.occupancy.fill(leaf.0);
         }
         self.hashes.invalidate_path(leaf.node(), self.size);
+    }
+
+    /// Replaces the leaf node of a member, re-indexing its keys; returns the old one (`None`
+    /// and no change if the leaf is blank).
+    pub(crate) fn swap_leaf(&mut self, leaf: LeafIndex, leaf_node: LeafNode) -> Option<LeafNode> {
+        let slot = self.leaves.get_mut(leaf_slot(leaf))?;
+        let old = slot.as_ref()?;
+        self.encryption_keys.remove(old.encryption_key.as_slice());
+        self.signature_keys.remove(old.signature_key.as_slice());
+        self.encryption_keys
+            .insert(leaf_node.encryption_key.to_vec(), leaf.node());
+        self.signature_keys
+            .insert(leaf_node.signature_key.to_vec(), leaf);
+        let old = slot.replace(leaf_node);
+        self.hashes.invalidate_path(leaf.node(), self.size);
+        old
     }
 
     /// Blanks a leaf, dropping its keys from the indexes.
