@@ -28,6 +28,7 @@ mod transcript_hashes;
 mod tree_math;
 mod tree_operations;
 mod tree_validation;
+mod treekem;
 
 pub use outcome::{Failure, Outcome};
 pub use registry::{FileReport, Report, VectorError, check_dir, check_file, known_files};

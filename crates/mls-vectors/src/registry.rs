@@ -91,7 +91,7 @@ const FILES: &[(&str, Checker)] = &[
         "tree-validation.json",
         Checker::Check(crate::tree_validation::check),
     ),
-    ("treekem.json", Checker::NotYetImplemented),
+    ("treekem.json", Checker::Check(crate::treekem::check)),
     ("welcome.json", Checker::NotYetImplemented),
 ];
 
