@@ -87,8 +87,9 @@ impl NodeIndex {
     /// Whether `self` is `ancestor` or lies in its subtree.
     pub fn is_in_subtree_of(self, ancestor: NodeIndex) -> bool {
         // The subtree of a node at level k spans the 2^(k+1) - 1 indices centred on it.
-        let half_width = (1u32 << ancestor.level()) - 1;
-        self.0.abs_diff(ancestor.0) <= half_width
+        // In u64: a level of 32 (index u32::MAX, outside every tree) must not overflow.
+        let half_width = (1u64 << ancestor.level()) - 1;
+        u64::from(self.0.abs_diff(ancestor.0)) <= half_width
     }
 }
 

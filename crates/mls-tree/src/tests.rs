@@ -798,3 +798,32 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Corrupted trees never panic: they fail to load, or load and then validate, hash and
+    /// resolve without panicking.
+    #[test]
+    fn corrupted_trees_never_panic(
+        case in 0usize..8,
+        flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..6),
+    ) {
+        let file = include_str!("../../../test-vectors/tree-validation.json");
+        let cases: Vec<Value> = serde_json::from_str(file).unwrap();
+        let mut bytes = hex::decode(cases[case]["tree"].as_str().unwrap()).unwrap();
+        for (position, value) in flips {
+            let len = bytes.len();
+            bytes[position % len] ^= value.max(1);
+        }
+        if let Ok(tree) = RatchetTree::from_bytes(&bytes) {
+            let _ = tree.validate(suite(), b"group");
+            for i in 0..tree.size().node_count() {
+                tree.resolution(NodeIndex(i)).unwrap();
+                tree.node_tree_hash(suite(), NodeIndex(i)).unwrap();
+            }
+            let reencoded = tree.to_bytes().unwrap();
+            prop_assert_eq!(reencoded, bytes);
+        }
+    }
+}

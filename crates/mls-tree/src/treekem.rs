@@ -133,6 +133,9 @@ impl TreePrivateKeys {
         committer: LeafIndex,
         path_secret: Option<&[u8]>,
     ) -> Result<Self, TreeError> {
+        if tree.leaf(own_leaf).is_none() {
+            return Err(TreeError::InvalidReceiver { leaf: own_leaf });
+        }
         let mut keys = Self::new(own_leaf, leaf_key);
         if let Some(path_secret) = path_secret {
             if committer == own_leaf || tree.leaf(committer).is_none() {
