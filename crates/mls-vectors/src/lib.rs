@@ -18,6 +18,7 @@ mod crypto_basics;
 mod deserialization;
 mod hex_field;
 mod key_schedule;
+mod message_protection;
 mod messages;
 mod outcome;
 mod psk_secret;

@@ -65,7 +65,10 @@ const FILES: &[(&str, Checker)] = &[
         "key-schedule.json",
         Checker::Check(crate::key_schedule::check),
     ),
-    ("message-protection.json", Checker::NotYetImplemented),
+    (
+        "message-protection.json",
+        Checker::Check(crate::message_protection::check),
+    ),
     ("messages.json", Checker::Check(crate::messages::check)),
     (
         "passive-client-handling-commit.json",

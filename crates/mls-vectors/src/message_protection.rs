@@ -1,0 +1,374 @@
+//! message-protection.json: PublicMessage and PrivateMessage protection and unprotection
+//! (RFC 9420 §6.2, §6.3) with the sender-data key (§6.3.2) and the secret tree (§9).
+
+use mls_codec::{
+    CipherSuite, CodecError, Commit, Decode, Encode, FramedContent, FramedContentBody,
+    GroupContext, MlsMessage, MlsMessageBody, PrivateMessage, Proposal, ProtocolVersion,
+    PublicMessage, Sender, VarBytes,
+};
+use mls_crypto::{CipherSuiteProvider, Secret, SignaturePrivateKey, Signer};
+use mls_framing::FramingError;
+use mls_framing::private::{self, PrivateEpoch};
+use mls_framing::public::{self, PublicEpoch};
+use mls_key_schedule::{RatchetKind, SecretTree};
+use mls_tree::TreeSize;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::Outcome;
+use crate::hex_field::Hex;
+use crate::outcome::CaseCheck;
+use crate::registry::{VectorError, parse_cases};
+use crate::suites;
+
+/// The sender of every message of the file: leaf 1 of a group of two.
+const SENDER: u32 = 1;
+
+#[derive(Deserialize)]
+struct Case {
+    cipher_suite: u16,
+    group_id: Hex,
+    epoch: u64,
+    tree_hash: Hex,
+    confirmed_transcript_hash: Hex,
+    signature_priv: Hex,
+    signature_pub: Hex,
+    encryption_secret: Hex,
+    sender_data_secret: Hex,
+    membership_key: Hex,
+    proposal: Hex,
+    proposal_pub: Option<Hex>,
+    proposal_priv: Hex,
+    commit: Hex,
+    commit_pub: Option<Hex>,
+    commit_priv: Hex,
+    application: Hex,
+    application_pub: Option<Hex>,
+    application_priv: Hex,
+}
+
+/// The epoch of a case: everything needed to protect and unprotect its messages.
+struct Epoch {
+    suite: &'static dyn CipherSuiteProvider,
+    group_id: VarBytes,
+    epoch: u64,
+    group_context: Vec<u8>,
+    membership_key: Secret,
+    sender_data_secret: Secret,
+    encryption_secret: Secret,
+    size: TreeSize,
+    signer: Box<dyn Signer>,
+    signature_pub: Vec<u8>,
+}
+
+/// One content type of a case: its name, the raw value decoded, and the messages that carry
+/// it.
+struct Message<'a> {
+    name: &'static str,
+    body: Result<FramedContentBody, CodecError>,
+    public: Option<&'a [u8]>,
+    private: &'a [u8],
+}
+
+/// For each of proposal, commit and application: the `*_pub` message (where present)
+/// unprotects with membership_key and signature_pub to the raw value, and so does a
+/// PublicMessage we protect ourselves (application data must be refused as one); the `*_priv`
+/// message unprotects with sender_data_secret, the secret tree of two leaves and
+/// signature_pub to the raw value, and so does a PrivateMessage we protect ourselves. The
+/// sender is leaf 1; every PrivateMessage is received with a fresh secret tree.
+pub(crate) fn check(name: &str, cases: Vec<Value>) -> Result<Outcome, VectorError> {
+    let mut outcome = Outcome::default();
+    for (index, case) in parse_cases::<Case>(name, cases)?.into_iter().enumerate() {
+        let Some(suite) = suites::supported(case.cipher_suite) else {
+            outcome.skip();
+            continue;
+        };
+        let mut check = outcome.case(index);
+        let Some(epoch) = epoch(&mut check, suite, &case) else {
+            continue;
+        };
+        let messages = [
+            Message {
+                name: "proposal",
+                body: Proposal::from_bytes(&case.proposal).map(FramedContentBody::Proposal),
+                public: case.proposal_pub.as_deref(),
+                private: &case.proposal_priv,
+            },
+            Message {
+                name: "commit",
+                body: Commit::from_bytes(&case.commit).map(FramedContentBody::Commit),
+                public: case.commit_pub.as_deref(),
+                private: &case.commit_priv,
+            },
+            Message {
+                name: "application",
+                body: Ok(FramedContentBody::Application(VarBytes(
+                    case.application.0.clone(),
+                ))),
+                public: case.application_pub.as_deref(),
+                private: &case.application_priv,
+            },
+        ];
+        for message in &messages {
+            check_message(&mut check, &epoch, message);
+        }
+    }
+    Ok(outcome)
+}
+
+/// The GroupContext, secrets and signer of a case; `None` (with the failure recorded) if the
+/// signature key is unusable.
+fn epoch(
+    check: &mut CaseCheck<'_>,
+    suite: &'static dyn CipherSuiteProvider,
+    case: &Case,
+) -> Option<Epoch> {
+    let group_context = GroupContext {
+        version: ProtocolVersion::MLS10,
+        cipher_suite: CipherSuite(case.cipher_suite),
+        group_id: VarBytes(case.group_id.0.clone()),
+        epoch: case.epoch,
+        tree_hash: VarBytes(case.tree_hash.0.clone()),
+        confirmed_transcript_hash: VarBytes(case.confirmed_transcript_hash.0.clone()),
+        extensions: Vec::new(),
+    };
+    let group_context = check.ok("group_context", group_context.to_bytes())?;
+    let signer = check.ok(
+        "signature_priv",
+        suite.signer(&SignaturePrivateKey::from_slice(&case.signature_priv)),
+    )?;
+    check.expect_eq(
+        "signature_pub (of signature_priv)",
+        &Hex(signer.public_key().to_vec()),
+        &case.signature_pub,
+    );
+    let size = TreeSize::for_leaves(2)?;
+    Some(Epoch {
+        suite,
+        group_id: VarBytes(case.group_id.0.clone()),
+        epoch: case.epoch,
+        group_context,
+        membership_key: Secret::from_slice(&case.membership_key),
+        sender_data_secret: Secret::from_slice(&case.sender_data_secret),
+        encryption_secret: Secret::from_slice(&case.encryption_secret),
+        size,
+        signer,
+        signature_pub: case.signature_pub.0.clone(),
+    })
+}
+
+/// All the checks of one content type.
+fn check_message(check: &mut CaseCheck<'_>, epoch: &Epoch, message: &Message<'_>) {
+    let name = message.name;
+    let Some(body) = check.ok(name, message.body.clone()) else {
+        return;
+    };
+    let content = FramedContent {
+        group_id: epoch.group_id.clone(),
+        epoch: epoch.epoch,
+        sender: Sender::Member(SENDER),
+        authenticated_data: VarBytes::default(),
+        content: body,
+    };
+    // Any tag of the right length: nothing here verifies confirmation tags (§8.1).
+    let confirmation_tag = matches!(content.content, FramedContentBody::Commit(_))
+        .then(|| VarBytes(vec![0xc7; epoch.suite.hash_len()]));
+
+    if let Some(bytes) = message.public {
+        let field = format!("{name}_pub");
+        let received = decode_public(bytes)
+            .and_then(|m| public::unprotect(public_epoch(epoch), &m, &epoch.signature_pub));
+        if let Some(received) = check.ok(&field, received) {
+            expect_content(check, &field, &received.content, &content);
+        }
+    }
+    let field = format!("{name} (our PublicMessage)");
+    let sent = public::protect(
+        public_epoch(epoch),
+        &*epoch.signer,
+        content.clone(),
+        confirmation_tag.clone(),
+    );
+    match (&content.content, sent) {
+        (FramedContentBody::Application(_), Err(FramingError::ContentTypeNotAllowed { .. })) => {}
+        (FramedContentBody::Application(_), other) => check.fail(
+            &field,
+            format!("application data must be refused as a PublicMessage, got {other:?}"),
+        ),
+        (_, sent) => {
+            let received = sent.and_then(|m| {
+                public::unprotect(public_epoch(epoch), &m, epoch.signer.public_key())
+            });
+            if let Some(received) = check.ok(&field, received) {
+                expect_content(check, &field, &received.content, &content);
+            }
+        }
+    }
+
+    let field = format!("{name}_priv");
+    let received = decode_private(message.private)
+        .and_then(|m| receive(epoch, &mut new_tree(epoch), &m, &epoch.signature_pub));
+    if let Some(received) = check.ok(&field, received) {
+        expect_content(check, &field, &received, &content);
+    }
+    let field = format!("{name} (our PrivateMessage)");
+    let kind = RatchetKind::for_content_type(content.content_type());
+    let received = new_tree(epoch)
+        .encryption_key(epoch.suite, SENDER, kind)
+        .map_err(FramingError::from)
+        .and_then(|key| {
+            private::protect(
+                private_epoch(epoch),
+                &*epoch.signer,
+                content.clone(),
+                confirmation_tag,
+                &key,
+                0,
+            )
+        })
+        .and_then(|m| receive(epoch, &mut new_tree(epoch), &m, epoch.signer.public_key()));
+    if let Some(received) = check.ok(&field, received) {
+        expect_content(check, &field, &received, &content);
+    }
+}
+
+/// The received content must be the raw value, framed for this group, epoch and sender.
+/// The vector's own messages may carry authenticated data, so that is not compared.
+fn expect_content(
+    check: &mut CaseCheck<'_>,
+    field: &str,
+    received: &FramedContent,
+    expected: &FramedContent,
+) {
+    check.expect_eq(field, &received.content, &expected.content);
+    check.expect_eq(
+        &format!("{field} group_id, epoch, sender"),
+        &(&received.group_id, received.epoch, received.sender),
+        &(&expected.group_id, expected.epoch, expected.sender),
+    );
+}
+
+fn public_epoch(epoch: &Epoch) -> PublicEpoch<'_> {
+    PublicEpoch {
+        suite: epoch.suite,
+        group_context: &epoch.group_context,
+        membership_key: Some(&epoch.membership_key),
+    }
+}
+
+fn private_epoch(epoch: &Epoch) -> PrivateEpoch<'_> {
+    PrivateEpoch {
+        suite: epoch.suite,
+        group_context: &epoch.group_context,
+        sender_data_secret: &epoch.sender_data_secret,
+    }
+}
+
+/// A fresh secret tree of the epoch, as every member derives it (§9).
+fn new_tree(epoch: &Epoch) -> SecretTree {
+    SecretTree::new(epoch.suite, epoch.encryption_secret.clone(), epoch.size)
+}
+
+/// Receives a PrivateMessage as a member does: decrypt the sender data, stage the sender's
+/// key, open the message, and only then delete the key.
+fn receive(
+    epoch: &Epoch,
+    tree: &mut SecretTree,
+    message: &PrivateMessage,
+    signature_key: &[u8],
+) -> Result<FramedContent, FramingError> {
+    let sender_data = private::decrypt_sender_data(private_epoch(epoch), message)?;
+    let staged = tree.stage_decryption_key(
+        epoch.suite,
+        sender_data.leaf_index,
+        RatchetKind::for_content_type(message.content_type),
+        sender_data.generation,
+    )?;
+    let received = private::open(
+        private_epoch(epoch),
+        message,
+        &sender_data,
+        staged.key(),
+        signature_key,
+    )?;
+    staged.commit();
+    Ok(received.content)
+}
+
+/// Decodes an MLSMessage (mls10) that must hold a PublicMessage.
+fn decode_public(bytes: &[u8]) -> Result<PublicMessage, FramingError> {
+    match decode_mls_message(bytes)? {
+        MlsMessageBody::PublicMessage(message) => Ok(message),
+        other => Err(wrong_wire_format(&other)),
+    }
+}
+
+/// Decodes an MLSMessage (mls10) that must hold a PrivateMessage.
+fn decode_private(bytes: &[u8]) -> Result<PrivateMessage, FramingError> {
+    match decode_mls_message(bytes)? {
+        MlsMessageBody::PrivateMessage(message) => Ok(message),
+        other => Err(wrong_wire_format(&other)),
+    }
+}
+
+fn decode_mls_message(bytes: &[u8]) -> Result<MlsMessageBody, FramingError> {
+    let message = MlsMessage::from_bytes(bytes)?;
+    if message.version != ProtocolVersion::MLS10 {
+        return Err(CodecError::UnsupportedValue {
+            type_name: "ProtocolVersion",
+            value: u64::from(message.version.0),
+        }
+        .into());
+    }
+    Ok(message.body)
+}
+
+fn wrong_wire_format(body: &MlsMessageBody) -> FramingError {
+    CodecError::UnsupportedValue {
+        type_name: "WireFormat (of this field)",
+        value: u64::from(body.wire_format().0),
+    }
+    .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = include_str!("../../../test-vectors/message-protection.json");
+
+    #[test]
+    fn the_official_cases_pass() {
+        let cases: Vec<Value> = serde_json::from_str(FILE).unwrap();
+        let outcome = check("message-protection.json", cases).unwrap();
+        assert_eq!(
+            (outcome.passed, outcome.failed, outcome.skipped),
+            (5, 0, 2),
+            "{outcome:?}"
+        );
+    }
+
+    #[test]
+    fn wrong_values_are_reported_as_failed() {
+        let cases: Vec<Value> = serde_json::from_str(FILE).unwrap();
+        let mut case = cases[0].clone();
+        // Another membership key: the vector's PublicMessages no longer verify, ours still do.
+        case["membership_key"] = Value::String("00".repeat(32));
+        // Another application value than the one the PrivateMessage carries.
+        case["application"] = Value::String("00".repeat(8));
+        // A PrivateMessage that is no MLSMessage at all must fail, not panic.
+        case["commit_priv"] = Value::String("0001".to_owned());
+        let outcome = check("message-protection.json", vec![case]).unwrap();
+        assert_eq!((outcome.passed, outcome.failed), (0, 1), "{outcome:?}");
+        let fields: Vec<&str> = outcome.failures.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "proposal_pub",
+                "commit_pub",
+                "commit_priv",
+                "application_priv"
+            ]
+        );
+    }
+}
