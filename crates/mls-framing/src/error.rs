@@ -58,4 +58,8 @@ pub enum FramingError {
     /// A member's PublicMessage was to be protected without the membership key (§6.2).
     #[error("a member's PublicMessage needs the membership key")]
     MissingMembershipKey,
+    /// Content signed for one wire format was to be sent in another (§6.1: the signature
+    /// covers the wire format).
+    #[error("content signed for {0:?} cannot be sent in this wire format")]
+    WireFormatMismatch(WireFormat),
 }

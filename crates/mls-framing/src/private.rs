@@ -53,18 +53,50 @@ pub fn protect(
     key: &MessageKey,
     padding: usize,
 ) -> Result<PrivateMessage, FramingError> {
-    let Sender::Member(leaf_index) = content.sender else {
-        return Err(FramingError::SenderNotAllowed {
-            sender_type: content.sender.sender_type(),
-        });
-    };
-    check_confirmation_tag(&content, confirmation_tag.as_ref())?;
     let signature = sign_content(
         signer,
         WireFormat::MLS_PRIVATE_MESSAGE,
         &content,
         epoch.group_context,
     )?;
+    protect_authenticated(
+        epoch,
+        AuthenticatedContent {
+            wire_format: WireFormat::MLS_PRIVATE_MESSAGE,
+            content,
+            auth: FramedContentAuthData {
+                signature: VarBytes(signature),
+                confirmation_tag,
+            },
+        },
+        key,
+        padding,
+    )
+}
+
+/// Encrypts content that is already signed for the PrivateMessage wire format (its
+/// confirmation tag, for a commit, computed after the signature, §8.2) as a PrivateMessage
+/// (RFC 9420 §6.3), with `key` and `padding` as for [`protect`].
+pub fn protect_authenticated(
+    epoch: PrivateEpoch<'_>,
+    authenticated: AuthenticatedContent,
+    key: &MessageKey,
+    padding: usize,
+) -> Result<PrivateMessage, FramingError> {
+    let AuthenticatedContent {
+        wire_format,
+        content,
+        auth,
+    } = authenticated;
+    if wire_format != WireFormat::MLS_PRIVATE_MESSAGE {
+        return Err(FramingError::WireFormatMismatch(wire_format));
+    }
+    let Sender::Member(leaf_index) = content.sender else {
+        return Err(FramingError::SenderNotAllowed {
+            sender_type: content.sender.sender_type(),
+        });
+    };
+    check_confirmation_tag(&content, auth.confirmation_tag.as_ref())?;
     let content_type = content.content_type();
     let FramedContent {
         group_id,
@@ -75,10 +107,7 @@ pub fn protect(
     } = content;
     let plaintext = PrivateMessageContent {
         content: body,
-        auth: FramedContentAuthData {
-            signature: VarBytes(signature),
-            confirmation_tag,
-        },
+        auth,
         length_of_padding: padding,
     }
     .to_bytes()?;

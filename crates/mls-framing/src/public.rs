@@ -33,17 +33,43 @@ pub fn protect(
 ) -> Result<PublicMessage, FramingError> {
     check_wire_format(&content)?;
     check_sender(&content)?;
-    check_confirmation_tag(&content, confirmation_tag.as_ref())?;
     let signature = sign_content(
         signer,
         WireFormat::MLS_PUBLIC_MESSAGE,
         &content,
         epoch.group_context,
     )?;
-    let auth = FramedContentAuthData {
-        signature: VarBytes(signature),
-        confirmation_tag,
-    };
+    protect_authenticated(
+        epoch,
+        AuthenticatedContent {
+            wire_format: WireFormat::MLS_PUBLIC_MESSAGE,
+            content,
+            auth: FramedContentAuthData {
+                signature: VarBytes(signature),
+                confirmation_tag,
+            },
+        },
+    )
+}
+
+/// Wraps content that is already signed for the PublicMessage wire format (its
+/// confirmation tag, for a commit, computed after the signature, §8.2) as a PublicMessage,
+/// with the membership tag for a `member` sender (RFC 9420 §6.2).
+pub fn protect_authenticated(
+    epoch: PublicEpoch<'_>,
+    authenticated: AuthenticatedContent,
+) -> Result<PublicMessage, FramingError> {
+    let AuthenticatedContent {
+        wire_format,
+        content,
+        auth,
+    } = authenticated;
+    if wire_format != WireFormat::MLS_PUBLIC_MESSAGE {
+        return Err(FramingError::WireFormatMismatch(wire_format));
+    }
+    check_wire_format(&content)?;
+    check_sender(&content)?;
+    check_confirmation_tag(&content, auth.confirmation_tag.as_ref())?;
     let membership_tag = match content.sender {
         Sender::Member(_) => {
             let key = epoch
