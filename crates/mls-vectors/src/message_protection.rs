@@ -142,7 +142,10 @@ fn epoch(
         &Hex(signer.public_key().to_vec()),
         &case.signature_pub,
     );
-    let size = TreeSize::for_leaves(2)?;
+    let size = check.ok(
+        "secret tree",
+        TreeSize::for_leaves(2).ok_or("no tree of 2 leaves"),
+    )?;
     Some(Epoch {
         suite,
         group_id: VarBytes(case.group_id.0.clone()),
