@@ -460,3 +460,57 @@ fn non_zero_padding_is_rejected() {
         ))
     ));
 }
+
+#[test]
+fn content_signed_before_its_confirmation_tag_is_protected_in_its_wire_format() {
+    let keys = new_keys();
+    let signer = suite().signer(&keys.private_key).unwrap();
+    let commit = content(
+        Sender::Member(SENDER),
+        FramedContentBody::Commit(Commit {
+            proposals: vec![],
+            path: None,
+        }),
+    );
+    let signed = |wire_format| mls_codec::AuthenticatedContent {
+        wire_format,
+        content: commit.clone(),
+        auth: mls_codec::FramedContentAuthData {
+            signature: VarBytes(
+                crate::sign_content(&*signer, wire_format, &commit, GROUP_CONTEXT).unwrap(),
+            ),
+            // Computed after the signature, as the confirmed transcript hash needs it (§8.2).
+            confirmation_tag: Some(VarBytes::from(&[4; 32])),
+        },
+    };
+    let public_signed = signed(mls_codec::WireFormat::MLS_PUBLIC_MESSAGE);
+    let private_signed = signed(mls_codec::WireFormat::MLS_PRIVATE_MESSAGE);
+
+    let message = public::protect_authenticated(public_epoch(), public_signed.clone()).unwrap();
+    let received = public::unprotect(public_epoch(), &message, &keys.public_key).unwrap();
+    assert_eq!(received, public_signed);
+
+    let key = secret_tree()
+        .encryption_key(suite(), SENDER, RatchetKind::Handshake)
+        .unwrap();
+    let message =
+        private::protect_authenticated(private_epoch(), private_signed.clone(), &key, 8).unwrap();
+    assert_eq!(
+        receive_with(&mut secret_tree(), &message, &keys.public_key).unwrap(),
+        commit
+    );
+
+    // A signature covers the wire format: content signed for one cannot be sent in the other.
+    assert!(matches!(
+        public::protect_authenticated(public_epoch(), private_signed),
+        Err(FramingError::WireFormatMismatch(
+            mls_codec::WireFormat::MLS_PRIVATE_MESSAGE
+        ))
+    ));
+    assert!(matches!(
+        private::protect_authenticated(private_epoch(), public_signed, &key, 0),
+        Err(FramingError::WireFormatMismatch(
+            mls_codec::WireFormat::MLS_PUBLIC_MESSAGE
+        ))
+    ));
+}
