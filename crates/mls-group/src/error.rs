@@ -17,6 +17,9 @@ pub enum GroupError {
     /// A cryptographic operation failed.
     #[error("cryptographic failure: {0}")]
     Crypto(#[from] CryptoError),
+    /// A key schedule derivation failed (a secret of the wrong length, RFC 9420 §8).
+    #[error("key schedule: {0}")]
+    KeySchedule(#[from] mls_key_schedule::KeyScheduleError),
     /// The protocol version is not MLS 1.0.
     #[error("unsupported protocol version {0:?}")]
     UnsupportedVersion(ProtocolVersion),
@@ -43,4 +46,26 @@ pub enum GroupError {
     /// A leaf node's lifetime does not cover the current time (§7.3).
     #[error("the leaf node's lifetime has expired or not begun")]
     LifetimeExpired,
+    /// A Welcome has no EncryptedGroupSecrets for our key package's KeyPackageRef
+    /// (§12.4.3.1).
+    #[error("the Welcome has no group secrets for our key package")]
+    NoWelcomeSecretsForKeyPackage,
+    /// The GroupSecrets of a Welcome do not decrypt with our init key (§12.4.3.1).
+    #[error("the Welcome's group secrets do not decrypt with our init key")]
+    GroupSecretsDecryptionFailed,
+    /// The GroupInfo of a Welcome does not decrypt with the welcome key and nonce: a wrong
+    /// joiner or psk secret, or a tampered ciphertext (§12.4.3.1).
+    #[error("the Welcome's GroupInfo does not decrypt")]
+    GroupInfoDecryptionFailed,
+    /// A GroupInfo's signature does not verify with the signer's key (§12.4.3).
+    #[error("the GroupInfo signature does not verify")]
+    InvalidGroupInfoSignature,
+    /// A GroupInfo is of another cipher suite than its Welcome or group (§12.4.3.1).
+    #[error("GroupInfo of cipher suite {found:?} where {expected:?} was expected")]
+    GroupInfoCipherSuiteMismatch {
+        /// The suite of the Welcome or group.
+        expected: CipherSuite,
+        /// The GroupInfo's suite.
+        found: CipherSuite,
+    },
 }

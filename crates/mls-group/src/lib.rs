@@ -3,5 +3,6 @@
 
 mod error;
 pub mod key_package;
+pub mod welcome;
 
 pub use error::GroupError;

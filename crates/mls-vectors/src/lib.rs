@@ -30,6 +30,7 @@ mod tree_math;
 mod tree_operations;
 mod tree_validation;
 mod treekem;
+mod welcome;
 
 pub use outcome::{Failure, Outcome};
 pub use registry::{FileReport, Report, VectorError, check_dir, check_file, known_files};

@@ -95,7 +95,7 @@ const FILES: &[(&str, Checker)] = &[
         Checker::Check(crate::tree_validation::check),
     ),
     ("treekem.json", Checker::Check(crate::treekem::check)),
-    ("welcome.json", Checker::NotYetImplemented),
+    ("welcome.json", Checker::Check(crate::welcome::check)),
 ];
 
 /// The names of the vector files this checker knows.
@@ -234,7 +234,7 @@ mod tests {
 
     #[test]
     fn unimplemented_layers_count_every_case_as_skipped() {
-        let outcome = check_file("welcome.json", "[{}, {}]").unwrap();
+        let outcome = check_file("passive-client-random.json", "[{}, {}]").unwrap();
         assert_eq!((outcome.passed, outcome.failed, outcome.skipped), (0, 0, 2));
     }
 
