@@ -22,10 +22,14 @@
 //! and [`EpochSecrets::from_joiner_secret`]. The commit, joiner and epoch secrets are dropped
 //! (and wiped) as soon as the secrets below them are derived (§9.2).
 
-use mls_codec::CipherSuite;
+use mls_codec::{CipherSuite, CodecError, Decode, Encode, Reader};
 use mls_crypto::{CipherSuiteProvider, HpkeKeyPair, Secret, derive_secret, expand_with_label};
 use mls_tree::TreeSize;
 
+use crate::storage::{
+    check_secret_len, decode_optional_secret, decode_secret, encode_optional_secret, encode_secret,
+    suite_params,
+};
 use crate::{KeyScheduleError, SecretTree, SecretTreeConfig};
 
 /// The label of DeriveSecret for each epoch secret (RFC 9420 §8, Table 4).
@@ -382,6 +386,94 @@ impl EpochSecrets {
     }
 }
 
+/// Storage encoding (not an RFC 9420 wire struct): the secrets of one epoch, for saving and
+/// loading a member's group state, in the TLS presentation language (RFC 9420 §2.1):
+///
+/// ```text
+/// struct {
+///     CipherSuite cipher_suite;
+///     opaque sender_data_secret<V>;
+///     optional<opaque encryption_secret<V>>;  /* absent once moved into the secret tree */
+///     opaque exporter_secret<V>;
+///     opaque external_secret<V>;
+///     opaque confirmation_key<V>;
+///     opaque membership_key<V>;
+///     opaque resumption_psk<V>;
+///     opaque epoch_authenticator<V>;
+///     opaque init_secret<V>;
+/// } EpochSecretsState;
+/// ```
+///
+/// The suite must be one RFC 9420 registers and every secret must be `KDF.Nh` bytes, on
+/// encoding and on decoding ([`CodecError::InvalidField`] otherwise).
+///
+/// The secret bytes are written straight into `out`. The caller is responsible for that
+/// buffer: it holds every secret of the epoch, so keep it in a `Zeroizing<Vec<u8>>` (with
+/// enough capacity reserved that it never reallocates, which would leave a copy behind) or
+/// otherwise wipe it, and protect it at rest.
+impl Encode for EpochSecrets {
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), CodecError> {
+        self.check_storage()?;
+        self.cipher_suite.encode(out)?;
+        encode_secret(&self.sender_data_secret, out)?;
+        encode_optional_secret(self.encryption_secret.as_ref(), out)?;
+        for secret in self.storage_secrets_after_encryption() {
+            encode_secret(secret, out)?;
+        }
+        Ok(())
+    }
+}
+
+/// Decodes the storage encoding above; each secret goes straight into a [`Secret`]. Rejects
+/// an unregistered suite, a secret that is not `KDF.Nh` bytes and a malformed encoding with
+/// an error; never panics and allocates no more than the input holds.
+impl Decode for EpochSecrets {
+    fn decode(reader: &mut Reader<'_>) -> Result<Self, CodecError> {
+        let secrets = Self {
+            cipher_suite: CipherSuite::decode(reader)?,
+            sender_data_secret: decode_secret(reader)?,
+            encryption_secret: decode_optional_secret(reader)?,
+            exporter_secret: decode_secret(reader)?,
+            external_secret: decode_secret(reader)?,
+            confirmation_key: decode_secret(reader)?,
+            membership_key: decode_secret(reader)?,
+            resumption_psk: decode_secret(reader)?,
+            epoch_authenticator: decode_secret(reader)?,
+            init_secret: decode_secret(reader)?,
+        };
+        secrets.check_storage()?;
+        Ok(secrets)
+    }
+}
+
+impl EpochSecrets {
+    /// The secrets after the encryption_secret, in the order of the storage encoding.
+    fn storage_secrets_after_encryption(&self) -> [&Secret; 7] {
+        [
+            &self.exporter_secret,
+            &self.external_secret,
+            &self.confirmation_key,
+            &self.membership_key,
+            &self.resumption_psk,
+            &self.epoch_authenticator,
+            &self.init_secret,
+        ]
+    }
+
+    /// The invariants the storage encoding checks: a registered suite, `KDF.Nh`-byte secrets.
+    fn check_storage(&self) -> Result<(), CodecError> {
+        let hash_len = suite_params(self.cipher_suite)?.hash_len();
+        let field = "EpochSecrets";
+        check_secret_len(&self.sender_data_secret, hash_len, field)?;
+        if let Some(secret) = &self.encryption_secret {
+            check_secret_len(secret, hash_len, field)?;
+        }
+        self.storage_secrets_after_encryption()
+            .into_iter()
+            .try_for_each(|secret| check_secret_len(secret, hash_len, field))
+    }
+}
+
 /// One run of the key schedule by a member that creates an epoch (RFC 9420 §8): the
 /// joiner_secret and welcome_secret for the Welcome, and the new epoch's [`EpochSecrets`].
 #[derive(Debug, PartialEq, Eq)]
@@ -450,7 +542,7 @@ impl KeySchedule {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mls_crypto::CryptoProvider;
+    use mls_crypto::{CipherSuiteParams, CryptoProvider};
     use mls_crypto_rustcrypto::RustCryptoProvider;
 
     fn suite() -> &'static dyn CipherSuiteProvider {
@@ -537,5 +629,151 @@ mod tests {
         assert!(!text.contains(&init_hex));
         assert!(!text.contains(&format!("{:?}", init)));
         assert!(text.contains("redacted"));
+    }
+
+    /// A real epoch of `cipher_suite`, before and after its secret tree is taken.
+    fn epochs_of(cipher_suite: CipherSuite) -> [EpochSecrets; 2] {
+        static PROVIDER: RustCryptoProvider = RustCryptoProvider::new();
+        let s = PROVIDER.suite(cipher_suite).unwrap();
+        let zero = zero_secret(s);
+        let commit = Secret::new(vec![9; s.hash_len()]);
+        let epoch = || {
+            KeySchedule::new_epoch(s, &zero, &commit, &zero, b"context")
+                .unwrap()
+                .into_epoch_secrets()
+        };
+        let mut taken = epoch();
+        let size = TreeSize::for_leaves(4).unwrap();
+        taken
+            .take_secret_tree(s, size, SecretTreeConfig::default())
+            .unwrap()
+            .unwrap();
+        [epoch(), taken]
+    }
+
+    #[test]
+    fn epoch_secrets_round_trip_through_storage() {
+        for cipher_suite in [
+            CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519,
+            CipherSuite::MLS_128_DHKEMP256_AES128GCM_SHA256_P256,
+            CipherSuite::MLS_256_DHKEMP521_AES256GCM_SHA512_P521,
+            CipherSuite::MLS_256_DHKEMP384_AES256GCM_SHA384_P384,
+        ] {
+            let [full, taken] = epochs_of(cipher_suite);
+            let hash_len = CipherSuiteParams::lookup(cipher_suite).unwrap().hash_len();
+            for (epoch, secrets) in [(full, 9), (taken, 8)] {
+                let bytes = epoch.to_bytes().unwrap();
+                // A varint header of 1 byte below 64 bytes, of 2 from 64 (§2.1.2).
+                let header = if hash_len < 64 { 1 } else { 2 };
+                assert_eq!(bytes.len(), 2 + 1 + secrets * (header + hash_len));
+                let loaded = EpochSecrets::from_bytes(&bytes).unwrap();
+                assert_eq!(loaded, epoch);
+                assert_eq!(loaded.to_bytes().unwrap(), bytes);
+                assert_eq!(loaded.cipher_suite(), cipher_suite);
+                assert_eq!(
+                    loaded.encryption_secret().is_some(),
+                    epoch.encryption_secret().is_some()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_loaded_epoch_derives_what_the_original_does() {
+        let s = suite();
+        let [mut original, _] = epochs_of(s.cipher_suite());
+        let mut loaded = EpochSecrets::from_bytes(&original.to_bytes().unwrap()).unwrap();
+        assert_eq!(
+            loaded.export(s, "label", b"ctx", 20).unwrap(),
+            original.export(s, "label", b"ctx", 20).unwrap()
+        );
+        assert_eq!(
+            loaded.external_key_pair(s).unwrap().public_key,
+            original.external_key_pair(s).unwrap().public_key
+        );
+        let size = TreeSize::for_leaves(2).unwrap();
+        let config = SecretTreeConfig::default();
+        let mut a = loaded.take_secret_tree(s, size, config).unwrap().unwrap();
+        let mut b = original.take_secret_tree(s, size, config).unwrap().unwrap();
+        let kind = crate::RatchetKind::Application;
+        assert_eq!(
+            a.encryption_key(s, 1, kind).unwrap(),
+            b.encryption_key(s, 1, kind).unwrap()
+        );
+    }
+
+    /// The storage encoding of the given fields, unchecked.
+    fn raw(cipher_suite: u16, flag: u8, lengths: [usize; 9]) -> Vec<u8> {
+        let mut out = cipher_suite.to_be_bytes().to_vec();
+        for (i, len) in lengths.into_iter().enumerate() {
+            if i == 1 {
+                out.push(flag);
+                if flag != 1 {
+                    continue;
+                }
+            }
+            mls_codec::encode_opaque(&vec![u8::try_from(i).unwrap(); len], &mut out).unwrap();
+        }
+        out
+    }
+
+    #[test]
+    fn invalid_epoch_secrets_are_rejected() {
+        let ok = raw(1, 1, [32; 9]);
+        assert!(EpochSecrets::from_bytes(&ok).is_ok());
+        assert!(EpochSecrets::from_bytes(&raw(1, 0, [32; 9])).is_ok());
+        let invalid_field = |bytes: &[u8]| {
+            matches!(
+                EpochSecrets::from_bytes(bytes),
+                Err(CodecError::InvalidField { .. })
+            )
+        };
+        // An unregistered suite (GREASE), and a secret of the wrong length in each position.
+        assert!(invalid_field(&raw(0x0a0a, 1, [32; 9])));
+        assert!(invalid_field(&raw(5, 1, [32; 9])));
+        for i in 0..9 {
+            let mut lengths = [32; 9];
+            lengths[i] = 48;
+            assert!(invalid_field(&raw(1, 1, lengths)), "secret {i}");
+        }
+        assert_eq!(
+            EpochSecrets::from_bytes(&raw(1, 2, [32; 9])),
+            Err(CodecError::InvalidOptionalFlag(2))
+        );
+        for len in 0..ok.len() {
+            assert!(EpochSecrets::from_bytes(&ok[..len]).is_err());
+        }
+        let mut trailing = ok.clone();
+        trailing.push(0);
+        assert!(EpochSecrets::from_bytes(&trailing).is_err());
+        // Encoding refuses an inconsistent value instead of writing what cannot be loaded.
+        let mut epoch = run(b"").into_epoch_secrets();
+        epoch.init_secret = Secret::new(vec![0; 31]);
+        assert!(matches!(
+            epoch.to_bytes(),
+            Err(CodecError::InvalidField { .. })
+        ));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Corrupted encodings never panic; what still decodes re-encodes to the same bytes.
+        #[test]
+        fn corrupted_epoch_secrets_are_rejected_or_canonical(
+            flips in proptest::collection::vec((0usize..1000, 0u8..8), 1..4),
+            cut in 0usize..1200,
+        ) {
+            let [epoch, _] = epochs_of(suite().cipher_suite());
+            let mut bytes = epoch.to_bytes().unwrap();
+            for (position, bit) in flips {
+                let position = position % bytes.len();
+                bytes[position] ^= 1 << bit;
+            }
+            bytes.truncate(cut);
+            if let Ok(loaded) = EpochSecrets::from_bytes(&bytes) {
+                proptest::prop_assert_eq!(loaded.to_bytes().unwrap(), bytes);
+            }
+        }
     }
 }

@@ -58,6 +58,7 @@ mod key_schedule;
 mod psk;
 mod secret_tree;
 mod sender_data;
+mod storage;
 mod transcript;
 
 pub use error::KeyScheduleError;

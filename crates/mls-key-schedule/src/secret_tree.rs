@@ -20,12 +20,20 @@
 
 use std::collections::BTreeMap;
 
-use mls_codec::{CipherSuite, ContentType};
-use mls_crypto::{CipherSuiteProvider, Secret, derive_tree_secret, expand_with_label};
+use mls_codec::{
+    CipherSuite, CodecError, ContentType, Decode, Encode, Reader, decode_vector, encode_vector,
+};
+use mls_crypto::{
+    CipherSuiteParams, CipherSuiteProvider, Secret, derive_tree_secret, expand_with_label,
+};
 use mls_tree::{LeafIndex, NodeIndex, TreeSize};
 
 use crate::KeyScheduleError;
 use crate::key_schedule::check_suite;
+use crate::storage::{
+    check_ascending, check_secret_len, decode_optional_secret, decode_secret,
+    encode_optional_secret, encode_secret, invalid, suite_params,
+};
 
 /// Which of a sender's two hash ratchets (RFC 9420 §9).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -128,7 +136,7 @@ impl MessageKey {
 }
 
 /// One hash ratchet of a sender (RFC 9420 §9.1).
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 struct SenderRatchet {
     /// `ratchet_secret_[generation]`; `None` once generation 2^32 - 1 has been used.
     secret: Option<Secret>,
@@ -149,7 +157,7 @@ impl SenderRatchet {
 }
 
 /// The two ratchets of a leaf whose secret has been derived (and deleted).
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 struct LeafRatchets {
     handshake: SenderRatchet,
     application: SenderRatchet,
@@ -216,8 +224,9 @@ enum Change {
 /// The secret tree of one epoch (RFC 9420 §9): per-leaf handshake and application ratchets,
 /// derived lazily from the encryption_secret and deleted as they are consumed (§9.2).
 ///
-/// Every secret is wiped on drop; `Debug` shows no bytes.
-#[derive(Debug)]
+/// Every secret is wiped on drop; `Debug` shows no bytes. Equality compares every secret in
+/// constant time (the tree's shape, generations and indices are not secret).
+#[derive(Debug, PartialEq, Eq)]
 pub struct SecretTree {
     cipher_suite: CipherSuite,
     size: TreeSize,
@@ -584,5 +593,256 @@ impl StagedKey<'_> {
     }
 }
 
+/// Storage encoding (not an RFC 9420 wire struct): the whole state of a secret tree, for
+/// saving and loading a member's group state, in the TLS presentation language (RFC 9420
+/// §2.1):
+///
+/// ```text
+/// struct {
+///     uint32 generation;                       /* the next unused generation */
+///     optional<opaque ratchet_secret<V>>;      /* absent once generation 2^32 - 1 is used */
+///     SkippedKey skipped_keys<V>;              /* ascending generation */
+/// } SenderRatchetState;
+///
+/// struct {
+///     uint32 generation;
+///     opaque key<V>;
+///     opaque nonce<V>;
+/// } SkippedKey;
+///
+/// struct {
+///     CipherSuite cipher_suite;
+///     uint32 leaf_count;
+///     uint32 max_forward_distance;
+///     uint64 max_skipped_keys;
+///     NodeSecret node_secrets<V>;              /* ascending node */
+///     LeafRatchets leaves<V>;                  /* ascending leaf */
+/// } SecretTreeState;
+///
+/// struct { uint32 node; opaque secret<V>; } NodeSecret;
+/// struct {
+///     uint32 leaf;
+///     SenderRatchetState handshake;
+///     SenderRatchetState application;
+/// } LeafRatchets;
+/// ```
+///
+/// Encoding and decoding check every invariant of the tree ([`CodecError::InvalidField`]
+/// otherwise): the suite is registered by RFC 9420; the leaf count is a power of two of at
+/// most 2^30; node and ratchet secrets are `KDF.Nh` bytes, keys `AEAD.Nk` and nonces `AEAD.Nn`;
+/// every stored node lies in the tree and every derived leaf is one of its leaves; the stored
+/// node secrets and the derived leaves cover each leaf exactly once (so every key not yet
+/// used can still be derived, and nothing consumed can be); a ratchet without a secret is at
+/// generation 2^32 - 1; skipped generations lie below the ratchet's next generation and there
+/// are at most `max_skipped_keys` of them; map entries are strictly ascending.
+///
+/// The secret bytes are written straight into `out`. The caller is responsible for that
+/// buffer: it holds every key not yet used, so keep it in a `Zeroizing<Vec<u8>>` (with enough
+/// capacity reserved that it never reallocates, which would leave a copy behind) or otherwise
+/// wipe it, and protect it at rest. A saved tree that is loaded again after some of its keys
+/// were used would hand those keys out again: replace the saved state whenever the tree
+/// changes.
+impl Encode for SecretTree {
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), CodecError> {
+        self.check_storage()?;
+        self.encode_storage(out)
+    }
+}
+
+impl SecretTree {
+    /// Writes `SecretTreeState` without checking the invariants first.
+    fn encode_storage(&self, out: &mut Vec<u8>) -> Result<(), CodecError> {
+        self.cipher_suite.encode(out)?;
+        self.size.leaf_count().encode(out)?;
+        self.config.max_forward_distance.encode(out)?;
+        u64::try_from(self.config.max_skipped_keys)
+            .map_err(|_| invalid("SecretTree", "max_skipped_keys exceeds 2^64 - 1"))?
+            .encode(out)?;
+        encode_vector(out, |out| {
+            self.nodes.iter().try_for_each(|(node, secret)| {
+                node.encode(out)?;
+                encode_secret(secret, out)
+            })
+        })?;
+        encode_vector(out, |out| {
+            self.leaves.iter().try_for_each(|(leaf, ratchets)| {
+                leaf.encode(out)?;
+                ratchets.handshake.encode_storage(out)?;
+                ratchets.application.encode_storage(out)
+            })
+        })
+    }
+}
+
+/// Decodes the storage encoding above, with every secret going straight into a [`Secret`]
+/// and every invariant checked; never panics, allocates no more than the input holds and
+/// does work linear (up to a logarithmic factor) in the input's length.
+impl Decode for SecretTree {
+    fn decode(reader: &mut Reader<'_>) -> Result<Self, CodecError> {
+        let cipher_suite = CipherSuite::decode(reader)?;
+        let size = TreeSize::from_leaf_count(u32::decode(reader)?).ok_or(invalid(
+            "SecretTree",
+            "leaf_count is not a power of two of at most 2^30",
+        ))?;
+        let max_forward_distance = u32::decode(reader)?;
+        let max_skipped_keys = usize::try_from(u64::decode(reader)?)
+            .map_err(|_| invalid("SecretTree", "max_skipped_keys exceeds usize"))?;
+        let nodes = decode_vector(reader, |reader| {
+            Ok((u32::decode(reader)?, decode_secret(reader)?))
+        })?;
+        check_ascending(
+            nodes.iter().map(|(node, _)| *node),
+            "SecretTree.node_secrets",
+        )?;
+        let leaves = decode_vector(reader, |reader| {
+            let leaf = u32::decode(reader)?;
+            let handshake = SenderRatchet::decode_storage(reader)?;
+            let application = SenderRatchet::decode_storage(reader)?;
+            Ok((
+                leaf,
+                LeafRatchets {
+                    handshake,
+                    application,
+                },
+            ))
+        })?;
+        check_ascending(leaves.iter().map(|(leaf, _)| *leaf), "SecretTree.leaves")?;
+        let tree = Self {
+            cipher_suite,
+            size,
+            config: SecretTreeConfig {
+                max_forward_distance,
+                max_skipped_keys,
+            },
+            nodes: nodes.into_iter().collect(),
+            leaves: leaves.into_iter().collect(),
+        };
+        tree.check_storage()?;
+        Ok(tree)
+    }
+}
+
+impl SecretTree {
+    /// The invariants the storage encoding checks (see the [`Encode`] impl).
+    fn check_storage(&self) -> Result<(), CodecError> {
+        let params = suite_params(self.cipher_suite)?;
+        let leaf_count = self.size.leaf_count();
+        // The leaves each stored node secret or derived leaf covers, as [start, end).
+        let mut cover = Vec::with_capacity(self.nodes.len() + self.leaves.len());
+        for (&node, secret) in &self.nodes {
+            let node = NodeIndex(node);
+            if !self.size.contains(node) {
+                return Err(invalid("SecretTree.node_secrets", "node outside the tree"));
+            }
+            check_secret_len(secret, params.hash_len(), "SecretTree.node_secrets")?;
+            // The node at level k is the j-th of its level and spans leaves j*2^k..(j+1)*2^k.
+            let level = node.level();
+            let start = (u64::from(node.0) >> (level + 1)) << level;
+            cover.push((start, start + (1u64 << level)));
+        }
+        for (&leaf, ratchets) in &self.leaves {
+            if leaf >= leaf_count {
+                return Err(invalid("SecretTree.leaves", "leaf outside the tree"));
+            }
+            cover.push((u64::from(leaf), u64::from(leaf) + 1));
+            ratchets.handshake.check_storage(params, self.config)?;
+            ratchets.application.check_storage(params, self.config)?;
+        }
+        cover.sort_unstable();
+        let mut next = 0u64;
+        for (start, end) in cover {
+            if start != next {
+                return Err(invalid(
+                    "SecretTree",
+                    "node secrets and derived leaves do not cover each leaf exactly once",
+                ));
+            }
+            next = end;
+        }
+        if next != u64::from(leaf_count) {
+            return Err(invalid(
+                "SecretTree",
+                "node secrets and derived leaves do not cover each leaf exactly once",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl SenderRatchet {
+    /// Writes `SenderRatchetState` (see the [`Encode`] impl of [`SecretTree`]).
+    fn encode_storage(&self, out: &mut Vec<u8>) -> Result<(), CodecError> {
+        self.generation.encode(out)?;
+        encode_optional_secret(self.secret.as_ref(), out)?;
+        encode_vector(out, |out| {
+            self.skipped.iter().try_for_each(|(generation, key)| {
+                generation.encode(out)?;
+                encode_secret(&key.key, out)?;
+                encode_secret(&key.nonce, out)
+            })
+        })
+    }
+
+    /// Reads `SenderRatchetState`; [`SecretTree::check_storage`] checks it.
+    fn decode_storage(reader: &mut Reader<'_>) -> Result<Self, CodecError> {
+        let generation = u32::decode(reader)?;
+        let secret = decode_optional_secret(reader)?;
+        let skipped = decode_vector(reader, |reader| {
+            Ok(MessageKey {
+                generation: u32::decode(reader)?,
+                key: decode_secret(reader)?,
+                nonce: decode_secret(reader)?,
+            })
+        })?;
+        check_ascending(
+            skipped.iter().map(MessageKey::generation),
+            "SecretTree.skipped_keys",
+        )?;
+        Ok(Self {
+            secret,
+            generation,
+            skipped: skipped
+                .into_iter()
+                .map(|key| (key.generation, key))
+                .collect(),
+        })
+    }
+
+    /// The invariants of one ratchet.
+    fn check_storage(
+        &self,
+        params: &CipherSuiteParams,
+        config: SecretTreeConfig,
+    ) -> Result<(), CodecError> {
+        const FIELD: &str = "SecretTree.ratchet";
+        match &self.secret {
+            Some(secret) => check_secret_len(secret, params.hash_len(), FIELD)?,
+            None if self.generation == u32::MAX => {}
+            None => {
+                return Err(invalid(
+                    FIELD,
+                    "ratchet without a secret before generation 2^32 - 1 is used",
+                ));
+            }
+        }
+        if self.skipped.len() > config.max_skipped_keys {
+            return Err(invalid(FIELD, "more skipped keys than max_skipped_keys"));
+        }
+        for (&generation, key) in &self.skipped {
+            if generation >= self.generation || key.generation != generation {
+                return Err(invalid(
+                    FIELD,
+                    "skipped generation not below the next generation",
+                ));
+            }
+            check_secret_len(&key.key, params.aead_key_len(), FIELD)?;
+            check_secret_len(&key.nonce, params.aead_nonce_len(), FIELD)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod storage_tests;
 #[cfg(test)]
 mod tests;

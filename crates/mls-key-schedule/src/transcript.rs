@@ -13,11 +13,13 @@
 //! ([`TranscriptHashes::from_group_info`]).
 
 use mls_codec::{
-    AuthenticatedContent, ContentType, Encode, FramedContent, WireFormat, encode_opaque,
+    AuthenticatedContent, CodecError, ContentType, Decode, Encode, FramedContent, Reader, VarBytes,
+    WireFormat, encode_opaque,
 };
-use mls_crypto::{CipherSuiteProvider, CryptoError, Secret};
+use mls_crypto::{CipherSuiteParams, CipherSuiteProvider, CryptoError, Secret};
 
 use crate::KeyScheduleError;
+use crate::storage::invalid;
 
 /// `Hash(interim_transcript_hash_before || ConfirmedTranscriptHashInput)` (RFC 9420 §8.2),
 /// where the input is the commit's wire format, framed content and signature.
@@ -133,6 +135,67 @@ impl TranscriptHashes {
     }
 }
 
+/// Storage encoding (not an RFC 9420 wire struct): the transcript hashes of an epoch, for
+/// saving and loading a member's group state, in the TLS presentation language (RFC 9420
+/// §2.1):
+///
+/// ```text
+/// struct {
+///     opaque confirmed_transcript_hash<V>;
+///     opaque interim_transcript_hash<V>;
+/// } TranscriptHashesState;
+/// ```
+///
+/// Each hash is empty (a group's first epoch, §8.2, §11) or as long as the hash of a suite
+/// RFC 9420 registers (32, 48 or 64 bytes), and two non-empty hashes have the same length;
+/// encoding and decoding check this ([`CodecError::InvalidField`] otherwise). The hashes are
+/// public values.
+impl Encode for TranscriptHashes {
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), CodecError> {
+        self.check_storage()?;
+        encode_opaque(&self.confirmed, out)?;
+        encode_opaque(&self.interim, out)
+    }
+}
+
+/// Decodes the storage encoding above, checking the lengths; never panics and allocates no
+/// more than the input holds.
+impl Decode for TranscriptHashes {
+    fn decode(reader: &mut Reader<'_>) -> Result<Self, CodecError> {
+        let hashes = Self {
+            confirmed: VarBytes::decode(reader)?.into_vec(),
+            interim: VarBytes::decode(reader)?.into_vec(),
+        };
+        hashes.check_storage()?;
+        Ok(hashes)
+    }
+}
+
+impl TranscriptHashes {
+    /// The invariants the storage encoding checks.
+    fn check_storage(&self) -> Result<(), CodecError> {
+        let is_hash_len = |len: usize| CipherSuiteParams::all().iter().any(|p| p.hash_len() == len);
+        for hash in [&self.confirmed, &self.interim] {
+            if !hash.is_empty() && !is_hash_len(hash.len()) {
+                return Err(invalid(
+                    "TranscriptHashes",
+                    "a hash is neither empty nor KDF.Nh bytes of a registered suite",
+                ));
+            }
+        }
+        if !self.confirmed.is_empty()
+            && !self.interim.is_empty()
+            && self.confirmed.len() != self.interim.len()
+        {
+            return Err(invalid(
+                "TranscriptHashes",
+                "confirmed and interim hashes have different lengths",
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,6 +307,78 @@ mod tests {
         assert_eq!(
             verify_confirmation_tag(s, &key, b"confirmed", &tag[..31]),
             Err(KeyScheduleError::InvalidConfirmationTag)
+        );
+    }
+
+    #[test]
+    fn transcript_hashes_round_trip_through_storage() {
+        let s = suite();
+        let created = TranscriptHashes::from_group_info(s, &[], &[7; 32]).unwrap();
+        let commit = AuthenticatedContent {
+            wire_format: WireFormat::MLS_PRIVATE_MESSAGE,
+            content: content(commit()),
+            auth: mls_codec::FramedContentAuthData {
+                signature: VarBytes::from(b"sig"),
+                confirmation_tag: Some(VarBytes(vec![1; 32])),
+            },
+        };
+        let after = created.after_commit(s, &commit).unwrap();
+        let wide = TranscriptHashes {
+            confirmed: vec![1; 64],
+            interim: vec![2; 64],
+        };
+        for hashes in [TranscriptHashes::initial(), created, after, wide] {
+            let bytes = hashes.to_bytes().unwrap();
+            assert_eq!(
+                bytes.len(),
+                // A varint header of 1 byte below 64 bytes, of 2 from 64 (§2.1.2).
+                [&hashes.confirmed, &hashes.interim]
+                    .iter()
+                    .map(|hash| hash.len() + if hash.len() < 64 { 1 } else { 2 })
+                    .sum::<usize>()
+            );
+            let loaded = TranscriptHashes::from_bytes(&bytes).unwrap();
+            assert_eq!(loaded, hashes);
+            assert_eq!(loaded.to_bytes().unwrap(), bytes);
+            for len in 0..bytes.len() {
+                assert!(TranscriptHashes::from_bytes(&bytes[..len]).is_err());
+            }
+        }
+        assert_eq!(TranscriptHashes::initial().to_bytes().unwrap(), [0, 0]);
+    }
+
+    #[test]
+    fn transcript_hashes_of_impossible_lengths_are_rejected() {
+        let invalid = [
+            (vec![1; 31], vec![2; 32]),
+            (vec![1; 32], vec![2; 33]),
+            (vec![], vec![2; 65]),
+            (vec![1; 32], vec![2; 48]),
+        ];
+        for (confirmed, interim) in invalid {
+            let hashes = TranscriptHashes { confirmed, interim };
+            assert!(matches!(
+                hashes.to_bytes(),
+                Err(CodecError::InvalidField { .. })
+            ));
+            let mut bytes = Vec::new();
+            encode_opaque(&hashes.confirmed, &mut bytes).unwrap();
+            encode_opaque(&hashes.interim, &mut bytes).unwrap();
+            assert!(matches!(
+                TranscriptHashes::from_bytes(&bytes),
+                Err(CodecError::InvalidField { .. })
+            ));
+        }
+        // A confirmed hash without an interim one is what a joiner of epoch 0 would hold.
+        let one_sided = TranscriptHashes {
+            confirmed: vec![1; 48],
+            interim: Vec::new(),
+        };
+        let bytes = one_sided.to_bytes().unwrap();
+        assert_eq!(TranscriptHashes::from_bytes(&bytes).unwrap(), one_sided);
+        assert_eq!(
+            TranscriptHashes::from_bytes(&[0, 0, 0]),
+            Err(CodecError::TrailingBytes { count: 1 })
         );
     }
 }

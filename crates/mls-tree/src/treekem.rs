@@ -6,21 +6,23 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use mls_codec::{
-    CodecError, HpkeCiphertext, LeafNode, LeafNodeSource, LeafNodeSourceData, ParentNode,
-    UpdatePath, UpdatePathNode, VarBytes,
+    CodecError, Decode, Encode, HpkeCiphertext, LeafNode, LeafNodeSource, LeafNodeSourceData,
+    ParentNode, Reader, UpdatePath, UpdatePathNode, VarBytes, decode_vector, encode_opaque,
+    encode_vector,
 };
-use mls_crypto::{CipherSuiteProvider, HpkePrivateKey, Secret, Signer, labeled};
+use mls_crypto::{CipherSuiteParams, CipherSuiteProvider, HpkePrivateKey, Secret, Signer, labeled};
 
 use crate::hash::parent_hash_of;
 use crate::validate::sign_leaf_node;
-use crate::{LeafIndex, NodeIndex, RatchetTree, TreeError};
+use crate::{LeafIndex, MAX_LEAVES, NodeIndex, RatchetTree, TreeError};
 
 /// The label of path secret encryption (RFC 9420 §7.6).
 pub const UPDATE_PATH_NODE_LABEL: &str = "UpdatePathNode";
 
 /// The private keys a member holds (RFC 9420 §4.2): its leaf's and those of the nodes of its
-/// direct path whose path secret it knows. Keys are wiped when dropped.
-#[derive(Clone)]
+/// direct path whose path secret it knows. Keys are wiped when dropped; equality compares
+/// each key in constant time (which nodes hold keys is not secret).
+#[derive(Clone, PartialEq, Eq)]
 pub struct TreePrivateKeys {
     own_leaf: LeafIndex,
     keys: BTreeMap<NodeIndex, HpkePrivateKey>,
@@ -32,6 +34,110 @@ impl fmt::Debug for TreePrivateKeys {
             .field("own_leaf", &self.own_leaf)
             .field("nodes", &self.keys.keys().collect::<Vec<_>>())
             .finish()
+    }
+}
+
+/// Storage encoding (not an RFC 9420 wire struct): a member's private keys, for saving and
+/// loading its group state, in the TLS presentation language (RFC 9420 §2.1):
+///
+/// ```text
+/// struct {
+///     uint32 node;
+///     opaque private_key<V>;     /* SerializePrivateKey, RFC 9180 §7.1.2 */
+/// } NodePrivateKey;
+///
+/// struct {
+///     uint32 own_leaf;
+///     NodePrivateKey keys<V>;    /* strictly ascending node */
+/// } TreePrivateKeysState;
+/// ```
+///
+/// Encoding and decoding check ([`CodecError::InvalidField`] otherwise) that the own leaf
+/// lies within the largest tree ([`crate::MAX_LEAVES`] leaves) and its key is held, that every
+/// other key is of a node on its direct path, and that the keys are non-empty, all of the
+/// same length, and that length is `Nsk` of a KEM of a registered suite. The value does not
+/// record its cipher suite or tree: after loading, [`TreePrivateKeys::verify`] against the
+/// group's suite and tree checks every key against its public key.
+///
+/// The private key bytes are written straight into `out`. The caller is responsible for that
+/// buffer: keep it in a `Zeroizing<Vec<u8>>` (with enough capacity reserved that it never
+/// reallocates, which would leave a copy behind) or otherwise wipe it, and protect it at rest.
+impl Encode for TreePrivateKeys {
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), CodecError> {
+        self.check_storage()?;
+        self.own_leaf.0.encode(out)?;
+        encode_vector(out, |out| {
+            self.keys.iter().try_for_each(|(node, key)| {
+                node.0.encode(out)?;
+                encode_opaque(key.as_bytes(), out)
+            })
+        })
+    }
+}
+
+/// Decodes the storage encoding above, each key going straight into an [`HpkePrivateKey`],
+/// with every check of the encoding; never panics and allocates no more than the input
+/// holds.
+impl Decode for TreePrivateKeys {
+    fn decode(reader: &mut Reader<'_>) -> Result<Self, CodecError> {
+        let own_leaf = LeafIndex(u32::decode(reader)?);
+        let entries = decode_vector(reader, |reader| {
+            let node = NodeIndex(u32::decode(reader)?);
+            let key = HpkePrivateKey::from_slice(reader.read_vector_body()?.read_rest());
+            Ok((node, key))
+        })?;
+        if entries.windows(2).any(|pair| pair[0].0 >= pair[1].0) {
+            return Err(storage_error("keys not in strictly ascending node order"));
+        }
+        let keys = Self {
+            own_leaf,
+            keys: entries.into_iter().collect(),
+        };
+        keys.check_storage()?;
+        Ok(keys)
+    }
+}
+
+/// A [`CodecError::InvalidField`] of the storage encoding of [`TreePrivateKeys`].
+fn storage_error(reason: &'static str) -> CodecError {
+    CodecError::InvalidField {
+        field: "TreePrivateKeys",
+        reason,
+    }
+}
+
+impl TreePrivateKeys {
+    /// The invariants the storage encoding checks (see its [`Encode`] impl).
+    fn check_storage(&self) -> Result<(), CodecError> {
+        if self.own_leaf.0 >= MAX_LEAVES {
+            return Err(storage_error("own leaf beyond the largest tree"));
+        }
+        let own = self.own_leaf.node();
+        if !self.keys.contains_key(&own) {
+            return Err(storage_error("no key for the own leaf"));
+        }
+        // The largest tree's root, MAX_LEAVES - 1, is the highest node on any direct path.
+        let highest = NodeIndex(MAX_LEAVES - 1);
+        if self
+            .keys
+            .keys()
+            .any(|&node| !own.is_in_subtree_of(node) || !node.is_in_subtree_of(highest))
+        {
+            return Err(storage_error(
+                "key of a node not on the own leaf's direct path",
+            ));
+        }
+        let mut lengths = self.keys.values().map(HpkePrivateKey::len);
+        let first = lengths.next().unwrap_or(0);
+        let registered = CipherSuiteParams::all()
+            .iter()
+            .any(|params| params.kem.private_key_len() == first);
+        if !registered || lengths.any(|len| len != first) {
+            return Err(storage_error(
+                "private keys not all Nsk bytes of one registered KEM",
+            ));
+        }
+        Ok(())
     }
 }
 

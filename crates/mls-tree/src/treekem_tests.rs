@@ -409,3 +409,168 @@ fn private_keys_must_match_the_tree() {
     );
     assert!(!format!("{:?}", member.keys).contains("HpkePrivateKey"));
 }
+
+/// The storage encoding of `own` and `keys` as given, unchecked.
+fn raw_private_keys(own: u32, keys: &[(u32, Vec<u8>)]) -> Vec<u8> {
+    use mls_codec::Encode;
+    let mut out = own.to_bytes().unwrap();
+    mls_codec::encode_vector(&mut out, |out| {
+        for (node, key) in keys {
+            node.encode(out)?;
+            mls_codec::encode_opaque(key, out)?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    out
+}
+
+fn store(keys: &TreePrivateKeys) -> Vec<u8> {
+    mls_codec::Encode::to_bytes(keys).unwrap()
+}
+
+fn load(bytes: &[u8]) -> Result<TreePrivateKeys, mls_codec::CodecError> {
+    mls_codec::Decode::from_bytes(bytes)
+}
+
+#[test]
+fn private_keys_round_trip_through_storage() {
+    let mut group = Group::new();
+    group.commit(0, 4, &[]);
+    group.commit(3, 2, &[1]);
+    let mut with_path_keys = 0;
+    for member in group.members.iter().flatten() {
+        let bytes = store(&member.keys);
+        let loaded = load(&bytes).unwrap();
+        assert_eq!(loaded, member.keys);
+        assert_eq!(store(&loaded), bytes);
+        assert_eq!(loaded.own_leaf(), member.keys.own_leaf());
+        assert!(loaded.nodes().eq(member.keys.nodes()));
+        loaded.verify(suite(), &group.tree).unwrap();
+        if loaded.nodes().count() > 1 {
+            with_path_keys += 1;
+        }
+        for len in 0..bytes.len() {
+            assert!(load(&bytes[..len]).is_err(), "prefix of {len} bytes");
+        }
+    }
+    assert!(with_path_keys >= 3);
+    // The committer holds its leaf and its whole direct path: the leaf index, the vector's
+    // 2-byte header, then node index, 1-byte header and 32 bytes per key.
+    let committer = group.members[3].as_ref().unwrap();
+    assert_eq!(committer.keys.nodes().count(), 4);
+    assert_eq!(store(&committer.keys).len(), 4 + 2 + 4 * (4 + 1 + 32));
+}
+
+#[test]
+fn loaded_private_keys_decrypt_the_next_path() {
+    let (group, path, tree_hash) = group_and_path();
+    for index in 1..5 {
+        let keys = &group.members[index].as_ref().unwrap().keys;
+        let loaded = load(&store(keys)).unwrap();
+        let receive = |keys: &TreePrivateKeys| {
+            let mut tree = group.tree.clone();
+            let received = tree
+                .apply_update_path(suite(), LeafIndex(0), &path, keys, &[], context)
+                .unwrap();
+            assert_eq!(tree.tree_hash(suite()).unwrap(), tree_hash);
+            received
+        };
+        let (original, from_loaded) = (receive(keys), receive(&loaded));
+        assert_eq!(from_loaded.commit_secret, original.commit_secret);
+        assert_eq!(from_loaded.private_keys, original.private_keys);
+    }
+}
+
+#[test]
+fn invalid_private_key_encodings_are_rejected() {
+    let key = |len: usize| vec![5u8; len];
+    let invalid_field =
+        |bytes: &[u8]| matches!(load(bytes), Err(mls_codec::CodecError::InvalidField { .. }));
+    // Leaf 2 (node 4) with its parent 5 and the root 3 of a four-leaf tree; a P-521 key.
+    assert!(
+        load(&raw_private_keys(
+            2,
+            &[(3, key(32)), (4, key(32)), (5, key(32))]
+        ))
+        .is_ok()
+    );
+    assert!(load(&raw_private_keys(2, &[(4, key(66))])).is_ok());
+    // Not in ascending order, or a node twice.
+    assert!(invalid_field(&raw_private_keys(
+        2,
+        &[(4, key(32)), (3, key(32))]
+    )));
+    assert!(invalid_field(&raw_private_keys(
+        2,
+        &[(4, key(32)), (4, key(32))]
+    )));
+    // No key for the own leaf; a key of a node off the direct path (a sibling, another leaf,
+    // a node above the largest tree); an own leaf beyond the largest tree.
+    assert!(invalid_field(&raw_private_keys(2, &[(3, key(32))])));
+    assert!(invalid_field(&raw_private_keys(
+        2,
+        &[(1, key(32)), (4, key(32))]
+    )));
+    assert!(invalid_field(&raw_private_keys(
+        2,
+        &[(4, key(32)), (6, key(32))]
+    )));
+    assert!(invalid_field(&raw_private_keys(
+        0,
+        &[(0, key(32)), (u32::MAX >> 1, key(32))]
+    )));
+    assert!(invalid_field(&raw_private_keys(
+        1 << 30,
+        &[(1 << 31, key(32))]
+    )));
+    // Keys of no registered KEM's length, or of two lengths.
+    assert!(invalid_field(&raw_private_keys(2, &[(4, key(31))])));
+    assert!(invalid_field(&raw_private_keys(2, &[(4, key(0))])));
+    assert!(invalid_field(&raw_private_keys(
+        2,
+        &[(3, key(48)), (4, key(32))]
+    )));
+    // Trailing bytes.
+    let mut trailing = raw_private_keys(2, &[(4, key(32))]);
+    trailing.push(0);
+    assert!(load(&trailing).is_err());
+
+    // Encoding refuses a value that could not be loaded: a key off the direct path.
+    let (group, _, _) = group_and_path();
+    let mut off_path = group.members[2].as_ref().unwrap().keys.clone();
+    off_path
+        .insert_path_secret(suite(), NodeIndex(9), &[7u8; 32])
+        .unwrap();
+    assert!(matches!(
+        mls_codec::Encode::to_bytes(&off_path),
+        Err(mls_codec::CodecError::InvalidField { .. })
+    ));
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    /// Corrupted encodings never panic; what still decodes re-encodes to the same bytes.
+    #[test]
+    fn corrupted_private_keys_are_rejected_or_canonical(
+        flips in proptest::collection::vec((0usize..1000, 0u8..8), 1..4),
+        cut in 0usize..400,
+    ) {
+        static BYTES: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+        let bytes = BYTES.get_or_init(|| {
+            let mut group = Group::new();
+            group.commit(0, 4, &[]);
+            store(&group.members[0].as_ref().unwrap().keys)
+        });
+        let mut corrupted = bytes.clone();
+        for (position, bit) in flips {
+            let position = position % corrupted.len();
+            corrupted[position] ^= 1 << bit;
+        }
+        corrupted.truncate(cut);
+        if let Ok(loaded) = load(&corrupted) {
+            proptest::prop_assert_eq!(store(&loaded), corrupted);
+        }
+    }
+}
