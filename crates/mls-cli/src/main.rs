@@ -1,5 +1,7 @@
 //! `mls`: the command-line tool of this RFC 9420 (MLS) implementation.
 
+mod demo;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -8,6 +10,11 @@ usage: mls <command>
 
 commands:
   vectors verify [DIR]   check the official test vectors in DIR (default: test-vectors)
+  demo [--members N] [--messages M] [--seed S]
+                         a group of N separate clients (default 50) exchanging only serialized
+                         messages: batched adds, updates, removes and re-adds, then M
+                         application messages (default 100), checking at every step that all
+                         members agree and read every message
   help                   print this message";
 
 fn main() -> ExitCode {
@@ -16,6 +23,19 @@ fn main() -> ExitCode {
     match args.as_slice() {
         ["vectors", "verify"] => verify_vectors(PathBuf::from("test-vectors")),
         ["vectors", "verify", dir] => verify_vectors(PathBuf::from(dir)),
+        ["demo", flags @ ..] => match parse_demo(flags) {
+            Ok(options) => match demo::run(&options) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => {
+                    eprintln!("mls demo: {error}");
+                    ExitCode::FAILURE
+                }
+            },
+            Err(error) => {
+                eprintln!("mls demo: {error}\n{USAGE}");
+                ExitCode::from(2)
+            }
+        },
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -53,4 +73,38 @@ fn verify_vectors(dir: PathBuf) -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// Parses the flags of `mls demo`.
+fn parse_demo(flags: &[&str]) -> Result<demo::DemoOptions, String> {
+    let mut options = demo::DemoOptions {
+        members: 50,
+        messages: 100,
+        seed: 1,
+    };
+    let mut flags = flags.iter();
+    while let Some(flag) = flags.next() {
+        let value = flags
+            .next()
+            .ok_or_else(|| format!("{flag} needs a value"))?;
+        let number = || {
+            value
+                .parse::<u64>()
+                .map_err(|_| format!("{flag}: {value} is not a number"))
+        };
+        match *flag {
+            "--members" => {
+                options.members = usize::try_from(number()?).map_err(|e| e.to_string())?
+            }
+            "--messages" => {
+                options.messages = usize::try_from(number()?).map_err(|e| e.to_string())?;
+            }
+            "--seed" => options.seed = number()?,
+            other => return Err(format!("unknown flag {other}")),
+        }
+    }
+    if options.members < 2 {
+        return Err("--members must be at least 2".into());
+    }
+    Ok(options)
 }

@@ -68,4 +68,80 @@ pub enum GroupError {
         /// The GroupInfo's suite.
         found: CipherSuite,
     },
+    /// A message could not be protected or unprotected (§6).
+    #[error("message framing: {0}")]
+    Framing(#[from] mls_framing::FramingError),
+    /// A message for another group (§12.4.2).
+    #[error("the message is for another group")]
+    WrongGroup,
+    /// A handshake message for another epoch, or an application message for an epoch whose
+    /// keys are no longer kept (§12.4.2, §15).
+    #[error("the message is for epoch {found}, the group is in epoch {expected}")]
+    WrongEpoch {
+        /// The group's epoch.
+        expected: u64,
+        /// The message's epoch.
+        found: u64,
+    },
+    /// An MLSMessage of a wire format that is not expected here.
+    #[error("unexpected wire format {0:?}")]
+    UnexpectedWireFormat(mls_codec::WireFormat),
+    /// A sender type this group does not accept for this message.
+    #[error("unsupported sender type {0:?}")]
+    UnsupportedSender(mls_codec::SenderType),
+    /// A message from a leaf that holds no member (§6.3.2).
+    #[error("no member at {0:?}")]
+    UnknownSender(mls_tree::LeafIndex),
+    /// Content of a type that is not allowed where it appeared.
+    #[error("unexpected content")]
+    UnexpectedContent,
+    /// A message we sent ourselves came back (the delivery service echoes it).
+    #[error("the message is our own")]
+    OwnMessage,
+    /// Our own commit came back: merge it with `merge_pending_commit` instead (§14).
+    #[error("the commit is our own: merge the pending commit instead")]
+    OwnCommit,
+    /// A commit that removes us: we cannot enter its epoch (§12.1.3).
+    #[error("the commit removes this member from the group")]
+    RemovedFromGroup,
+    /// A commit lacks the UpdatePath its proposals require (§12.4.1-12.4.2).
+    #[error("the commit needs an UpdatePath")]
+    MissingPath,
+    /// A commit's or GroupInfo's confirmation tag does not verify (§8.1, §12.4.2).
+    #[error("the confirmation tag does not verify")]
+    InvalidConfirmationTag,
+    /// A commit refers to a proposal that was not received in this epoch (§12.4.2).
+    #[error("the commit refers to an unknown proposal")]
+    UnknownProposalReference,
+    /// A committed Update replaces our leaf with a leaf node we did not propose (§12.1.2).
+    #[error("a committed Update of our leaf is not ours")]
+    UnknownUpdate,
+    /// A PreSharedKeyID names a PSK we do not have (§8.4).
+    #[error("unknown pre-shared key")]
+    UnknownPsk,
+    /// A Welcome without the ratchet_tree extension, and no tree given (§12.4.3.3).
+    #[error("no ratchet tree: the Welcome does not carry it and none was given")]
+    MissingRatchetTree,
+    /// The ratchet tree does not hash to the GroupContext's tree hash (§12.4.3.1).
+    #[error("the ratchet tree does not match the group context's tree hash")]
+    TreeHashMismatch,
+    /// Our key package's leaf node is not in the tree of the Welcome (§12.4.3.1).
+    #[error("our leaf node is not in the group's tree")]
+    NotInTree,
+    /// A Welcome for none of our key packages.
+    #[error("the Welcome is for none of our key packages")]
+    NoMatchingKeyPackage,
+    /// A commit of ours is pending: merge or clear it first (§14, §15).
+    #[error("a commit of ours is pending")]
+    PendingCommit,
+    /// There is no pending commit to merge.
+    #[error("there is no pending commit")]
+    NoPendingCommit,
+    /// A broken internal invariant; a bug, never the peer's fault.
+    #[error("internal error: {0}")]
+    Internal(&'static str),
+    /// A proposal, or the list of proposals of a commit, is invalid (§12.1, §12.2,
+    /// §12.4.3.2).
+    #[error("invalid proposal: {0}")]
+    Proposal(#[from] crate::proposals::ProposalError),
 }

@@ -1,0 +1,268 @@
+//! `mls demo`: a group of separate clients that exchange only serialized messages, checked at
+//! every step.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mls_codec::CipherSuite;
+use mls_crypto_rustcrypto::RustCryptoProvider;
+use mls_group::{Client, Group, GroupError, ProcessedMessage};
+use rand::{RngExt, SeedableRng, rngs::StdRng};
+
+/// What the demo does.
+pub(crate) struct DemoOptions {
+    /// The number of members the group grows to.
+    pub(crate) members: usize,
+    /// The number of application messages sent.
+    pub(crate) messages: usize,
+    /// The seed of the random choices.
+    pub(crate) seed: u64,
+}
+
+/// One participant: a client and, while it is a member, its group state.
+struct Participant {
+    client: Client,
+    group: Option<Group>,
+}
+
+/// Timings of the phases.
+#[derive(Default)]
+struct Timings {
+    adds: Duration,
+    churn: Duration,
+    messages: Duration,
+    epochs: u64,
+    commits_processed: u64,
+    messages_decrypted: u64,
+}
+
+/// Runs the demo; any disagreement between members is an error.
+pub(crate) fn run(options: &DemoOptions) -> Result<(), String> {
+    let provider = Arc::new(RustCryptoProvider::default());
+    let suite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
+    let mut rng = StdRng::seed_from_u64(options.seed);
+    let mut participants = (0..options.members)
+        .map(|i| {
+            Client::new(provider.clone(), suite, format!("member {i}").as_bytes()).map(|client| {
+                Participant {
+                    client,
+                    group: None,
+                }
+            })
+        })
+        .collect::<Result<Vec<_>, GroupError>>()
+        .map_err(|e| e.to_string())?;
+    let mut timings = Timings::default();
+    println!(
+        "mls demo: {} members, {} messages, suite {:?}",
+        options.members, options.messages, suite
+    );
+
+    let start = Instant::now();
+    let creator = participants[0]
+        .client
+        .create_group(b"mls demo group")
+        .map_err(|e| e.to_string())?;
+    participants[0].group = Some(creator);
+    let mut next = 1;
+    let batch = 25.max(options.members / 8);
+    while next < options.members {
+        let end = (next + batch).min(options.members);
+        let committer = rng.random_range(0..next);
+        add(&mut participants, committer, next..end, &mut timings)?;
+        next = end;
+        progress("adding members", next, options.members);
+    }
+    timings.adds = start.elapsed();
+    println!();
+
+    let start = Instant::now();
+    let rounds = 10.min(options.members);
+    for round in 0..rounds {
+        let members = member_indices(&participants);
+        let committer = members[rng.random_range(0..members.len())];
+        match round % 3 {
+            0 => {
+                let output = group_of(&mut participants, committer)?
+                    .self_update()
+                    .map_err(|e| e.to_string())?;
+                finish_commit(&mut participants, committer, &output.commit, &mut timings)?;
+            }
+            _ if members.len() > 2 => {
+                let candidates: Vec<usize> = members
+                    .iter()
+                    .copied()
+                    .filter(|m| *m != committer)
+                    .collect();
+                let removed = candidates[rng.random_range(0..candidates.len())];
+                let leaf = group_of(&mut participants, removed)?.own_leaf();
+                let output = group_of(&mut participants, committer)?
+                    .remove_members(&[leaf])
+                    .map_err(|e| e.to_string())?;
+                participants[removed].group = None;
+                finish_commit(&mut participants, committer, &output.commit, &mut timings)?;
+                // The removed client comes back with a fresh key package.
+                let members = member_indices(&participants);
+                let adder = members[rng.random_range(0..members.len())];
+                add(&mut participants, adder, removed..removed + 1, &mut timings)?;
+            }
+            _ => {}
+        }
+        progress("updates, removes, re-adds", round + 1, rounds);
+    }
+    timings.churn = start.elapsed();
+    println!();
+
+    let start = Instant::now();
+    for sent in 0..options.messages {
+        let members = member_indices(&participants);
+        let sender = members[rng.random_range(0..members.len())];
+        let text = format!("message {sent} from member {sender}");
+        let ciphertext = group_of(&mut participants, sender)?
+            .encrypt_application_message(text.as_bytes())
+            .map_err(|e| e.to_string())?;
+        for &receiver in members.iter().filter(|m| **m != sender) {
+            match group_of(&mut participants, receiver)?.process_message(&ciphertext) {
+                Ok(ProcessedMessage::Application { data, .. }) if data == text.as_bytes() => {
+                    timings.messages_decrypted += 1;
+                }
+                other => {
+                    return Err(format!(
+                        "member {receiver} did not read message {sent}: {other:?}"
+                    ));
+                }
+            }
+        }
+        if sent % 10 == 9 || sent + 1 == options.messages {
+            progress("application messages", sent + 1, options.messages);
+        }
+    }
+    timings.messages = start.elapsed();
+    println!();
+
+    let members = member_indices(&participants);
+    println!(
+        "ok: {} members agree on epoch {} (authenticator checked after each of {} epochs)",
+        members.len(),
+        group_of(&mut participants, members[0])?.epoch(),
+        timings.epochs
+    );
+    println!(
+        "  adding {} members: {:.2?}; churn: {:.2?}; {} commits processed",
+        options.members - 1,
+        timings.adds,
+        timings.churn,
+        timings.commits_processed
+    );
+    println!(
+        "  {} messages, {} decryptions: {:.2?} ({:.1} µs per decryption with encryption)",
+        options.messages,
+        timings.messages_decrypted,
+        timings.messages,
+        timings.messages.as_secs_f64() * 1e6 / timings.messages_decrypted.max(1) as f64
+    );
+    Ok(())
+}
+
+/// The group of participant `index`, who must be a member.
+fn group_of(participants: &mut [Participant], index: usize) -> Result<&mut Group, String> {
+    participants[index]
+        .group
+        .as_mut()
+        .ok_or_else(|| format!("participant {index} is not a member"))
+}
+
+/// The participants that are members, in order.
+fn member_indices(participants: &[Participant]) -> Vec<usize> {
+    participants
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.group.is_some())
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// `committer` adds the participants `joining` in one commit; they join from the Welcome.
+fn add(
+    participants: &mut [Participant],
+    committer: usize,
+    joining: std::ops::Range<usize>,
+    timings: &mut Timings,
+) -> Result<(), String> {
+    let key_packages = participants[joining.clone()]
+        .iter_mut()
+        .map(|p| p.client.key_package())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())?;
+    let output = group_of(participants, committer)?
+        .add_members(&key_packages)
+        .map_err(|e| e.to_string())?;
+    finish_commit(participants, committer, &output.commit, timings)?;
+    let welcome = output.welcome.ok_or("an add without a Welcome")?;
+    for index in joining {
+        let group = participants[index]
+            .client
+            .join(&welcome, None)
+            .map_err(|e| format!("participant {index} cannot join: {e}"))?;
+        participants[index].group = Some(group);
+    }
+    check_agreement(participants)
+}
+
+/// The committer merges its commit and every other member processes it.
+fn finish_commit(
+    participants: &mut [Participant],
+    committer: usize,
+    commit: &[u8],
+    timings: &mut Timings,
+) -> Result<(), String> {
+    group_of(participants, committer)?
+        .merge_pending_commit()
+        .map_err(|e| e.to_string())?;
+    for index in member_indices(participants) {
+        if index == committer {
+            continue;
+        }
+        group_of(participants, index)?
+            .process_message(commit)
+            .map_err(|e| format!("member {index} rejected a commit: {e}"))?;
+        timings.commits_processed += 1;
+    }
+    timings.epochs += 1;
+    check_agreement(participants)
+}
+
+/// Every member is in the same epoch with the same authenticator and tree hash.
+fn check_agreement(participants: &[Participant]) -> Result<(), String> {
+    let mut groups = participants.iter().filter_map(|p| p.group.as_ref());
+    let Some(first) = groups.next() else {
+        return Ok(());
+    };
+    for group in groups {
+        if group.epoch() != first.epoch()
+            || group.epoch_authenticator() != first.epoch_authenticator()
+            || group.tree_hash() != first.tree_hash()
+        {
+            return Err(format!(
+                "members disagree in epoch {}: {:?} vs {:?}",
+                first.epoch(),
+                first,
+                group
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Redraws a one-line progress bar.
+fn progress(phase: &str, done: usize, total: usize) {
+    let width = 30;
+    let filled = (done * width).checked_div(total).unwrap_or(width);
+    print!(
+        "\r  {phase:<28} [{}{}] {done}/{total}",
+        "#".repeat(filled),
+        " ".repeat(width - filled)
+    );
+    let _ = std::io::stdout().flush();
+}

@@ -1,0 +1,63 @@
+//! The settings of a group member.
+
+use mls_codec::WireFormat;
+use mls_key_schedule::SecretTreeConfig;
+
+/// How a member of a group behaves. [`GroupConfig::default`] gives the settings most
+/// applications want.
+#[derive(Debug, Clone)]
+pub struct GroupConfig {
+    /// The wire format of the proposals and commits we send: PrivateMessage by default, as
+    /// RFC 9420 §6 recommends; PublicMessage lets a delivery service inspect them.
+    pub handshake_wire_format: WireFormat,
+    /// How many past epochs keep their message keys so that late application messages can
+    /// still be decrypted (default 3). After that the keys are deleted (§9.2).
+    pub retained_epochs: usize,
+    /// How many past epochs keep their resumption PSK for PreSharedKey proposals (§8.6).
+    pub retained_resumption_psks: usize,
+    /// Put the ratchet tree in the GroupInfo of Welcome messages (§12.4.3.3); otherwise the
+    /// application delivers it out of band.
+    pub ratchet_tree_extension: bool,
+    /// The window of out-of-order message generations and the bound on skipped keys (§9).
+    pub secret_tree: SecretTreeConfig,
+    /// Pad each PrivateMessage plaintext to a multiple of this many bytes (0: no padding).
+    pub padding_block: usize,
+    /// Whether to check leaf node lifetimes against the system clock (§7.3). Test vectors
+    /// carry expired lifetimes and switch this off.
+    pub check_lifetimes: bool,
+}
+
+impl Default for GroupConfig {
+    fn default() -> Self {
+        Self {
+            handshake_wire_format: WireFormat::MLS_PRIVATE_MESSAGE,
+            retained_epochs: 3,
+            retained_resumption_psks: 16,
+            ratchet_tree_extension: true,
+            secret_tree: SecretTreeConfig::default(),
+            padding_block: 0,
+            check_lifetimes: true,
+        }
+    }
+}
+
+impl GroupConfig {
+    /// The current time for lifetime checks, or `None` when they are switched off.
+    pub(crate) fn now(&self) -> Option<u64> {
+        if !self.check_lifetimes {
+            return None;
+        }
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()
+            .map(|elapsed| elapsed.as_secs())
+    }
+
+    /// The padding that brings a plaintext of `length` bytes to the next block boundary.
+    pub(crate) fn padding_for(&self, length: usize) -> usize {
+        match self.padding_block {
+            0 => 0,
+            block => (block - length % block) % block,
+        }
+    }
+}

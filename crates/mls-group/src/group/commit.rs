@@ -1,0 +1,510 @@
+//! Creating and processing commits (RFC 9420 §12.4): the proposals' effect on the tree, the
+//! UpdatePath, the new GroupContext and key schedule, the confirmation tag, and the Welcome.
+
+use mls_codec::{
+    AuthenticatedContent, Commit, Encode, Extension, ExtensionType, FramedContentBody,
+    GroupContext, GroupInfoTbs, KeyPackage, LeafNodeSource, MlsMessageBody, PreSharedKeyId,
+    Proposal, ProposalOrRef, Psk, ResumptionPskUsage, Sender, UpdatePath, VarBytes,
+};
+use mls_crypto::{CipherSuiteProvider, Secret};
+use mls_key_schedule::{
+    KeySchedule, PskInput, TranscriptHashes, confirmation_tag, psk_secret, verify_confirmation_tag,
+    zero_secret,
+};
+use mls_tree::{
+    LeafIndex, RatchetTree, TreePrivateKeys, check_leaf_node_source, verify_leaf_node_signature,
+};
+
+use super::messages::encode_message;
+use super::{Epoch, Group, PendingCommit, ProcessedMessage};
+use crate::GroupError;
+use crate::proposals::{self, ProposalContext, ProposalPlan, SenderProposal};
+use crate::welcome::{self, NewMemberSecrets};
+
+/// What to put in a commit besides the proposals received in the epoch, which are always
+/// included by reference (§12.4).
+#[derive(Debug, Default)]
+pub struct CommitOptions {
+    /// Proposals of our own, included by value.
+    pub proposals: Vec<Proposal>,
+    /// Include an UpdatePath even when the proposals do not require one (a self-update,
+    /// §12.4.1).
+    pub force_path: bool,
+}
+
+/// The messages a commit produces.
+#[derive(Debug)]
+pub struct CommitOutput {
+    /// The commit, an MLSMessage for every member.
+    pub commit: Vec<u8>,
+    /// The Welcome for the members it adds, an MLSMessage, if it adds any.
+    pub welcome: Option<Vec<u8>>,
+}
+
+/// The tree and context after a commit's proposals (§12.4.2 steps before the path).
+struct Staged {
+    tree: RatchetTree,
+    extensions: Vec<Extension>,
+    added: Vec<(LeafIndex, KeyPackage)>,
+    psks: Vec<PreSharedKeyId>,
+}
+
+impl Group {
+    /// Adds the members of the given key packages (MLSMessages) in one commit (§12.1.1).
+    pub fn add_members(&mut self, key_packages: &[Vec<u8>]) -> Result<CommitOutput, GroupError> {
+        let proposals = key_packages
+            .iter()
+            .map(|bytes| {
+                crate::client::parse_key_package(bytes)
+                    .map(|kp| Proposal::Add(mls_codec::Add { key_package: kp }))
+            })
+            .collect::<Result<_, _>>()?;
+        self.commit(CommitOptions {
+            proposals,
+            force_path: false,
+        })
+    }
+
+    /// Removes the members at `leaves` in one commit (§12.1.3).
+    pub fn remove_members(&mut self, leaves: &[LeafIndex]) -> Result<CommitOutput, GroupError> {
+        let proposals = leaves
+            .iter()
+            .map(|leaf| Proposal::Remove(mls_codec::Remove { removed: leaf.0 }))
+            .collect();
+        self.commit(CommitOptions {
+            proposals,
+            force_path: false,
+        })
+    }
+
+    /// A commit with a fresh UpdatePath: new keys for our leaf and direct path (§12.4.1),
+    /// for post-compromise security.
+    pub fn self_update(&mut self) -> Result<CommitOutput, GroupError> {
+        self.commit(CommitOptions {
+            proposals: Vec::new(),
+            force_path: true,
+        })
+    }
+
+    /// Creates a commit of the proposals received in this epoch and `options.proposals`
+    /// (§12.4.1). The group stays in its epoch until [`Group::merge_pending_commit`].
+    pub fn commit(&mut self, options: CommitOptions) -> Result<CommitOutput, GroupError> {
+        if self.pending_commit.is_some() {
+            return Err(GroupError::PendingCommit);
+        }
+        let suite = self.suite()?;
+        let own = self.own_leaf();
+        let committer = Sender::Member(own.0);
+        let mut entries: Vec<ProposalOrRef> = Vec::new();
+        let mut sender_proposals = Vec::new();
+        for cached in &self.proposals {
+            entries.push(ProposalOrRef::Reference(cached.reference.clone()));
+            sender_proposals.push(SenderProposal {
+                sender: cached.sender.clone(),
+                proposal: cached.proposal.clone(),
+            });
+        }
+        for proposal in options.proposals {
+            entries.push(ProposalOrRef::Proposal(proposal.clone()));
+            sender_proposals.push(SenderProposal {
+                sender: committer.clone(),
+                proposal,
+            });
+        }
+        let plan = proposals::plan(&self.proposal_context(committer)?, sender_proposals)?;
+        let staged = self.stage_proposals(&plan)?;
+        let mut tree = staged.tree;
+        let new_members: Vec<LeafIndex> = staged.added.iter().map(|(leaf, _)| *leaf).collect();
+        let provisional = self.provisional_context(&staged.extensions);
+
+        let (path, private_keys, commit_secret, generated) =
+            if options.force_path || plan.path_required() {
+                let own_leaf_node = tree
+                    .leaf(own)
+                    .ok_or(GroupError::Internal("our leaf is blank"))?
+                    .clone();
+                let generated = tree.generate_update_path(
+                    suite,
+                    own,
+                    own_leaf_node,
+                    &*self.signer,
+                    &self.epoch.context.group_id,
+                    &new_members,
+                    |tree_hash| context_with_tree_hash(&provisional, tree_hash),
+                )?;
+                (
+                    Some(generated.update_path.clone()),
+                    generated.private_keys.clone(),
+                    Secret::from_slice(generated.commit_secret.as_bytes()),
+                    Some(generated),
+                )
+            } else {
+                (
+                    None,
+                    self.epoch.private_keys.clone(),
+                    zero_secret(suite),
+                    None,
+                )
+            };
+
+        let wire_format = self.config.handshake_wire_format;
+        let content = self.framed_content(FramedContentBody::Commit(Commit {
+            proposals: entries,
+            path,
+        }));
+        let mut authenticated = self.sign(wire_format, content, None)?;
+        let tree_hash = tree.tree_hash(suite)?;
+        let confirmed = mls_key_schedule::confirmed_transcript_hash(
+            suite,
+            &self.epoch.transcript.interim,
+            wire_format,
+            &authenticated.content,
+            &authenticated.auth.signature,
+        )?;
+        let context = GroupContext {
+            tree_hash: VarBytes(tree_hash),
+            confirmed_transcript_hash: VarBytes(confirmed.clone()),
+            ..provisional
+        };
+        let psk_secret = self.psk_secret(suite, &staged.psks)?;
+        let schedule = KeySchedule::new_epoch(
+            suite,
+            self.epoch.secrets.init_secret(),
+            &commit_secret,
+            &psk_secret,
+            &context.to_bytes()?,
+        )?;
+        let tag = confirmation_tag(
+            suite,
+            schedule.epoch_secrets().confirmation_key(),
+            &confirmed,
+        );
+        authenticated.auth.confirmation_tag = Some(VarBytes(tag.clone()));
+        let transcript = TranscriptHashes {
+            interim: mls_key_schedule::interim_transcript_hash(suite, &confirmed, &tag)?,
+            confirmed,
+        };
+
+        let (joiner_secret, _, epoch_secrets) = schedule.into_parts();
+        let welcome = if staged.added.is_empty() {
+            None
+        } else {
+            let mut extensions = Vec::new();
+            if self.config.ratchet_tree_extension {
+                extensions.push(Extension {
+                    extension_type: ExtensionType::RATCHET_TREE,
+                    extension_data: VarBytes(tree.to_bytes()?),
+                });
+            }
+            let group_info = welcome::sign_group_info(
+                &*self.signer,
+                GroupInfoTbs {
+                    group_context: context.clone(),
+                    extensions,
+                    confirmation_tag: VarBytes(tag.clone()),
+                    signer: own.0,
+                },
+            )?;
+            let members: Vec<NewMemberSecrets<'_>> = staged
+                .added
+                .iter()
+                .map(|(leaf, key_package)| NewMemberSecrets {
+                    key_package,
+                    path_secret: generated.as_ref().and_then(|g| g.path_secret_for(*leaf)),
+                })
+                .collect();
+            let welcome = welcome::build_welcome(
+                suite,
+                &group_info,
+                &joiner_secret,
+                &psk_secret,
+                &staged.psks,
+                &members,
+            )?;
+            Some(encode_message(MlsMessageBody::Welcome(welcome))?)
+        };
+        let next = Epoch::new(
+            suite,
+            context,
+            tree,
+            private_keys,
+            epoch_secrets,
+            transcript,
+            self.config.secret_tree,
+        )?;
+        let commit = self.protect(authenticated)?;
+        self.pending_commit = Some(PendingCommit { epoch: next });
+        Ok(CommitOutput { commit, welcome })
+    }
+
+    /// Processes a commit from another member (§12.4.2) and, if every check passes, moves the
+    /// group to the new epoch. On error nothing changes.
+    pub(super) fn process_commit(
+        &mut self,
+        authenticated: &AuthenticatedContent,
+    ) -> Result<ProcessedMessage, GroupError> {
+        let suite = self.suite()?;
+        let FramedContentBody::Commit(commit) = &authenticated.content.content else {
+            return Err(GroupError::UnexpectedContent);
+        };
+        let Sender::Member(committer_index) = authenticated.content.sender else {
+            return Err(GroupError::UnsupportedSender(
+                authenticated.content.sender.sender_type(),
+            ));
+        };
+        let committer = LeafIndex(committer_index);
+        if committer == self.own_leaf() {
+            return Err(GroupError::OwnCommit);
+        }
+        let sender_proposals = self.resolve_proposals(&authenticated.content.sender, commit)?;
+        let plan = proposals::plan(
+            &self.proposal_context(authenticated.content.sender.clone())?,
+            sender_proposals,
+        )?;
+        if plan.removes.contains(&self.own_leaf()) {
+            return Err(GroupError::RemovedFromGroup);
+        }
+        if commit.path.is_none() && plan.path_required() {
+            return Err(GroupError::MissingPath);
+        }
+        let staged = self.stage_proposals(&plan)?;
+        let mut tree = staged.tree;
+        let new_members: Vec<LeafIndex> = staged.added.iter().map(|(leaf, _)| *leaf).collect();
+        let provisional = self.provisional_context(&staged.extensions);
+        let own_private_keys = self.private_keys_after_updates(&plan)?;
+
+        let (private_keys, commit_secret) = match &commit.path {
+            Some(path) => {
+                self.check_path_leaf_node(suite, &tree, committer, path)?;
+                let received = tree.apply_update_path(
+                    suite,
+                    committer,
+                    path,
+                    &own_private_keys,
+                    &new_members,
+                    |tree_hash| context_with_tree_hash(&provisional, tree_hash),
+                )?;
+                (received.private_keys, received.commit_secret)
+            }
+            None => (own_private_keys, zero_secret(suite)),
+        };
+
+        let transcript = self.epoch.transcript.after_commit(suite, authenticated)?;
+        let context = GroupContext {
+            tree_hash: VarBytes(tree.tree_hash(suite)?),
+            confirmed_transcript_hash: VarBytes(transcript.confirmed.clone()),
+            ..provisional
+        };
+        let psk_secret = self.psk_secret(suite, &staged.psks)?;
+        let epoch_secrets = KeySchedule::new_epoch(
+            suite,
+            self.epoch.secrets.init_secret(),
+            &commit_secret,
+            &psk_secret,
+            &context.to_bytes()?,
+        )?
+        .into_epoch_secrets();
+        let tag = authenticated
+            .auth
+            .confirmation_tag
+            .as_ref()
+            .ok_or(GroupError::InvalidConfirmationTag)?;
+        verify_confirmation_tag(
+            suite,
+            epoch_secrets.confirmation_key(),
+            &transcript.confirmed,
+            tag,
+        )
+        .map_err(|_| GroupError::InvalidConfirmationTag)?;
+        let next = Epoch::new(
+            suite,
+            context,
+            tree,
+            private_keys,
+            epoch_secrets,
+            transcript,
+            self.config.secret_tree,
+        )?;
+        self.enter_epoch(next);
+        Ok(ProcessedMessage::Commit {
+            sender: committer,
+            epoch: self.epoch(),
+        })
+    }
+
+    /// What proposal validation needs about the current epoch.
+    pub(super) fn proposal_context(
+        &self,
+        committer: Sender,
+    ) -> Result<ProposalContext<'_>, GroupError> {
+        Ok(ProposalContext {
+            suite: self.suite()?,
+            tree: &self.epoch.tree,
+            group_context: &self.epoch.context,
+            committer,
+            now: self.config.now(),
+        })
+    }
+
+    /// Checks a proposal received on its own (§12.1).
+    pub(super) fn validate_proposal(
+        &self,
+        sender: &Sender,
+        proposal: &Proposal,
+    ) -> Result<(), GroupError> {
+        let context = self.proposal_context(sender.clone())?;
+        Ok(proposals::validate_proposal(&context, sender, proposal)?)
+    }
+
+    /// The proposals of a received commit with their senders: by value from the committer,
+    /// by reference from this epoch's cache (§12.4.2).
+    fn resolve_proposals(
+        &self,
+        committer: &Sender,
+        commit: &Commit,
+    ) -> Result<Vec<SenderProposal>, GroupError> {
+        commit
+            .proposals
+            .iter()
+            .map(|entry| match entry {
+                ProposalOrRef::Proposal(proposal) => Ok(SenderProposal {
+                    sender: committer.clone(),
+                    proposal: proposal.clone(),
+                }),
+                ProposalOrRef::Reference(reference) => self
+                    .proposals
+                    .iter()
+                    .find(|cached| &cached.reference == reference)
+                    .map(|cached| SenderProposal {
+                        sender: cached.sender.clone(),
+                        proposal: cached.proposal.clone(),
+                    })
+                    .ok_or(GroupError::UnknownProposalReference),
+            })
+            .collect()
+    }
+
+    /// Applies the proposals of a plan to a copy of the tree, in the order of §12.4.2:
+    /// GroupContextExtensions, Update, Remove, Add; PreSharedKeys are collected.
+    fn stage_proposals(&self, plan: &ProposalPlan) -> Result<Staged, GroupError> {
+        let mut tree = self.epoch.tree.clone();
+        let extensions = plan
+            .group_context_extensions
+            .clone()
+            .unwrap_or_else(|| self.epoch.context.extensions.clone());
+        for (leaf, leaf_node) in &plan.updates {
+            tree.update_leaf(*leaf, leaf_node.clone())?;
+        }
+        for leaf in &plan.removes {
+            tree.remove_leaf(*leaf)?;
+        }
+        let mut added = Vec::with_capacity(plan.adds.len());
+        for key_package in &plan.adds {
+            let leaf = tree.add_leaf(key_package.leaf_node.clone())?;
+            added.push((leaf, key_package.clone()));
+        }
+        Ok(Staged {
+            tree,
+            extensions,
+            added,
+            psks: plan.psks.clone(),
+        })
+    }
+
+    /// Our private keys after the plan's updates: if a committed Update replaced our leaf,
+    /// its private key is the one we kept when we proposed it, and our direct path is blank.
+    fn private_keys_after_updates(
+        &self,
+        plan: &ProposalPlan,
+    ) -> Result<TreePrivateKeys, GroupError> {
+        let own = self.own_leaf();
+        match plan.updates.iter().find(|(leaf, _)| *leaf == own) {
+            None => Ok(self.epoch.private_keys.clone()),
+            Some((_, leaf_node)) => {
+                let key = self
+                    .update_keys
+                    .get(leaf_node.encryption_key.as_slice())
+                    .ok_or(GroupError::UnknownUpdate)?;
+                Ok(TreePrivateKeys::new(own, key.clone()))
+            }
+        }
+    }
+
+    /// The checks of §7.3 on the leaf node of a commit's UpdatePath that the tree does not
+    /// make itself: its source and its signature.
+    fn check_path_leaf_node(
+        &self,
+        suite: &dyn CipherSuiteProvider,
+        _tree: &RatchetTree,
+        committer: LeafIndex,
+        path: &UpdatePath,
+    ) -> Result<(), GroupError> {
+        check_leaf_node_source(&path.leaf_node, committer, LeafNodeSource::Commit)?;
+        verify_leaf_node_signature(
+            suite,
+            &path.leaf_node,
+            &self.epoch.context.group_id,
+            committer,
+        )?;
+        Ok(())
+    }
+
+    /// The provisional GroupContext of §12.4.2: the next epoch, the new extensions, and the
+    /// current confirmed transcript hash; the tree hash is filled in once the path is merged.
+    fn provisional_context(&self, extensions: &[Extension]) -> GroupContext {
+        GroupContext {
+            epoch: self.epoch() + 1,
+            extensions: extensions.to_vec(),
+            ..self.epoch.context.clone()
+        }
+    }
+
+    /// The psk_secret of a commit's PreSharedKey proposals (§8.4).
+    fn psk_secret(
+        &self,
+        suite: &dyn CipherSuiteProvider,
+        ids: &[PreSharedKeyId],
+    ) -> Result<Secret, GroupError> {
+        let values = ids
+            .iter()
+            .map(|id| self.psk_value(id))
+            .collect::<Result<Vec<&Secret>, _>>()?;
+        let inputs: Vec<PskInput<'_>> = ids
+            .iter()
+            .zip(values)
+            .map(|(id, psk)| PskInput { id, psk })
+            .collect();
+        Ok(psk_secret(suite, &inputs)?)
+    }
+
+    /// The value of the PSK `id` names: a registered external PSK, or the resumption PSK of a
+    /// kept epoch of this group (§8.4, §8.6).
+    pub(crate) fn psk_value(&self, id: &PreSharedKeyId) -> Result<&Secret, GroupError> {
+        match &id.psk {
+            Psk::External { psk_id } => self
+                .external_psks
+                .get(psk_id.as_slice())
+                .ok_or(GroupError::UnknownPsk),
+            Psk::Resumption {
+                usage: ResumptionPskUsage::Application,
+                psk_group_id,
+                psk_epoch,
+            } if psk_group_id == &self.epoch.context.group_id => self
+                .resumption_psk(*psk_epoch)
+                .ok_or(GroupError::UnknownPsk),
+            Psk::Resumption { .. } => Err(GroupError::UnknownPsk),
+        }
+    }
+}
+
+/// The encoding of `context` with `tree_hash` as its tree hash.
+fn context_with_tree_hash(
+    context: &GroupContext,
+    tree_hash: &[u8],
+) -> Result<Vec<u8>, mls_codec::CodecError> {
+    GroupContext {
+        tree_hash: VarBytes::from(tree_hash),
+        ..context.clone()
+    }
+    .to_bytes()
+}

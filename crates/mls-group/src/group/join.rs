@@ -1,0 +1,180 @@
+//! Creating a group (RFC 9420 §11) and joining one from a Welcome (§12.4.3.1).
+
+use std::sync::Arc;
+
+use mls_codec::{Encode, ExtensionType, GroupContext, ProtocolVersion, VarBytes, Welcome};
+use mls_crypto::{CryptoProvider, Signer};
+use mls_key_schedule::{
+    EpochSecrets, KeySchedule, PskInput, TranscriptHashes, psk_secret, zero_secret,
+};
+use mls_tree::{LeafIndex, RatchetTree, TreePrivateKeys};
+
+use super::{Epoch, Group};
+use crate::key_package::KeyPackageBundle;
+use crate::{GroupConfig, GroupError, welcome};
+
+impl Group {
+    /// Creates a one-member group with `group_id` in the cipher suite of `bundle`, whose leaf
+    /// node becomes ours (§11). The first epoch is 0, with empty transcript hashes.
+    pub fn create(
+        provider: Arc<dyn CryptoProvider>,
+        signer: Arc<dyn Signer>,
+        bundle: KeyPackageBundle,
+        group_id: Vec<u8>,
+        config: GroupConfig,
+    ) -> Result<Self, GroupError> {
+        let cipher_suite = bundle.key_package.cipher_suite;
+        let suite = provider.suite(cipher_suite)?;
+        let tree = RatchetTree::new(bundle.key_package.leaf_node);
+        let context = GroupContext {
+            version: ProtocolVersion::MLS10,
+            cipher_suite,
+            group_id: VarBytes(group_id),
+            epoch: 0,
+            tree_hash: VarBytes(tree.tree_hash(suite)?),
+            confirmed_transcript_hash: VarBytes::default(),
+            extensions: Vec::new(),
+        };
+        // §11: the epoch secret is fresh randomness; a random init secret with no commit
+        // secret or PSK gives exactly that through the key schedule.
+        let init_secret = mls_crypto::Secret::new(suite.random_bytes(suite.hash_len())?);
+        let zero = zero_secret(suite);
+        let secrets =
+            KeySchedule::new_epoch(suite, &init_secret, &zero, &zero, &context.to_bytes()?)?
+                .into_epoch_secrets();
+        // §11: the interim transcript hash follows from a confirmation tag over the empty
+        // confirmed transcript hash.
+        let tag = mls_key_schedule::confirmation_tag(suite, secrets.confirmation_key(), &[]);
+        let transcript = TranscriptHashes::from_group_info(suite, &[], &tag)?;
+        let private_keys = TreePrivateKeys::new(LeafIndex(0), bundle.encryption_private_key);
+        let epoch = Epoch::new(
+            suite,
+            context,
+            tree,
+            private_keys,
+            secrets,
+            transcript,
+            config.secret_tree,
+        )?;
+        Ok(Self::from_epoch(provider, signer, config, epoch))
+    }
+
+    /// Joins a group from a Welcome with the key package it was made for (§12.4.3.1):
+    /// decrypts the group secrets and the GroupInfo, takes the ratchet tree from the
+    /// GroupInfo's extension or from `ratchet_tree` (delivered out of band), validates the
+    /// tree, finds our leaf, derives the path keys the Welcome gives us, runs the key schedule
+    /// and checks the confirmation tag.
+    pub fn join(
+        provider: Arc<dyn CryptoProvider>,
+        signer: Arc<dyn Signer>,
+        bundle: &KeyPackageBundle,
+        welcome: &Welcome,
+        ratchet_tree: Option<RatchetTree>,
+        config: GroupConfig,
+    ) -> Result<Self, GroupError> {
+        Self::join_with_psks(
+            provider,
+            signer,
+            bundle,
+            welcome,
+            ratchet_tree,
+            config,
+            |_| None,
+        )
+    }
+
+    /// [`Group::join`] for a Welcome that names PSKs: `psks` returns the value of each.
+    pub fn join_with_psks<'p>(
+        provider: Arc<dyn CryptoProvider>,
+        signer: Arc<dyn Signer>,
+        bundle: &KeyPackageBundle,
+        welcome: &Welcome,
+        ratchet_tree: Option<RatchetTree>,
+        config: GroupConfig,
+        psks: impl Fn(&mls_codec::PreSharedKeyId) -> Option<&'p mls_crypto::Secret>,
+    ) -> Result<Self, GroupError> {
+        let cipher_suite = bundle.key_package.cipher_suite;
+        let suite = provider.suite(cipher_suite)?;
+        let group_secrets = welcome::decrypt_group_secrets(
+            suite,
+            welcome,
+            &bundle.key_package,
+            &bundle.init_private_key,
+        )?;
+        let values = group_secrets
+            .psks
+            .iter()
+            .map(|id| psks(id).ok_or(GroupError::UnknownPsk))
+            .collect::<Result<Vec<_>, _>>()?;
+        let inputs: Vec<PskInput<'_>> = group_secrets
+            .psks
+            .iter()
+            .zip(values)
+            .map(|(id, psk)| PskInput { id, psk })
+            .collect();
+        let psk_secret = psk_secret(suite, &inputs)?;
+        let joiner_secret = &group_secrets.joiner_secret;
+        let group_info = welcome::decrypt_group_info(suite, welcome, joiner_secret, &psk_secret)?;
+        let context = group_info.group_context.clone();
+        let tree = match group_info
+            .extensions
+            .iter()
+            .find(|e| e.extension_type == ExtensionType::RATCHET_TREE)
+        {
+            Some(extension) => RatchetTree::from_bytes(&extension.extension_data)?,
+            None => ratchet_tree.ok_or(GroupError::MissingRatchetTree)?,
+        };
+        let signer_leaf = LeafIndex(group_info.signer);
+        let signer_key = tree
+            .leaf(signer_leaf)
+            .ok_or(GroupError::UnknownSender(signer_leaf))?
+            .signature_key
+            .clone();
+        welcome::verify_group_info(suite, &group_info, &signer_key)?;
+        if tree.tree_hash(suite)? != context.tree_hash.as_slice() {
+            return Err(GroupError::TreeHashMismatch);
+        }
+        tree.validate(suite, &context.group_id)?;
+        let own_leaf = tree
+            .members()
+            .find(|(_, leaf)| **leaf == bundle.key_package.leaf_node)
+            .map(|(leaf, _)| leaf)
+            .ok_or(GroupError::NotInTree)?;
+        let private_keys = TreePrivateKeys::join(
+            suite,
+            &tree,
+            own_leaf,
+            bundle.encryption_private_key.clone(),
+            signer_leaf,
+            group_secrets.path_secret.as_ref().map(|p| p.as_bytes()),
+        )?;
+        let secrets = EpochSecrets::from_joiner_secret(
+            suite,
+            joiner_secret,
+            &psk_secret,
+            &context.to_bytes()?,
+        )?;
+        mls_key_schedule::verify_confirmation_tag(
+            suite,
+            secrets.confirmation_key(),
+            &context.confirmed_transcript_hash,
+            &group_info.confirmation_tag,
+        )
+        .map_err(|_| GroupError::InvalidConfirmationTag)?;
+        let transcript = TranscriptHashes::from_group_info(
+            suite,
+            &context.confirmed_transcript_hash,
+            &group_info.confirmation_tag,
+        )?;
+        let epoch = Epoch::new(
+            suite,
+            context,
+            tree,
+            private_keys,
+            secrets,
+            transcript,
+            config.secret_tree,
+        )?;
+        Ok(Self::from_epoch(provider, signer, config, epoch))
+    }
+}

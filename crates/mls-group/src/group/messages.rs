@@ -1,0 +1,385 @@
+//! Sending application messages and receiving any message (RFC 9420 §6, §15).
+
+use mls_codec::{
+    AuthenticatedContent, ContentType, Decode, Encode, FramedContent, FramedContentBody,
+    MlsMessage, MlsMessageBody, PrivateMessage, Proposal, ProtocolVersion, PublicMessage, Sender,
+    VarBytes, WireFormat,
+};
+use mls_crypto::make_proposal_ref;
+use mls_framing::private::{self, PrivateEpoch};
+use mls_framing::public::{self, PublicEpoch};
+use mls_key_schedule::RatchetKind;
+use mls_tree::LeafIndex;
+
+use super::{CachedProposal, Group};
+use crate::GroupError;
+
+/// What a received message was.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ProcessedMessage {
+    /// An application message (§15).
+    Application {
+        /// The sender's leaf.
+        sender: LeafIndex,
+        /// The epoch it was sent in (it may be a retained past epoch).
+        epoch: u64,
+        /// The message.
+        data: Vec<u8>,
+    },
+    /// A proposal, now cached for a commit of this epoch (§12.1).
+    Proposal {
+        /// Who sent it.
+        sender: Sender,
+        /// The proposal.
+        proposal: Box<Proposal>,
+    },
+    /// A commit, now merged: the group is in the new epoch (§12.4.2).
+    Commit {
+        /// The committer's leaf.
+        sender: LeafIndex,
+        /// The new epoch.
+        epoch: u64,
+    },
+}
+
+/// A message key to consume once the message has been fully accepted.
+pub(super) struct Consumed {
+    epoch: u64,
+    leaf: u32,
+    kind: RatchetKind,
+    generation: u32,
+}
+
+impl Group {
+    /// Encrypts an application message for the group (§15) as an MLSMessage.
+    pub fn encrypt_application_message(&mut self, data: &[u8]) -> Result<Vec<u8>, GroupError> {
+        if self.pending_commit.is_some() {
+            // §15: a member that has sent a commit sends no message until it is merged.
+            return Err(GroupError::PendingCommit);
+        }
+        let content = self.framed_content(FramedContentBody::Application(VarBytes::from(data)));
+        let authenticated = self.sign(WireFormat::MLS_PRIVATE_MESSAGE, content, None)?;
+        self.protect_private(authenticated)
+    }
+
+    /// Frames `body` as sent by us in the current epoch.
+    pub(super) fn framed_content(&self, body: FramedContentBody) -> FramedContent {
+        FramedContent {
+            group_id: self.epoch.context.group_id.clone(),
+            epoch: self.epoch(),
+            sender: Sender::Member(self.own_leaf().0),
+            authenticated_data: VarBytes::default(),
+            content: body,
+        }
+    }
+
+    /// Signs `content` for `wire_format` with the current GroupContext (§6.1).
+    pub(super) fn sign(
+        &self,
+        wire_format: WireFormat,
+        content: FramedContent,
+        confirmation_tag: Option<VarBytes>,
+    ) -> Result<AuthenticatedContent, GroupError> {
+        let signature = mls_framing::sign_content(
+            &*self.signer,
+            wire_format,
+            &content,
+            &self.epoch.context_bytes,
+        )?;
+        Ok(AuthenticatedContent {
+            wire_format,
+            content,
+            auth: mls_codec::FramedContentAuthData {
+                signature: VarBytes(signature),
+                confirmation_tag,
+            },
+        })
+    }
+
+    /// Protects signed content in its wire format with the current epoch's keys and encodes
+    /// it as an MLSMessage.
+    pub(super) fn protect(
+        &mut self,
+        authenticated: AuthenticatedContent,
+    ) -> Result<Vec<u8>, GroupError> {
+        if authenticated.wire_format == WireFormat::MLS_PUBLIC_MESSAGE {
+            let epoch = PublicEpoch {
+                suite: self.suite()?,
+                group_context: &self.epoch.context_bytes,
+                membership_key: Some(self.epoch.secrets.membership_key()),
+            };
+            let message = public::protect_authenticated(epoch, authenticated)?;
+            encode_message(MlsMessageBody::PublicMessage(message))
+        } else {
+            self.protect_private(authenticated)
+        }
+    }
+
+    /// Encrypts signed content as a PrivateMessage with the next key of our ratchet (§6.3).
+    fn protect_private(
+        &mut self,
+        authenticated: AuthenticatedContent,
+    ) -> Result<Vec<u8>, GroupError> {
+        let suite = self.provider.suite(self.epoch.context.cipher_suite)?;
+        let kind = RatchetKind::for_content_type(authenticated.content.content_type());
+        let key = self
+            .epoch
+            .secret_tree
+            .encryption_key(suite, self.own_leaf().0, kind)?;
+        let padding = self
+            .config
+            .padding_for(authenticated.content.content.to_bytes()?.len());
+        let epoch = PrivateEpoch {
+            suite,
+            group_context: &self.epoch.context_bytes,
+            sender_data_secret: self.epoch.secrets.sender_data_secret(),
+        };
+        let message = private::protect_authenticated(epoch, authenticated, &key, padding)?;
+        encode_message(MlsMessageBody::PrivateMessage(message))
+    }
+
+    /// Processes a message received from the delivery service (§6, §12, §15).
+    ///
+    /// On any error the group is exactly as it was: nothing is consumed or cached.
+    pub fn process_message(&mut self, bytes: &[u8]) -> Result<ProcessedMessage, GroupError> {
+        let message = MlsMessage::from_bytes(bytes)?;
+        if message.version != ProtocolVersion::MLS10 {
+            return Err(GroupError::UnsupportedVersion(message.version));
+        }
+        let (authenticated, consumed) = match &message.body {
+            MlsMessageBody::PublicMessage(public) => (self.unprotect_public(public)?, None),
+            MlsMessageBody::PrivateMessage(private) => {
+                if private.epoch != self.epoch() && private.content_type == ContentType::Application
+                {
+                    return self.process_past_application(private);
+                }
+                let (authenticated, consumed) = self.unprotect_private(private)?;
+                (authenticated, Some(consumed))
+            }
+            other => {
+                return Err(GroupError::UnexpectedWireFormat(other.wire_format()));
+            }
+        };
+        let processed = self.process_authenticated(authenticated)?;
+        if let Some(consumed) = consumed {
+            self.consume(&consumed)?;
+        }
+        Ok(processed)
+    }
+
+    /// Checks a PublicMessage of the current epoch: group, epoch, membership tag and signature.
+    fn unprotect_public(
+        &self,
+        message: &PublicMessage,
+    ) -> Result<AuthenticatedContent, GroupError> {
+        self.check_group_and_epoch(&message.content.group_id, message.content.epoch)?;
+        let signature_key = match &message.content.sender {
+            Sender::Member(leaf) => self.member_signature_key(LeafIndex(*leaf))?,
+            other => return Err(GroupError::UnsupportedSender(other.sender_type())),
+        };
+        let epoch = PublicEpoch {
+            suite: self.suite()?,
+            group_context: &self.epoch.context_bytes,
+            membership_key: Some(self.epoch.secrets.membership_key()),
+        };
+        Ok(public::unprotect(epoch, message, &signature_key)?)
+    }
+
+    /// Decrypts and checks a PrivateMessage of the current epoch, staging its message key
+    /// without consuming it.
+    fn unprotect_private(
+        &mut self,
+        message: &PrivateMessage,
+    ) -> Result<(AuthenticatedContent, Consumed), GroupError> {
+        self.check_group_and_epoch(&message.group_id, message.epoch)?;
+        let suite = self.provider.suite(self.epoch.context.cipher_suite)?;
+        let epoch = PrivateEpoch {
+            suite,
+            group_context: &self.epoch.context_bytes,
+            sender_data_secret: self.epoch.secrets.sender_data_secret(),
+        };
+        let sender_data = private::decrypt_sender_data(epoch, message)?;
+        let leaf = LeafIndex(sender_data.leaf_index);
+        let signature_key = self.member_signature_key(leaf)?;
+        if leaf == self.own_leaf() {
+            return Err(GroupError::OwnMessage);
+        }
+        let kind = RatchetKind::for_content_type(message.content_type);
+        let staged = self.epoch.secret_tree.stage_decryption_key(
+            suite,
+            sender_data.leaf_index,
+            kind,
+            sender_data.generation,
+        )?;
+        let epoch = PrivateEpoch {
+            suite,
+            group_context: &self.epoch.context_bytes,
+            sender_data_secret: self.epoch.secrets.sender_data_secret(),
+        };
+        let authenticated =
+            private::open(epoch, message, &sender_data, staged.key(), &signature_key)?;
+        drop(staged);
+        Ok((
+            authenticated,
+            Consumed {
+                epoch: message.epoch,
+                leaf: sender_data.leaf_index,
+                kind,
+                generation: sender_data.generation,
+            },
+        ))
+    }
+
+    /// Consumes the message key of an accepted message (§9.2): it is deleted, and with it
+    /// every secret it came from.
+    fn consume(&mut self, consumed: &Consumed) -> Result<(), GroupError> {
+        let suite = self.provider.suite(self.epoch.context.cipher_suite)?;
+        let tree = if consumed.epoch == self.epoch() {
+            &mut self.epoch.secret_tree
+        } else if let Some(past) = self
+            .past_epochs
+            .iter_mut()
+            .find(|p| p.epoch == consumed.epoch)
+        {
+            &mut past.secret_tree
+        } else {
+            // The epoch was left while processing (a commit): its keys are gone anyway.
+            return Ok(());
+        };
+        tree.decryption_key(suite, consumed.leaf, consumed.kind, consumed.generation)?;
+        Ok(())
+    }
+
+    /// An application message of a retained past epoch (§15: late messages).
+    fn process_past_application(
+        &mut self,
+        message: &PrivateMessage,
+    ) -> Result<ProcessedMessage, GroupError> {
+        if message.group_id != self.epoch.context.group_id {
+            return Err(GroupError::WrongGroup);
+        }
+        let suite = self.provider.suite(self.epoch.context.cipher_suite)?;
+        let past = self
+            .past_epochs
+            .iter_mut()
+            .find(|p| p.epoch == message.epoch)
+            .ok_or(GroupError::WrongEpoch {
+                expected: self.epoch.context.epoch,
+                found: message.epoch,
+            })?;
+        let epoch = PrivateEpoch {
+            suite,
+            group_context: &past.context_bytes,
+            sender_data_secret: &past.sender_data_secret,
+        };
+        let sender_data = private::decrypt_sender_data(epoch, message)?;
+        let leaf = LeafIndex(sender_data.leaf_index);
+        let signature_key = past
+            .tree
+            .leaf(leaf)
+            .ok_or(GroupError::UnknownSender(leaf))?
+            .signature_key
+            .to_vec();
+        let staged = past.secret_tree.stage_decryption_key(
+            suite,
+            sender_data.leaf_index,
+            RatchetKind::Application,
+            sender_data.generation,
+        )?;
+        let authenticated =
+            private::open(epoch, message, &sender_data, staged.key(), &signature_key)?;
+        staged.commit();
+        let FramedContentBody::Application(data) = authenticated.content.content else {
+            return Err(GroupError::UnexpectedContent);
+        };
+        Ok(ProcessedMessage::Application {
+            sender: leaf,
+            epoch: message.epoch,
+            data: data.into_vec(),
+        })
+    }
+
+    /// Acts on verified content of the current epoch.
+    fn process_authenticated(
+        &mut self,
+        authenticated: AuthenticatedContent,
+    ) -> Result<ProcessedMessage, GroupError> {
+        match &authenticated.content.content {
+            FramedContentBody::Application(_) => {
+                let Sender::Member(leaf) = authenticated.content.sender else {
+                    return Err(GroupError::UnexpectedContent);
+                };
+                let FramedContentBody::Application(data) = authenticated.content.content else {
+                    return Err(GroupError::UnexpectedContent);
+                };
+                Ok(ProcessedMessage::Application {
+                    sender: LeafIndex(leaf),
+                    epoch: self.epoch(),
+                    data: data.into_vec(),
+                })
+            }
+            FramedContentBody::Proposal(proposal) => {
+                let sender = authenticated.content.sender.clone();
+                self.validate_proposal(&sender, proposal)?;
+                let proposal = proposal.clone();
+                self.cache_proposal(&authenticated, sender.clone(), proposal.clone())?;
+                Ok(ProcessedMessage::Proposal {
+                    sender,
+                    proposal: Box::new(proposal),
+                })
+            }
+            FramedContentBody::Commit(_) => self.process_commit(&authenticated),
+        }
+    }
+
+    /// Caches a proposal for commits of this epoch, under its ProposalRef (§5.2).
+    pub(super) fn cache_proposal(
+        &mut self,
+        authenticated: &AuthenticatedContent,
+        sender: Sender,
+        proposal: Proposal,
+    ) -> Result<(), GroupError> {
+        let reference = make_proposal_ref(self.suite()?, &authenticated.to_bytes()?)?;
+        self.proposals.push(CachedProposal {
+            reference: VarBytes(reference),
+            sender,
+            proposal,
+        });
+        Ok(())
+    }
+
+    /// The signature key of the member at `leaf`.
+    pub(super) fn member_signature_key(&self, leaf: LeafIndex) -> Result<Vec<u8>, GroupError> {
+        Ok(self
+            .epoch
+            .tree
+            .leaf(leaf)
+            .ok_or(GroupError::UnknownSender(leaf))?
+            .signature_key
+            .to_vec())
+    }
+
+    /// Handshake messages must be for this group and its current epoch (§12.4.2).
+    fn check_group_and_epoch(&self, group_id: &[u8], epoch: u64) -> Result<(), GroupError> {
+        if group_id != self.epoch.context.group_id.as_slice() {
+            return Err(GroupError::WrongGroup);
+        }
+        if epoch != self.epoch() {
+            return Err(GroupError::WrongEpoch {
+                expected: self.epoch(),
+                found: epoch,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Encodes an MLSMessage of MLS 1.0.
+pub(super) fn encode_message(body: MlsMessageBody) -> Result<Vec<u8>, GroupError> {
+    Ok(MlsMessage {
+        version: ProtocolVersion::MLS10,
+        body,
+    }
+    .to_bytes()?)
+}

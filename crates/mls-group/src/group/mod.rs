@@ -1,0 +1,227 @@
+//! A member's view of a group (RFC 9420 §8-§15): the current epoch, the past epochs whose
+//! application keys are kept, received proposals, and our own pending commit.
+
+mod commit;
+mod epoch;
+mod join;
+mod messages;
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use mls_codec::{CipherSuite, Credential, GroupContext, Proposal, ProposalRef, Sender};
+use mls_crypto::{CipherSuiteProvider, CryptoProvider, HpkePrivateKey, Secret, Signer};
+use mls_tree::LeafIndex;
+
+use crate::{GroupConfig, GroupError};
+pub use commit::{CommitOptions, CommitOutput};
+pub(crate) use epoch::{Epoch, PastEpoch};
+pub use messages::ProcessedMessage;
+
+/// A member of the group, as the ratchet tree lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// The member's leaf.
+    pub leaf: LeafIndex,
+    /// Its credential (§5.3).
+    pub credential: Credential,
+    /// Its signature public key.
+    pub signature_key: Vec<u8>,
+}
+
+/// A proposal received (or sent) in the current epoch, which a commit may include by
+/// reference (§12.4).
+#[derive(Debug, Clone)]
+pub(crate) struct CachedProposal {
+    pub(crate) reference: ProposalRef,
+    pub(crate) sender: Sender,
+    pub(crate) proposal: Proposal,
+}
+
+/// Our commit, sent but not yet merged: the group moves to its epoch only when the
+/// application merges it, after the delivery service accepted the commit (§14).
+pub(crate) struct PendingCommit {
+    pub(crate) epoch: Epoch,
+}
+
+/// One member's state of one group.
+pub struct Group {
+    provider: Arc<dyn CryptoProvider>,
+    signer: Arc<dyn Signer>,
+    config: GroupConfig,
+    epoch: Epoch,
+    past_epochs: VecDeque<PastEpoch>,
+    resumption_psks: VecDeque<(u64, Secret)>,
+    external_psks: HashMap<Vec<u8>, Secret>,
+    proposals: Vec<CachedProposal>,
+    /// Private keys of the leaf nodes of our own Update proposals of this epoch, by public key.
+    update_keys: HashMap<Vec<u8>, HpkePrivateKey>,
+    pending_commit: Option<PendingCommit>,
+}
+
+impl std::fmt::Debug for Group {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Group")
+            .field("group_id", &self.epoch.context.group_id)
+            .field("epoch", &self.epoch.context.epoch)
+            .field("own_leaf", &self.own_leaf())
+            .field("members", &self.epoch.tree.member_count())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Group {
+    fn from_epoch(
+        provider: Arc<dyn CryptoProvider>,
+        signer: Arc<dyn Signer>,
+        config: GroupConfig,
+        epoch: Epoch,
+    ) -> Self {
+        Self {
+            provider,
+            signer,
+            config,
+            epoch,
+            past_epochs: VecDeque::new(),
+            resumption_psks: VecDeque::new(),
+            external_psks: HashMap::new(),
+            proposals: Vec::new(),
+            update_keys: HashMap::new(),
+            pending_commit: None,
+        }
+    }
+
+    /// The operations of the group's cipher suite.
+    pub(crate) fn suite(&self) -> Result<&dyn CipherSuiteProvider, GroupError> {
+        Ok(self.provider.suite(self.epoch.context.cipher_suite)?)
+    }
+
+    /// The group's identifier.
+    pub fn group_id(&self) -> &[u8] {
+        &self.epoch.context.group_id
+    }
+
+    /// The current epoch number.
+    pub fn epoch(&self) -> u64 {
+        self.epoch.context.epoch
+    }
+
+    /// The group's cipher suite.
+    pub fn cipher_suite(&self) -> CipherSuite {
+        self.epoch.context.cipher_suite
+    }
+
+    /// The GroupContext of the current epoch (§8.1).
+    pub fn group_context(&self) -> &GroupContext {
+        &self.epoch.context
+    }
+
+    /// Our leaf in the tree.
+    pub fn own_leaf(&self) -> LeafIndex {
+        self.epoch.private_keys.own_leaf()
+    }
+
+    /// The members of the current epoch, in leaf order.
+    pub fn members(&self) -> Vec<Member> {
+        self.epoch
+            .tree
+            .members()
+            .map(|(leaf, node)| Member {
+                leaf,
+                credential: node.credential.clone(),
+                signature_key: node.signature_key.to_vec(),
+            })
+            .collect()
+    }
+
+    /// The number of members.
+    pub fn member_count(&self) -> u32 {
+        self.epoch.tree.member_count()
+    }
+
+    /// The epoch authenticator (§8.7): equal for every member of the epoch, so that
+    /// applications can compare it out of band.
+    pub fn epoch_authenticator(&self) -> &[u8] {
+        self.epoch.secrets.epoch_authenticator().as_bytes()
+    }
+
+    /// The tree hash of the current epoch's ratchet tree (§7.8).
+    pub fn tree_hash(&self) -> &[u8] {
+        &self.epoch.context.tree_hash
+    }
+
+    /// The encoded ratchet tree (the `ratchet_tree` extension value, §12.4.3.3), for a
+    /// joiner whose Welcome does not carry it.
+    pub fn ratchet_tree(&self) -> Result<Vec<u8>, GroupError> {
+        Ok(mls_codec::Encode::to_bytes(&self.epoch.tree)?)
+    }
+
+    /// `MLS-Exporter(label, context, length)` (§8.5): a secret for the application, bound to
+    /// the epoch.
+    pub fn export_secret(
+        &self,
+        label: &str,
+        context: &[u8],
+        length: usize,
+    ) -> Result<Secret, GroupError> {
+        Ok(self
+            .epoch
+            .secrets
+            .export(self.suite()?, label, context, length)?)
+    }
+
+    /// Registers an external pre-shared key (§8.4) that PreSharedKey proposals may name.
+    pub fn add_external_psk(&mut self, psk_id: &[u8], psk: Secret) {
+        self.external_psks.insert(psk_id.to_vec(), psk);
+    }
+
+    /// Whether a commit of ours awaits [`Group::merge_pending_commit`].
+    pub fn has_pending_commit(&self) -> bool {
+        self.pending_commit.is_some()
+    }
+
+    /// Moves the group to the epoch of our pending commit, once the delivery service has
+    /// accepted it (§14).
+    pub fn merge_pending_commit(&mut self) -> Result<(), GroupError> {
+        let pending = self
+            .pending_commit
+            .take()
+            .ok_or(GroupError::NoPendingCommit)?;
+        self.enter_epoch(pending.epoch);
+        Ok(())
+    }
+
+    /// Discards our pending commit (the delivery service rejected it); the group stays in
+    /// its current epoch.
+    pub fn clear_pending_commit(&mut self) {
+        self.pending_commit = None;
+    }
+
+    /// Replaces the current epoch with `next`: the current one becomes a past epoch (only its
+    /// message keys are kept, and only for `retained_epochs`), and this epoch's proposals and
+    /// pending commit are dropped.
+    fn enter_epoch(&mut self, next: Epoch) {
+        let previous = std::mem::replace(&mut self.epoch, next);
+        let (past, resumption_psk) = previous.into_past();
+        self.resumption_psks
+            .push_front((past.epoch, resumption_psk));
+        self.resumption_psks
+            .truncate(self.config.retained_resumption_psks);
+        self.past_epochs.push_front(past);
+        self.past_epochs.truncate(self.config.retained_epochs);
+        self.proposals.clear();
+        self.update_keys.clear();
+        self.pending_commit = None;
+    }
+
+    /// The value of the resumption PSK of `epoch` of this group (§8.6), if still kept.
+    fn resumption_psk(&self, epoch: u64) -> Option<&Secret> {
+        if epoch == self.epoch() {
+            return Some(self.epoch.secrets.resumption_psk());
+        }
+        self.resumption_psks
+            .iter()
+            .find(|(e, _)| *e == epoch)
+            .map(|(_, secret)| secret)
+    }
+}
