@@ -144,4 +144,7 @@ pub enum GroupError {
     /// §12.4.3.2).
     #[error("invalid proposal: {0}")]
     Proposal(#[from] crate::proposals::ProposalError),
+    /// Bytes given to `Group::load` that are not a consistent saved group.
+    #[error("invalid saved group state: {0}")]
+    InvalidSavedState(&'static str),
 }

@@ -5,6 +5,7 @@ mod commit;
 mod epoch;
 mod join;
 mod messages;
+mod storage;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;

@@ -1,0 +1,233 @@
+//! Saving and loading a member's state of a group, secrets included (a storage encoding,
+//! not an RFC 9420 wire struct).
+//!
+//! The encoding starts with a magic value and a version so that a future layout can be told
+//! apart. It holds every secret the member has: store it as carefully as a private key, and
+//! replace the stored copy after every operation (a stale copy would hand out message keys
+//! again, §9.2).
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use mls_codec::{
+    CodecError, Decode, Encode, GroupContext, Proposal, Reader, Sender, VarBytes, decode_vector,
+    encode_opaque, encode_vector,
+};
+use mls_crypto::{CryptoProvider, HpkePrivateKey, Secret, Signer, Zeroizing};
+use mls_key_schedule::{EpochSecrets, SecretTree, TranscriptHashes};
+use mls_tree::{RatchetTree, TreePrivateKeys};
+
+use super::{CachedProposal, Epoch, Group, PastEpoch, PendingCommit};
+use crate::{GroupConfig, GroupError};
+
+/// The first bytes of a saved group.
+const MAGIC: &[u8; 8] = b"MLSGROUP";
+/// The version of the layout below.
+const VERSION: u16 = 1;
+
+impl Group {
+    /// The whole state of this member, secrets included, for [`Group::load`]. The bytes are
+    /// wiped when dropped.
+    pub fn save(&self) -> Result<Zeroizing<Vec<u8>>, GroupError> {
+        let mut out = Zeroizing::new(Vec::new());
+        self.encode_state(&mut out)?;
+        Ok(out)
+    }
+
+    fn encode_state(&self, out: &mut Vec<u8>) -> Result<(), GroupError> {
+        let Self {
+            provider: _,
+            signer: _,
+            config: _,
+            epoch,
+            past_epochs,
+            resumption_psks,
+            external_psks,
+            proposals,
+            update_keys,
+            pending_commit,
+        } = self;
+        out.extend_from_slice(MAGIC);
+        VERSION.encode(out)?;
+        encode_epoch(epoch, out)?;
+        encode_vector(out, |out| {
+            past_epochs
+                .iter()
+                .try_for_each(|past| encode_past(past, out))
+        })?;
+        encode_vector(out, |out| {
+            resumption_psks.iter().try_for_each(|(epoch, psk)| {
+                epoch.encode(out)?;
+                encode_opaque(psk.as_bytes(), out)
+            })
+        })?;
+        let mut psk_ids: Vec<&Vec<u8>> = external_psks.keys().collect();
+        psk_ids.sort();
+        encode_vector(out, |out| {
+            psk_ids.iter().try_for_each(|id| {
+                encode_opaque(id, out)?;
+                encode_opaque(external_psks[*id].as_bytes(), out)
+            })
+        })?;
+        encode_vector(out, |out| {
+            proposals.iter().try_for_each(|cached| {
+                cached.reference.encode(out)?;
+                cached.sender.encode(out)?;
+                cached.proposal.encode(out)
+            })
+        })?;
+        let mut update_public_keys: Vec<&Vec<u8>> = update_keys.keys().collect();
+        update_public_keys.sort();
+        encode_vector(out, |out| {
+            update_public_keys.iter().try_for_each(|public_key| {
+                encode_opaque(public_key, out)?;
+                encode_opaque(update_keys[*public_key].as_bytes(), out)
+            })
+        })?;
+        match pending_commit {
+            None => out.push(0),
+            Some(pending) => {
+                out.push(1);
+                encode_epoch(&pending.epoch, out)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Restores a member's state saved by [`Group::save`], with the provider and signer the
+    /// application keeps (the signature key is not part of the saved state) and its
+    /// configuration. Every part is validated; malformed or inconsistent bytes are an error.
+    pub fn load(
+        provider: Arc<dyn CryptoProvider>,
+        signer: Arc<dyn Signer>,
+        config: GroupConfig,
+        bytes: &[u8],
+    ) -> Result<Self, GroupError> {
+        let mut reader = Reader::new(bytes);
+        if reader.read_bytes(MAGIC.len())? != MAGIC {
+            return Err(GroupError::InvalidSavedState("not a saved group"));
+        }
+        if u16::decode(&mut reader)? != VERSION {
+            return Err(GroupError::InvalidSavedState("unsupported version"));
+        }
+        let epoch = decode_epoch(&mut reader)?;
+        let past_epochs: VecDeque<PastEpoch> = decode_vector(&mut reader, decode_past)?.into();
+        let resumption_psks: VecDeque<(u64, Secret)> =
+            decode_vector(&mut reader, |r| Ok((u64::decode(r)?, decode_secret(r)?)))?.into();
+        let external_psks: HashMap<Vec<u8>, Secret> = decode_vector(&mut reader, |r| {
+            Ok((VarBytes::decode(r)?.into_vec(), decode_secret(r)?))
+        })?
+        .into_iter()
+        .collect();
+        let proposals = decode_vector(&mut reader, |r| {
+            Ok(CachedProposal {
+                reference: VarBytes::decode(r)?,
+                sender: Sender::decode(r)?,
+                proposal: Proposal::decode(r)?,
+            })
+        })?;
+        let update_keys: HashMap<Vec<u8>, HpkePrivateKey> = decode_vector(&mut reader, |r| {
+            let public_key = VarBytes::decode(r)?.into_vec();
+            let private_key = HpkePrivateKey::new(VarBytes::decode(r)?.into_vec());
+            Ok((public_key, private_key))
+        })?
+        .into_iter()
+        .collect();
+        let pending_commit = match u8::decode(&mut reader)? {
+            0 => None,
+            1 => Some(PendingCommit {
+                epoch: decode_epoch(&mut reader)?,
+            }),
+            flag => return Err(CodecError::InvalidOptionalFlag(flag).into()),
+        };
+        reader.finish()?;
+        let suite = provider.suite(epoch.context.cipher_suite)?;
+        epoch.private_keys.verify(suite, &epoch.tree)?;
+        if epoch.tree.tree_hash(suite)? != epoch.context.tree_hash.as_slice() {
+            return Err(GroupError::InvalidSavedState(
+                "tree does not match its context",
+            ));
+        }
+        Ok(Self {
+            provider,
+            signer,
+            config,
+            epoch,
+            past_epochs,
+            resumption_psks,
+            external_psks,
+            proposals,
+            update_keys,
+            pending_commit,
+        })
+    }
+}
+
+fn encode_epoch(epoch: &Epoch, out: &mut Vec<u8>) -> Result<(), CodecError> {
+    let Epoch {
+        context,
+        context_bytes: _,
+        tree,
+        private_keys,
+        secrets,
+        secret_tree,
+        transcript,
+    } = epoch;
+    context.encode(out)?;
+    encode_vector(out, |out| tree.encode(out))?;
+    private_keys.encode(out)?;
+    secrets.encode(out)?;
+    secret_tree.encode(out)?;
+    transcript.encode(out)
+}
+
+fn decode_epoch(reader: &mut Reader<'_>) -> Result<Epoch, GroupError> {
+    let context = GroupContext::decode(reader)?;
+    let tree = decode_tree(reader)?;
+    Ok(Epoch {
+        context_bytes: context.to_bytes()?,
+        context,
+        tree,
+        private_keys: TreePrivateKeys::decode(reader)?,
+        secrets: EpochSecrets::decode(reader)?,
+        secret_tree: SecretTree::decode(reader)?,
+        transcript: TranscriptHashes::decode(reader)?,
+    })
+}
+
+fn encode_past(past: &PastEpoch, out: &mut Vec<u8>) -> Result<(), CodecError> {
+    let PastEpoch {
+        epoch,
+        context_bytes,
+        tree,
+        sender_data_secret,
+        secret_tree,
+    } = past;
+    epoch.encode(out)?;
+    encode_opaque(context_bytes, out)?;
+    encode_vector(out, |out| tree.encode(out))?;
+    encode_opaque(sender_data_secret.as_bytes(), out)?;
+    secret_tree.encode(out)
+}
+
+fn decode_past(reader: &mut Reader<'_>) -> Result<PastEpoch, CodecError> {
+    Ok(PastEpoch {
+        epoch: u64::decode(reader)?,
+        context_bytes: VarBytes::decode(reader)?.into_vec(),
+        tree: decode_tree(reader).map_err(|_| CodecError::InvalidField {
+            field: "saved past epoch tree",
+            reason: "not a valid ratchet tree",
+        })?,
+        sender_data_secret: decode_secret(reader)?,
+        secret_tree: SecretTree::decode(reader)?,
+    })
+}
+
+fn decode_tree(reader: &mut Reader<'_>) -> Result<RatchetTree, GroupError> {
+    let body = reader.read_vector_body()?;
+    Ok(RatchetTree::from_bytes(body.remaining())?)
+}
+
+fn decode_secret(reader: &mut Reader<'_>) -> Result<Secret, CodecError> {
+    Ok(Secret::new(VarBytes::decode(reader)?.into_vec()))
+}
