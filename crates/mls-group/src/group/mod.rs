@@ -6,6 +6,8 @@ mod epoch;
 mod join;
 mod messages;
 mod storage;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
