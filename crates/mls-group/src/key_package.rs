@@ -1,8 +1,8 @@
 //! Key packages (RFC 9420 §10): creating our own and validating those of others.
 
 use mls_codec::{
-    Capabilities, CipherSuite, Credential, Encode, Extension, KeyPackage, KeyPackageRef, LeafNode,
-    LeafNodeSourceData, Lifetime, ProtocolVersion, VarBytes,
+    Capabilities, CipherSuite, Credential, Encode, Extension, ExtensionType, KeyPackage,
+    KeyPackageRef, LeafNode, LeafNodeSourceData, Lifetime, ProtocolVersion, VarBytes,
 };
 use mls_crypto::{
     CipherSuiteProvider, HpkePrivateKey, Signer, make_key_package_ref, sign_with_label,
@@ -45,6 +45,9 @@ pub struct KeyPackageOptions {
     pub leaf_extensions: Vec<Extension>,
     /// Extensions of the key package (e.g. last_resort).
     pub extensions: Vec<Extension>,
+    /// Add random GREASE values (RFC 9420 §13.5) to the capabilities and extensions, so that
+    /// peers that wrongly reject unknown values are found early. On by default.
+    pub grease: bool,
 }
 
 impl KeyPackageOptions {
@@ -65,8 +68,47 @@ impl KeyPackageOptions {
             },
             leaf_extensions: vec![],
             extensions: vec![],
+            grease: true,
         }
     }
+}
+
+/// Picks `count` GREASE values (RFC 9420 §13.5: 0x0A0A, 0x1A1A, ..., 0xEAEA) from `random`.
+fn grease_values(random: &[u8]) -> impl Iterator<Item = u16> + '_ {
+    random.iter().map(|byte| {
+        let nibble = u16::from(byte % 15);
+        0x0a0a | (nibble << 12) | (nibble << 4)
+    })
+}
+
+/// Adds random GREASE values to the fields where RFC 9420 §13.5 says a client SHOULD: the
+/// leaf's capabilities (cipher suites, extensions, proposals, credentials), the leaf's
+/// extensions (mirrored in its capabilities, §7.3) and the key package's extensions.
+fn add_grease(
+    suite: &dyn CipherSuiteProvider,
+    options: &mut KeyPackageOptions,
+) -> Result<(), GroupError> {
+    let random = suite.random_bytes(8)?;
+    let mut values = grease_values(&random);
+    let mut next = || values.next().unwrap_or(0x0a0a);
+    let capabilities = &mut options.capabilities;
+    capabilities.cipher_suites.push(CipherSuite(next()));
+    capabilities.proposals.push(mls_codec::ProposalType(next()));
+    capabilities
+        .credentials
+        .push(mls_codec::CredentialType(next()));
+    let leaf_extension = ExtensionType(next());
+    capabilities.extensions.push(leaf_extension);
+    options.leaf_extensions.push(Extension {
+        extension_type: leaf_extension,
+        extension_data: VarBytes::default(),
+    });
+    // A key package extension of a GREASE type may hold anything (§13.5).
+    options.extensions.push(Extension {
+        extension_type: ExtensionType(next()),
+        extension_data: VarBytes(random[..usize::from(random[7] % 8)].to_vec()),
+    });
+    Ok(())
 }
 
 /// Creates a key package (RFC 9420 §10) with fresh init and encryption keys, signed by
@@ -75,8 +117,11 @@ pub fn create_key_package(
     suite: &dyn CipherSuiteProvider,
     signer: &dyn Signer,
     credential: Credential,
-    options: KeyPackageOptions,
+    mut options: KeyPackageOptions,
 ) -> Result<KeyPackageBundle, GroupError> {
+    if options.grease {
+        add_grease(suite, &mut options)?;
+    }
     let init = suite.generate_hpke_key_pair()?;
     let encryption = suite.generate_hpke_key_pair()?;
     let mut leaf_node = LeafNode {
@@ -162,4 +207,49 @@ pub fn validate_key_package(
         return Err(GroupError::LifetimeExpired);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod grease_tests {
+    use super::*;
+    use mls_crypto::CryptoProvider;
+    use mls_crypto_rustcrypto::RustCryptoProvider;
+
+    #[test]
+    fn grease_values_are_the_reserved_ones() {
+        let all: Vec<u8> = (0..=255).collect();
+        assert!(grease_values(&all).all(|v| mls_codec::is_grease(u64::from(v))));
+    }
+
+    #[test]
+    fn key_packages_carry_grease_and_still_validate() {
+        let provider = RustCryptoProvider::default();
+        let suite = provider.suite(CipherSuite(1)).unwrap();
+        let keys = suite.generate_signature_key_pair().unwrap();
+        let signer = suite.signer(&keys.private_key).unwrap();
+        let credential = Credential::Basic {
+            identity: VarBytes::from(b"grease"),
+        };
+        let bundle = create_key_package(
+            suite,
+            &*signer,
+            credential,
+            KeyPackageOptions::new(CipherSuite(1), 1_000_000, 1000),
+        )
+        .unwrap();
+        let kp = &bundle.key_package;
+        let caps = &kp.leaf_node.capabilities;
+        assert!(caps.cipher_suites.iter().any(|c| c.is_grease()));
+        assert!(caps.extensions.iter().any(|e| e.is_grease()));
+        assert!(caps.proposals.iter().any(|p| p.is_grease()));
+        assert!(caps.credentials.iter().any(|c| c.is_grease()));
+        assert!(kp.extensions.iter().any(|e| e.extension_type.is_grease()));
+        assert!(
+            kp.leaf_node
+                .extensions
+                .iter()
+                .any(|e| e.extension_type.is_grease())
+        );
+        validate_key_package(suite, kp, Some(1_000_000)).unwrap();
+    }
 }
