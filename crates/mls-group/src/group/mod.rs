@@ -5,6 +5,7 @@ mod commit;
 mod epoch;
 mod join;
 mod messages;
+mod propose;
 mod storage;
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,82 @@
+//! Sending proposals on their own (RFC 9420 §12.1), for a later commit to include by
+//! reference (§12.4).
+
+use mls_codec::{
+    Add, Extension, FramedContentBody, GroupContextExtensions, LeafNodeSourceData, PreSharedKey,
+    PreSharedKeyId, Proposal, Psk, Remove, Update, VarBytes,
+};
+use mls_tree::{LeafIndex, sign_leaf_node};
+
+use super::Group;
+use crate::GroupError;
+
+impl Group {
+    /// Proposes adding the member of a key package (an MLSMessage, §12.1.1).
+    pub fn propose_add(&mut self, key_package: &[u8]) -> Result<Vec<u8>, GroupError> {
+        let key_package = crate::client::parse_key_package(key_package)?;
+        self.propose(Proposal::Add(Add { key_package }))
+    }
+
+    /// Proposes removing the member at `leaf` (§12.1.3).
+    pub fn propose_remove(&mut self, leaf: LeafIndex) -> Result<Vec<u8>, GroupError> {
+        self.propose(Proposal::Remove(Remove { removed: leaf.0 }))
+    }
+
+    /// Proposes replacing our leaf with one with a fresh encryption key (§12.1.2). Another
+    /// member's commit applies it; we keep the private key until then.
+    pub fn propose_update(&mut self) -> Result<Vec<u8>, GroupError> {
+        let suite = self.suite()?;
+        let own = self.own_leaf();
+        let mut leaf_node = self
+            .epoch
+            .tree
+            .leaf(own)
+            .ok_or(GroupError::Internal("our leaf is blank"))?
+            .clone();
+        let keys = suite.generate_hpke_key_pair()?;
+        leaf_node.encryption_key = VarBytes(keys.public_key.clone());
+        leaf_node.leaf_node_source = LeafNodeSourceData::Update;
+        sign_leaf_node(&*self.signer, &mut leaf_node, self.group_id(), own)?;
+        let message = self.propose(Proposal::Update(Update { leaf_node }))?;
+        self.update_keys.insert(keys.public_key, keys.private_key);
+        Ok(message)
+    }
+
+    /// Proposes injecting the external PSK `psk_id` (§8.4, §12.1.4), which every member must
+    /// have registered with `add_external_psk`.
+    pub fn propose_external_psk(&mut self, psk_id: &[u8]) -> Result<Vec<u8>, GroupError> {
+        let suite = self.suite()?;
+        let psk = PreSharedKeyId {
+            psk: Psk::External {
+                psk_id: VarBytes::from(psk_id),
+            },
+            psk_nonce: VarBytes(suite.random_bytes(suite.hash_len())?),
+        };
+        self.propose(Proposal::PreSharedKey(PreSharedKey { psk }))
+    }
+
+    /// Proposes replacing the group's extensions (§12.1.7).
+    pub fn propose_group_context_extensions(
+        &mut self,
+        extensions: Vec<Extension>,
+    ) -> Result<Vec<u8>, GroupError> {
+        self.propose(Proposal::GroupContextExtensions(GroupContextExtensions {
+            extensions,
+        }))
+    }
+
+    /// Validates, signs, protects and caches one of our proposals; the result is the
+    /// MLSMessage to send.
+    fn propose(&mut self, proposal: Proposal) -> Result<Vec<u8>, GroupError> {
+        if self.pending_commit.is_some() {
+            return Err(GroupError::PendingCommit);
+        }
+        let sender = mls_codec::Sender::Member(self.own_leaf().0);
+        self.validate_proposal(&sender, &proposal)?;
+        let content = self.framed_content(FramedContentBody::Proposal(proposal.clone()));
+        let authenticated = self.sign(self.config.handshake_wire_format, content, None)?;
+        let message = self.protect(authenticated.clone())?;
+        self.cache_proposal(&authenticated, sender, proposal)?;
+        Ok(message)
+    }
+}

@@ -1,0 +1,105 @@
+//! Proposals sent on their own and committed by reference by another member (§12.1, §12.4).
+
+use std::sync::Arc;
+
+use mls_codec::CipherSuite;
+use mls_crypto::Secret;
+use mls_crypto_rustcrypto::RustCryptoProvider;
+use mls_group::{Client, CommitOptions, Group, ProcessedMessage};
+
+const SUITE: CipherSuite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
+
+/// Alice, Bob and Carol in one group.
+fn three_members() -> (Vec<Group>, Client) {
+    let provider = Arc::new(RustCryptoProvider::default());
+    let alice = Client::new(provider.clone(), SUITE, b"alice").unwrap();
+    let mut bob = Client::new(provider.clone(), SUITE, b"bob").unwrap();
+    let mut carol = Client::new(provider.clone(), SUITE, b"carol").unwrap();
+    let dave = Client::new(provider, SUITE, b"dave").unwrap();
+    let mut a = alice.create_group(b"proposals").unwrap();
+    let out = a
+        .add_members(&[bob.key_package().unwrap(), carol.key_package().unwrap()])
+        .unwrap();
+    a.merge_pending_commit().unwrap();
+    let welcome = out.welcome.unwrap();
+    let b = bob.join(&welcome, None).unwrap();
+    let c = carol.join(&welcome, None).unwrap();
+    (vec![a, b, c], dave)
+}
+
+/// Delivers `message` from member `from` to every other member.
+fn deliver(groups: &mut [Group], from: usize, message: &[u8]) {
+    for (i, group) in groups.iter_mut().enumerate() {
+        if i != from {
+            group.process_message(message).unwrap();
+        }
+    }
+}
+
+/// Member `committer` commits what it has received; everyone else processes the commit.
+fn commit_all(groups: &mut [Group], committer: usize) {
+    let out = groups[committer].commit(CommitOptions::default()).unwrap();
+    groups[committer].merge_pending_commit().unwrap();
+    deliver(groups, committer, &out.commit);
+    let first = groups[0].epoch_authenticator().to_vec();
+    assert!(groups.iter().all(|g| g.epoch_authenticator() == first));
+}
+
+#[test]
+fn an_update_proposal_is_committed_by_another_member() {
+    let (mut groups, _) = three_members();
+    let before = groups[1].members()[1].clone();
+    let proposal = groups[1].propose_update().unwrap();
+    deliver(&mut groups, 1, &proposal);
+    commit_all(&mut groups, 0);
+    assert_eq!(groups[0].members()[1].credential, before.credential);
+    // Bob still reads and sends messages with his new leaf key.
+    let message = groups[1]
+        .encrypt_application_message(b"after update")
+        .unwrap();
+    deliver(&mut groups, 1, &message);
+    let update = groups[1].self_update().unwrap();
+    groups[1].merge_pending_commit().unwrap();
+    deliver(&mut groups, 1, &update.commit);
+}
+
+#[test]
+fn add_and_remove_proposals_are_committed_by_reference() {
+    let (mut groups, mut dave) = three_members();
+    let carol = groups[2].own_leaf();
+    let remove = groups[1].propose_remove(carol).unwrap();
+    deliver(&mut groups, 1, &remove);
+    let add = groups[2].propose_add(&dave.key_package().unwrap()).unwrap();
+    for (i, group) in groups.iter_mut().enumerate() {
+        if i != 2 {
+            match group.process_message(&add).unwrap() {
+                ProcessedMessage::Proposal { .. } => {}
+                other => panic!("expected a proposal, got {other:?}"),
+            }
+        }
+    }
+    let out = groups[0].commit(CommitOptions::default()).unwrap();
+    groups[0].merge_pending_commit().unwrap();
+    groups[1].process_message(&out.commit).unwrap();
+    assert!(
+        groups[2].process_message(&out.commit).is_err(),
+        "carol is removed"
+    );
+    let dave_group = dave.join(&out.welcome.unwrap(), None).unwrap();
+    assert_eq!(
+        dave_group.epoch_authenticator(),
+        groups[0].epoch_authenticator()
+    );
+    assert_eq!(groups[0].member_count(), 3);
+}
+
+#[test]
+fn an_external_psk_proposal_is_committed() {
+    let (mut groups, _) = three_members();
+    for group in &mut groups {
+        group.add_external_psk(b"shared psk", Secret::new(vec![7; 32]));
+    }
+    let proposal = groups[2].propose_external_psk(b"shared psk").unwrap();
+    deliver(&mut groups, 2, &proposal);
+    commit_all(&mut groups, 1);
+}
