@@ -21,6 +21,7 @@ mod key_schedule;
 mod message_protection;
 mod messages;
 mod outcome;
+mod passive_client;
 mod psk_secret;
 mod registry;
 mod secret_tree;
