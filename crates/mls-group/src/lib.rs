@@ -43,6 +43,9 @@
 //! ```
 #![forbid(unsafe_code)]
 
+#[doc = include_str!("../../../docs/guide.md")]
+pub mod guide {}
+
 mod client;
 mod config;
 mod error;
