@@ -144,6 +144,9 @@ pub enum GroupError {
     /// §12.4.3.2).
     #[error("invalid proposal: {0}")]
     Proposal(#[from] crate::proposals::ProposalError),
+    /// The group is in the last epoch a uint64 can number: no commit can follow (§8.1).
+    #[error("the epoch counter is exhausted")]
+    EpochExhausted,
     /// Bytes given to `Group::load` that are not a consistent saved group.
     #[error("invalid saved group state: {0}")]
     InvalidSavedState(&'static str),

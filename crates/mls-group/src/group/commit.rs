@@ -100,14 +100,14 @@ impl Group {
         for cached in &self.proposals {
             entries.push(ProposalOrRef::Reference(cached.reference.clone()));
             sender_proposals.push(SenderProposal {
-                sender: cached.sender.clone(),
+                sender: cached.sender,
                 proposal: cached.proposal.clone(),
             });
         }
         for proposal in options.proposals {
             entries.push(ProposalOrRef::Proposal(proposal.clone()));
             sender_proposals.push(SenderProposal {
-                sender: committer.clone(),
+                sender: committer,
                 proposal,
             });
         }
@@ -115,7 +115,7 @@ impl Group {
         let staged = self.stage_proposals(&plan)?;
         let mut tree = staged.tree;
         let new_members: Vec<LeafIndex> = staged.added.iter().map(|(leaf, _)| *leaf).collect();
-        let provisional = self.provisional_context(&staged.extensions);
+        let provisional = self.provisional_context(&staged.extensions)?;
 
         let (path, private_keys, commit_secret, generated) =
             if options.force_path || plan.path_required() {
@@ -258,7 +258,7 @@ impl Group {
         }
         let sender_proposals = self.resolve_proposals(&authenticated.content.sender, commit)?;
         let plan = proposals::plan(
-            &self.proposal_context(authenticated.content.sender.clone())?,
+            &self.proposal_context(authenticated.content.sender)?,
             sender_proposals,
         )?;
         if plan.removes.contains(&self.own_leaf()) {
@@ -270,12 +270,12 @@ impl Group {
         let staged = self.stage_proposals(&plan)?;
         let mut tree = staged.tree;
         let new_members: Vec<LeafIndex> = staged.added.iter().map(|(leaf, _)| *leaf).collect();
-        let provisional = self.provisional_context(&staged.extensions);
+        let provisional = self.provisional_context(&staged.extensions)?;
         let own_private_keys = self.private_keys_after_updates(&plan)?;
 
         let (private_keys, commit_secret) = match &commit.path {
             Some(path) => {
-                self.check_path_leaf_node(suite, &tree, committer, path)?;
+                self.check_path_leaf_node(suite, &tree, &staged.extensions, committer, path)?;
                 let received = tree.apply_update_path(
                     suite,
                     committer,
@@ -352,7 +352,7 @@ impl Group {
         sender: &Sender,
         proposal: &Proposal,
     ) -> Result<(), GroupError> {
-        let context = self.proposal_context(sender.clone())?;
+        let context = self.proposal_context(*sender)?;
         Ok(proposals::validate_proposal(&context, sender, proposal)?)
     }
 
@@ -368,7 +368,7 @@ impl Group {
             .iter()
             .map(|entry| match entry {
                 ProposalOrRef::Proposal(proposal) => Ok(SenderProposal {
-                    sender: committer.clone(),
+                    sender: *committer,
                     proposal: proposal.clone(),
                 }),
                 ProposalOrRef::Reference(reference) => self
@@ -376,7 +376,7 @@ impl Group {
                     .iter()
                     .find(|cached| &cached.reference == reference)
                     .map(|cached| SenderProposal {
-                        sender: cached.sender.clone(),
+                        sender: cached.sender,
                         proposal: cached.proposal.clone(),
                     })
                     .ok_or(GroupError::UnknownProposalReference),
@@ -430,12 +430,16 @@ impl Group {
         }
     }
 
-    /// The checks of §7.3 on the leaf node of a commit's UpdatePath that the tree does not
-    /// make itself: its source and its signature.
+    /// The checks of §7.3 on the leaf node of a commit's UpdatePath (§12.4.2) that the tree
+    /// does not make itself when it merges the path: its source, its signature, and its
+    /// capabilities against the group after the commit's proposals — `tree` with the new
+    /// GroupContext `extensions` — whose other members must also support its credential
+    /// type. (The tree checks that its keys are unique, and its parent hash.)
     fn check_path_leaf_node(
         &self,
         suite: &dyn CipherSuiteProvider,
-        _tree: &RatchetTree,
+        tree: &RatchetTree,
+        extensions: &[Extension],
         committer: LeafIndex,
         path: &UpdatePath,
     ) -> Result<(), GroupError> {
@@ -446,17 +450,33 @@ impl Group {
             &self.epoch.context.group_id,
             committer,
         )?;
+        let after_proposals = ProposalContext {
+            suite,
+            tree,
+            group_context: &self.epoch.context,
+            committer: Sender::Member(committer.0),
+            now: self.config.now(),
+        };
+        proposals::check_leaf_capabilities(
+            &after_proposals,
+            extensions,
+            &path.leaf_node,
+            Some(committer),
+        )?;
         Ok(())
     }
 
     /// The provisional GroupContext of §12.4.2: the next epoch, the new extensions, and the
     /// current confirmed transcript hash; the tree hash is filled in once the path is merged.
-    fn provisional_context(&self, extensions: &[Extension]) -> GroupContext {
-        GroupContext {
-            epoch: self.epoch() + 1,
+    fn provisional_context(&self, extensions: &[Extension]) -> Result<GroupContext, GroupError> {
+        Ok(GroupContext {
+            epoch: self
+                .epoch()
+                .checked_add(1)
+                .ok_or(GroupError::EpochExhausted)?,
             extensions: extensions.to_vec(),
             ..self.epoch.context.clone()
-        }
+        })
     }
 
     /// The psk_secret of a commit's PreSharedKey proposals (§8.4).
@@ -507,4 +527,93 @@ fn context_with_tree_hash(
         ..context.clone()
     }
     .to_bytes()
+}
+
+#[cfg(test)]
+mod checks {
+    use std::sync::Arc;
+
+    use mls_codec::{CipherSuite, Commit, FramedContentBody, VarBytes, WireFormat};
+    use mls_crypto_rustcrypto::RustCryptoProvider;
+
+    use super::context_with_tree_hash;
+    use crate::{Client, GroupError, LeafNodeError, ProposalError};
+
+    const SUITE: CipherSuite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
+
+    /// The leaf node of a commit's UpdatePath is validated like any new leaf node (§12.4.2,
+    /// §7.3): one whose capabilities lack its own credential type is rejected, and the
+    /// receiver stays in its epoch.
+    #[test]
+    fn a_path_leaf_node_with_inconsistent_capabilities_is_rejected() {
+        let provider = Arc::new(RustCryptoProvider::new());
+        let alice = Client::new(provider.clone(), SUITE, b"alice").unwrap();
+        let mut bob = Client::new(provider, SUITE, b"bob").unwrap();
+        let mut alice_group = alice.create_group(b"group").unwrap();
+        let added = alice_group
+            .add_members(&[bob.key_package().unwrap()])
+            .unwrap();
+        alice_group.merge_pending_commit().unwrap();
+        let mut bob_group = bob.join(&added.welcome.unwrap(), None).unwrap();
+
+        // Bob crafts a self-update whose new leaf node no longer lists the basic credential.
+        let suite = bob_group.suite().unwrap();
+        let own = bob_group.own_leaf();
+        let mut tree = bob_group.epoch.tree.clone();
+        let mut leaf_node = tree.leaf(own).unwrap().clone();
+        leaf_node.capabilities.credentials.clear();
+        let provisional = bob_group
+            .provisional_context(&bob_group.epoch.context.extensions)
+            .unwrap();
+        let generated = tree
+            .generate_update_path(
+                suite,
+                own,
+                leaf_node,
+                &*bob_group.signer,
+                &bob_group.epoch.context.group_id,
+                &[],
+                |tree_hash| context_with_tree_hash(&provisional, tree_hash),
+            )
+            .unwrap();
+        let content = bob_group.framed_content(FramedContentBody::Commit(Commit {
+            proposals: Vec::new(),
+            path: Some(generated.update_path.clone()),
+        }));
+        // The receiver rejects the leaf node before it could check the confirmation tag.
+        let placeholder_tag = Some(VarBytes(vec![0; suite.hash_len()]));
+        let authenticated = bob_group
+            .sign(WireFormat::MLS_PUBLIC_MESSAGE, content, placeholder_tag)
+            .unwrap();
+        let commit = bob_group.protect(authenticated).unwrap();
+
+        let epoch = alice_group.epoch();
+        let error = alice_group.process_message(&commit).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                GroupError::Proposal(ProposalError::InvalidCommitLeafNode {
+                    reason: LeafNodeError::CredentialNotInCapabilities { .. }
+                })
+            ),
+            "{error:?}"
+        );
+        assert_eq!(alice_group.epoch(), epoch);
+    }
+
+    /// A group in the last epoch a uint64 can number cannot commit (§8.1): an error, not an
+    /// overflow, and the group is unchanged.
+    #[test]
+    fn no_commit_after_the_last_epoch() {
+        let provider = Arc::new(RustCryptoProvider::new());
+        let alice = Client::new(provider, SUITE, b"alice").unwrap();
+        let mut group = alice.create_group(b"group").unwrap();
+        group.epoch.context.epoch = u64::MAX;
+        assert!(matches!(
+            group.self_update(),
+            Err(GroupError::EpochExhausted)
+        ));
+        assert!(!group.has_pending_commit());
+        assert_eq!(group.epoch(), u64::MAX);
+    }
 }

@@ -28,10 +28,6 @@ pub(crate) struct Epoch {
 
 impl Epoch {
     /// Assembles an epoch from its parts, moving the encryption secret into a new secret tree.
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "each part of the epoch is a distinct protocol value"
-    )]
     pub(crate) fn new(
         suite: &dyn CipherSuiteProvider,
         context: GroupContext,

@@ -320,10 +320,10 @@ impl Group {
                 })
             }
             FramedContentBody::Proposal(proposal) => {
-                let sender = authenticated.content.sender.clone();
+                let sender = authenticated.content.sender;
                 self.validate_proposal(&sender, proposal)?;
                 let proposal = proposal.clone();
-                self.cache_proposal(&authenticated, sender.clone(), proposal.clone())?;
+                self.cache_proposal(&authenticated, sender, proposal.clone())?;
                 Ok(ProcessedMessage::Proposal {
                     sender,
                     proposal: Box::new(proposal),
