@@ -1,0 +1,79 @@
+//! Processing commits whose proposals blank part of the receiver's direct path (RFC 9420
+//! §12.1.2-12.1.3, §12.4.2): the private keys of blanked nodes are forgotten, so the state
+//! stays consistent with the tree (it saves and loads) and keeps working.
+
+use std::sync::Arc;
+
+use mls_codec::CipherSuite;
+use mls_crypto::{CryptoProvider, SignatureKeyPair, Signer};
+use mls_crypto_rustcrypto::RustCryptoProvider;
+use mls_group::{Client, Group, GroupConfig};
+use mls_tree::LeafIndex;
+
+const SUITE: CipherSuite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
+
+fn client(provider: &Arc<RustCryptoProvider>, name: &str) -> (Client, SignatureKeyPair) {
+    let keys = provider
+        .suite(SUITE)
+        .and_then(|suite| suite.generate_signature_key_pair())
+        .expect("a signature key pair");
+    let credential = mls_codec::Credential::Basic {
+        identity: name.as_bytes().into(),
+    };
+    let client = Client::with_signature_key(provider.clone(), SUITE, credential, &keys.private_key)
+        .expect("a client");
+    (client, keys)
+}
+
+/// Saves `group` and loads it back with the signature key `keys`.
+fn reload(provider: &Arc<RustCryptoProvider>, group: &Group, keys: &SignatureKeyPair) -> Group {
+    let signer: Arc<dyn Signer> = Arc::from(
+        provider
+            .suite(SUITE)
+            .and_then(|suite| suite.signer(&keys.private_key))
+            .expect("a signer"),
+    );
+    let saved = group.save().expect("the state saves");
+    Group::load(provider.clone(), signer, GroupConfig::default(), &saved)
+        .expect("the saved state loads")
+}
+
+/// Alice (leaf 0) holds the key of node 1 from Bob's (leaf 1) self-update; Carol (leaf 2)
+/// then removes Bob, which blanks node 1, and her path does not cover it.
+#[test]
+fn a_remove_that_blanks_our_path_forgets_its_keys() {
+    let provider = Arc::new(RustCryptoProvider::new());
+    let (alice, alice_keys) = client(&provider, "alice");
+    let (mut bob, _) = client(&provider, "bob");
+    let (mut carol, _) = client(&provider, "carol");
+    let mut alice_group = alice.create_group(b"group").unwrap();
+    let added = alice_group
+        .add_members(&[bob.key_package().unwrap(), carol.key_package().unwrap()])
+        .unwrap();
+    alice_group.merge_pending_commit().unwrap();
+    let welcome = added.welcome.unwrap();
+    let mut bob_group = bob.join(&welcome, None).unwrap();
+    let mut carol_group = carol.join(&welcome, None).unwrap();
+
+    let update = bob_group.self_update().unwrap();
+    bob_group.merge_pending_commit().unwrap();
+    alice_group.process_message(&update.commit).unwrap();
+    carol_group.process_message(&update.commit).unwrap();
+
+    let removal = carol_group.remove_members(&[LeafIndex(1)]).unwrap();
+    carol_group.merge_pending_commit().unwrap();
+    alice_group.process_message(&removal.commit).unwrap();
+    assert_eq!(
+        alice_group.epoch_authenticator(),
+        carol_group.epoch_authenticator()
+    );
+
+    let mut alice_group = reload(&provider, &alice_group, &alice_keys);
+    let update = carol_group.self_update().unwrap();
+    carol_group.merge_pending_commit().unwrap();
+    alice_group.process_message(&update.commit).unwrap();
+    assert_eq!(
+        alice_group.epoch_authenticator(),
+        carol_group.epoch_authenticator()
+    );
+}
