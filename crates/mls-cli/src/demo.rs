@@ -39,7 +39,7 @@ struct Timings {
 
 /// Runs the demo; any disagreement between members is an error.
 pub(crate) fn run(options: &DemoOptions) -> Result<(), String> {
-    let provider = Arc::new(RustCryptoProvider::default());
+    let provider = Arc::new(RustCryptoProvider);
     let suite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
     let mut rng = StdRng::seed_from_u64(options.seed);
     let mut participants = (0..options.members)

@@ -223,7 +223,7 @@ mod grease_tests {
 
     #[test]
     fn key_packages_carry_grease_and_still_validate() {
-        let provider = RustCryptoProvider::default();
+        let provider = RustCryptoProvider;
         let suite = provider.suite(CipherSuite(1)).unwrap();
         let keys = suite.generate_signature_key_pair().unwrap();
         let signer = suite.signer(&keys.private_key).unwrap();

@@ -12,7 +12,7 @@
 //! use mls_crypto_rustcrypto::RustCryptoProvider;
 //! use mls_group::{Client, ProcessedMessage};
 //!
-//! let provider = Arc::new(RustCryptoProvider::default());
+//! let provider = Arc::new(RustCryptoProvider);
 //! let suite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
 //! let alice = Client::new(provider.clone(), suite, b"alice")?;
 //! let mut bob = Client::new(provider.clone(), suite, b"bob")?;

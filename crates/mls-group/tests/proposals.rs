@@ -1,4 +1,5 @@
 //! Proposals sent on their own and committed by reference by another member (§12.1, §12.4).
+#![expect(clippy::unwrap_used, reason = "a test fails by panicking, helpers included")]
 
 use std::sync::Arc;
 
@@ -11,7 +12,7 @@ const SUITE: CipherSuite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED2
 
 /// Alice, Bob and Carol in one group.
 fn three_members() -> (Vec<Group>, Client) {
-    let provider = Arc::new(RustCryptoProvider::default());
+    let provider = Arc::new(RustCryptoProvider);
     let alice = Client::new(provider.clone(), SUITE, b"alice").unwrap();
     let mut bob = Client::new(provider.clone(), SUITE, b"bob").unwrap();
     let mut carol = Client::new(provider.clone(), SUITE, b"carol").unwrap();

@@ -1,4 +1,5 @@
 //! A saved group loads back to the same state and keeps working.
+#![expect(clippy::unwrap_used, reason = "a test fails by panicking, helpers included")]
 
 use std::sync::Arc;
 
@@ -25,7 +26,7 @@ fn client(provider: &Arc<RustCryptoProvider>, name: &str) -> (Client, SignatureK
 
 #[test]
 fn a_loaded_group_equals_the_saved_one_and_keeps_working() {
-    let provider = Arc::new(RustCryptoProvider::default());
+    let provider = Arc::new(RustCryptoProvider);
     let (alice, _) = client(&provider, "alice");
     let (mut bob, bob_keys) = client(&provider, "bob");
     let mut alice_group = alice.create_group(b"group").unwrap();
@@ -70,7 +71,7 @@ fn a_loaded_group_equals_the_saved_one_and_keeps_working() {
 
 #[test]
 fn corrupted_saved_state_is_rejected_without_panicking() {
-    let provider = Arc::new(RustCryptoProvider::default());
+    let provider = Arc::new(RustCryptoProvider);
     let (alice, keys) = client(&provider, "alice");
     let group = alice.create_group(b"group").unwrap();
     let saved = group.save().unwrap();
