@@ -149,6 +149,19 @@ pub(crate) trait HpkeAlg: 'static {
         aad: &[u8],
         ciphertext: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, CryptoError>;
+    fn export_sender(
+        public_key: &[u8],
+        info: &[u8],
+        exporter_context: &[u8],
+        length: usize,
+    ) -> Result<(Vec<u8>, Secret), CryptoError>;
+    fn export_receiver(
+        private_key: &HpkePrivateKey,
+        kem_output: &[u8],
+        info: &[u8],
+        exporter_context: &[u8],
+        length: usize,
+    ) -> Result<Secret, CryptoError>;
     fn derive_key_pair(ikm: &[u8]) -> HpkeKeyPair;
     fn public_key(private_key: &HpkePrivateKey) -> Result<Vec<u8>, CryptoError>;
 }
@@ -218,6 +231,49 @@ where
         )
         .map(Zeroizing::new)
         .map_err(|_| CryptoError::HpkeOpenFailed)
+    }
+
+    fn export_sender(
+        public_key: &[u8],
+        info: &[u8],
+        exporter_context: &[u8],
+        length: usize,
+    ) -> Result<(Vec<u8>, Secret), CryptoError> {
+        let public_key =
+            K::PublicKey::from_bytes(public_key).map_err(|_| CryptoError::InvalidPublicKey)?;
+        let (encapped, context) = hpke::setup_sender_with_rng::<A, F, K>(
+            &OpModeS::Base,
+            &public_key,
+            info,
+            &mut rand::rng(),
+        )
+        .map_err(|_| CryptoError::HpkeSealFailed)?;
+        let mut secret = Zeroizing::new(vec![0u8; length]);
+        context
+            .export(exporter_context, &mut secret)
+            .map_err(|_| CryptoError::KdfOutputTooLong { length })?;
+        Ok((serialize_public(&encapped), Secret::from(secret)))
+    }
+
+    fn export_receiver(
+        private_key: &HpkePrivateKey,
+        kem_output: &[u8],
+        info: &[u8],
+        exporter_context: &[u8],
+        length: usize,
+    ) -> Result<Secret, CryptoError> {
+        let private_key = K::PrivateKey::from_bytes(private_key.as_bytes())
+            .map_err(|_| CryptoError::InvalidPrivateKey)?;
+        let encapped =
+            K::EncappedKey::from_bytes(kem_output).map_err(|_| CryptoError::HpkeOpenFailed)?;
+        let context =
+            hpke::setup_receiver::<A, F, K>(&OpModeR::Base, &private_key, &encapped, info)
+                .map_err(|_| CryptoError::HpkeOpenFailed)?;
+        let mut secret = Zeroizing::new(vec![0u8; length]);
+        context
+            .export(exporter_context, &mut secret)
+            .map_err(|_| CryptoError::KdfOutputTooLong { length })?;
+        Ok(Secret::from(secret))
     }
 
     fn derive_key_pair(ikm: &[u8]) -> HpkeKeyPair {

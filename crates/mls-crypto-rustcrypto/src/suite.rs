@@ -96,6 +96,27 @@ where
         P::open(private_key, kem_output, info, aad, ciphertext)
     }
 
+    fn hpke_export_sender(
+        &self,
+        public_key: &[u8],
+        info: &[u8],
+        exporter_context: &[u8],
+        length: usize,
+    ) -> Result<(Vec<u8>, Secret), CryptoError> {
+        P::export_sender(public_key, info, exporter_context, length)
+    }
+
+    fn hpke_export_receiver(
+        &self,
+        private_key: &HpkePrivateKey,
+        kem_output: &[u8],
+        info: &[u8],
+        exporter_context: &[u8],
+        length: usize,
+    ) -> Result<Secret, CryptoError> {
+        P::export_receiver(private_key, kem_output, info, exporter_context, length)
+    }
+
     fn derive_hpke_key_pair(&self, ikm: &[u8]) -> Result<HpkeKeyPair, CryptoError> {
         Ok(P::derive_key_pair(ikm))
     }

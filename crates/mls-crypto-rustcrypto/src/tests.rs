@@ -436,3 +436,67 @@ fn labeled_operations_round_trip() {
         assert_ne!(kp_ref, labeled::make_proposal_ref(suite, b"kp").unwrap());
     }
 }
+
+#[test]
+fn hpke_export_sender_and_receiver_agree() {
+    for suite in suites() {
+        let nh = suite.hash_len();
+        let keys = suite.generate_hpke_key_pair().unwrap();
+        let (kem_output, sent) = suite
+            .hpke_export_sender(&keys.public_key, b"", b"MLS 1.0 external init secret", nh)
+            .unwrap();
+        assert_eq!(kem_output.len(), suite.params().kem.public_key_len());
+        assert_eq!(sent.len(), nh);
+        let received = suite
+            .hpke_export_receiver(
+                &keys.private_key,
+                &kem_output,
+                b"",
+                b"MLS 1.0 external init secret",
+                nh,
+            )
+            .unwrap();
+        assert_eq!(sent, received);
+
+        // A fresh encapsulation gives a fresh secret.
+        let (kem_output_2, sent_2) = suite
+            .hpke_export_sender(&keys.public_key, b"", b"MLS 1.0 external init secret", nh)
+            .unwrap();
+        assert_ne!(kem_output, kem_output_2);
+        assert_ne!(sent, sent_2);
+
+        // Another private key, another info or another exporter context: another secret.
+        let other = suite.generate_hpke_key_pair().unwrap();
+        let export = |sk: &HpkePrivateKey, info: &[u8], ctx: &[u8]| {
+            suite
+                .hpke_export_receiver(sk, &kem_output, info, ctx, nh)
+                .unwrap()
+        };
+        assert_ne!(
+            export(&other.private_key, b"", b"MLS 1.0 external init secret"),
+            sent
+        );
+        assert_ne!(
+            export(&keys.private_key, b"x", b"MLS 1.0 external init secret"),
+            sent
+        );
+        assert_ne!(export(&keys.private_key, b"", b"other"), sent);
+
+        // Malformed inputs are typed errors.
+        assert_eq!(
+            suite.hpke_export_receiver(&keys.private_key, &kem_output[1..], b"", b"", nh),
+            Err(CryptoError::HpkeOpenFailed)
+        );
+        assert_eq!(
+            suite
+                .hpke_export_sender(&keys.public_key[1..], b"", b"", nh)
+                .map(|(enc, _)| enc),
+            Err(CryptoError::InvalidPublicKey)
+        );
+        assert!(
+            suite
+                .hpke_export_sender(&keys.public_key, b"", b"", 255 * nh + 1)
+                .is_err()
+        );
+    }
+}

@@ -113,6 +113,33 @@ pub trait CipherSuiteProvider: Send + Sync {
         ciphertext: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, CryptoError>;
 
+    /// HPKE `SetupBaseS(pkR, info)` followed by `context.Export(exporter_context, length)`
+    /// (RFC 9180 §5.1.1, §5.3): a fresh encapsulation to `public_key` (the `enc`, returned
+    /// first) and `length` bytes of exported secret. RFC 9420 §8.3 uses it with an empty `info`
+    /// for the init secret of an external commit.
+    fn hpke_export_sender(
+        &self,
+        public_key: &[u8],
+        info: &[u8],
+        exporter_context: &[u8],
+        length: usize,
+    ) -> Result<(Vec<u8>, Secret), CryptoError>;
+
+    /// HPKE `SetupBaseR(enc, skR, info)` followed by `context.Export(exporter_context, length)`
+    /// (RFC 9180 §5.1.1, §5.3): the secret that [`hpke_export_sender`] produced for the
+    /// encapsulation `kem_output`. [`CryptoError::HpkeOpenFailed`] if `kem_output` is malformed;
+    /// a well-formed `kem_output` for another key yields a different secret, not an error.
+    ///
+    /// [`hpke_export_sender`]: CipherSuiteProvider::hpke_export_sender
+    fn hpke_export_receiver(
+        &self,
+        private_key: &HpkePrivateKey,
+        kem_output: &[u8],
+        info: &[u8],
+        exporter_context: &[u8],
+        length: usize,
+    ) -> Result<Secret, CryptoError>;
+
     /// `DeriveKeyPair(ikm)` of the suite's KEM (RFC 9180 §7.1.3), as RFC 9420 uses it for node
     /// keys (§7.4) and the external key pair (§8).
     fn derive_hpke_key_pair(&self, ikm: &[u8]) -> Result<HpkeKeyPair, CryptoError>;

@@ -81,6 +81,25 @@ impl CipherSuiteProvider for Counting {
     ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
         inner().hpke_open(sk, enc, i, a, c)
     }
+    fn hpke_export_sender(
+        &self,
+        pk: &[u8],
+        i: &[u8],
+        c: &[u8],
+        l: usize,
+    ) -> Result<(Vec<u8>, Secret), CryptoError> {
+        inner().hpke_export_sender(pk, i, c, l)
+    }
+    fn hpke_export_receiver(
+        &self,
+        sk: &HpkePrivateKey,
+        enc: &[u8],
+        i: &[u8],
+        c: &[u8],
+        l: usize,
+    ) -> Result<Secret, CryptoError> {
+        inner().hpke_export_receiver(sk, enc, i, c, l)
+    }
     fn derive_hpke_key_pair(&self, ikm: &[u8]) -> Result<HpkeKeyPair, CryptoError> {
         inner().derive_hpke_key_pair(ikm)
     }
