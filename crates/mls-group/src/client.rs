@@ -116,6 +116,24 @@ impl Client {
         )
     }
 
+    /// Creates a group of which this client is the only member, with GroupContext
+    /// `extensions` (§11), such as an `external_senders` extension (§12.1.8.1) made with
+    /// [`crate::external_senders_extension`].
+    pub fn create_group_with_extensions(
+        &self,
+        group_id: &[u8],
+        extensions: Vec<mls_codec::Extension>,
+    ) -> Result<Group, GroupError> {
+        Group::create_with_extensions(
+            Arc::clone(&self.provider),
+            Arc::clone(&self.signer),
+            self.new_bundle()?,
+            group_id.to_vec(),
+            extensions,
+            self.config.clone(),
+        )
+    }
+
     /// Joins a group from a Welcome (an MLSMessage) made for one of our key packages
     /// (§12.4.3.1); `ratchet_tree` is the encoded tree when the Welcome does not carry it.
     /// The key package's private keys are used up.
@@ -153,7 +171,60 @@ impl Client {
         Ok(group)
     }
 
-    fn new_bundle(&self) -> Result<KeyPackageBundle, GroupError> {
+    /// The client's crypto provider.
+    pub(crate) fn provider(&self) -> &Arc<dyn CryptoProvider> {
+        &self.provider
+    }
+
+    /// The client's signer.
+    pub(crate) fn signer(&self) -> &Arc<dyn Signer> {
+        &self.signer
+    }
+
+    /// The client's cipher suite.
+    pub fn cipher_suite(&self) -> CipherSuite {
+        self.cipher_suite
+    }
+
+    /// The configuration of the groups this client creates or joins.
+    pub(crate) fn config(&self) -> &GroupConfig {
+        &self.config
+    }
+
+    /// Keeps the private keys of a key package we published, until a Welcome uses them up.
+    pub(crate) fn store_bundle(&mut self, bundle: KeyPackageBundle) -> Result<(), GroupError> {
+        let suite = self.provider.suite(self.cipher_suite)?;
+        let reference = key_package_ref(suite, &bundle.key_package)?;
+        self.key_packages.insert(reference.into_vec(), bundle);
+        Ok(())
+    }
+
+    /// The reference and bundle of the key package a Welcome (an MLSMessage) was made for.
+    pub(crate) fn welcome_bundle(
+        &self,
+        welcome: &[u8],
+    ) -> Result<(mls_codec::Welcome, Vec<u8>, &KeyPackageBundle), GroupError> {
+        let message = MlsMessage::from_bytes(welcome)?;
+        let MlsMessageBody::Welcome(welcome) = message.body else {
+            return Err(GroupError::UnexpectedWireFormat(message.body.wire_format()));
+        };
+        let (reference, bundle) = welcome
+            .secrets
+            .iter()
+            .find_map(|secrets| {
+                self.key_packages
+                    .get_key_value(secrets.new_member.as_slice())
+            })
+            .ok_or(GroupError::NoMatchingKeyPackage)?;
+        Ok((welcome, reference.clone(), bundle))
+    }
+
+    /// Forgets the key package `reference`, used up by a successful join.
+    pub(crate) fn remove_bundle(&mut self, reference: &[u8]) {
+        self.key_packages.remove(reference);
+    }
+
+    pub(crate) fn new_bundle(&self) -> Result<KeyPackageBundle, GroupError> {
         let suite = self.provider.suite(self.cipher_suite)?;
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

@@ -147,6 +147,24 @@ pub enum GroupError {
     /// The group is in the last epoch a uint64 can number: no commit can follow (§8.1).
     #[error("the epoch counter is exhausted")]
     EpochExhausted,
+    /// A PublicMessage from `external` sender `index`, which the group's `external_senders`
+    /// extension does not list (§12.1.8.1).
+    #[error("no external sender {index} in the group's external_senders extension")]
+    UnknownExternalSender {
+        /// The sender_index of the message.
+        index: u32,
+    },
+    /// The group committed a ReInit and is frozen: nothing more is sent or accepted in it
+    /// (§11.2, §12.1.5).
+    #[error("the group has been reinitialized: use the new group")]
+    GroupReinitialized,
+    /// The operation needs a group whose last commit was a ReInit (§11.2).
+    #[error("the group's last commit was not a ReInit")]
+    NotReinitialized,
+    /// A Welcome with a resumption PSK of usage reinit or branch whose new group does not
+    /// match the old group or the ReInit (§11.2, §11.3, §12.4.3.1).
+    #[error("the new group does not match its {0}")]
+    ResumptionMismatch(&'static str),
     /// Bytes given to `Group::load` that are not a consistent saved group.
     #[error("invalid saved group state: {0}")]
     InvalidSavedState(&'static str),

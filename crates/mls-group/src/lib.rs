@@ -49,6 +49,7 @@ pub mod guide {}
 mod client;
 mod config;
 mod error;
+mod external;
 mod group;
 pub mod key_package;
 mod proposals;
@@ -57,5 +58,6 @@ pub mod welcome;
 pub use client::Client;
 pub use config::GroupConfig;
 pub use error::GroupError;
+pub use external::{ExternalProposer, external_senders_extension};
 pub use group::{CommitOptions, CommitOutput, Group, Member, ProcessedMessage};
 pub use proposals::{LeafNodeError, ProposalError};

@@ -16,6 +16,7 @@ use mls_tree::{
 };
 
 use super::messages::encode_message;
+use super::reinit::ImportedPsk;
 use super::{Epoch, Group, PendingCommit, ProcessedMessage};
 use crate::GroupError;
 use crate::proposals::{self, ProposalContext, ProposalPlan, SenderProposal};
@@ -89,9 +90,20 @@ impl Group {
     /// Creates a commit of the proposals received in this epoch and `options.proposals`
     /// (§12.4.1). The group stays in its epoch until [`Group::merge_pending_commit`].
     pub fn commit(&mut self, options: CommitOptions) -> Result<CommitOutput, GroupError> {
+        self.commit_with_psk(options, None)
+    }
+
+    /// [`Group::commit`], where `import` is a resumption PSK of another group (usage reinit
+    /// or branch) that the commit's PreSharedKey proposals may name (§11.2, §11.3).
+    pub(super) fn commit_with_psk(
+        &mut self,
+        options: CommitOptions,
+        import: Option<&ImportedPsk>,
+    ) -> Result<CommitOutput, GroupError> {
         if self.pending_commit.is_some() {
             return Err(GroupError::PendingCommit);
         }
+        self.check_not_frozen()?;
         let suite = self.suite()?;
         let own = self.own_leaf();
         let committer = Sender::Member(own.0);
@@ -111,7 +123,12 @@ impl Group {
                 proposal,
             });
         }
-        let plan = proposals::plan(&self.proposal_context(committer)?, sender_proposals)?;
+        let usage = import.map_or(ResumptionPskUsage::Application, |i| i.usage);
+        let plan = proposals::plan_with_psk_usage(
+            &self.proposal_context(committer)?,
+            sender_proposals,
+            usage,
+        )?;
         let staged = self.stage_proposals(&plan)?;
         let mut tree = staged.tree;
         let new_members: Vec<LeafIndex> = staged.added.iter().map(|(leaf, _)| *leaf).collect();
@@ -166,7 +183,7 @@ impl Group {
             confirmed_transcript_hash: VarBytes(confirmed.clone()),
             ..provisional
         };
-        let psk_secret = self.psk_secret(suite, &staged.psks)?;
+        let psk_secret = self.psk_secret_with(suite, &staged.psks, import)?;
         let schedule = KeySchedule::new_epoch(
             suite,
             self.epoch.secrets.init_secret(),
@@ -223,7 +240,7 @@ impl Group {
             )?;
             Some(encode_message(MlsMessageBody::Welcome(welcome))?)
         };
-        let next = Epoch::new(
+        let mut next = Epoch::new(
             suite,
             context,
             tree,
@@ -232,6 +249,7 @@ impl Group {
             transcript,
             self.config.secret_tree,
         )?;
+        next.reinit = plan.reinit.clone();
         let commit = self.protect(authenticated)?;
         self.pending_commit = Some(PendingCommit { epoch: next });
         Ok(CommitOutput { commit, welcome })
@@ -316,7 +334,7 @@ impl Group {
             tag,
         )
         .map_err(|_| GroupError::InvalidConfirmationTag)?;
-        let next = Epoch::new(
+        let mut next = Epoch::new(
             suite,
             context,
             tree,
@@ -325,6 +343,7 @@ impl Group {
             transcript,
             self.config.secret_tree,
         )?;
+        next.reinit = plan.reinit.clone();
         self.enter_epoch(next);
         Ok(ProcessedMessage::Commit {
             sender: committer,
@@ -485,9 +504,23 @@ impl Group {
         suite: &dyn CipherSuiteProvider,
         ids: &[PreSharedKeyId],
     ) -> Result<Secret, GroupError> {
+        self.psk_secret_with(suite, ids, None)
+    }
+
+    /// [`Group::psk_secret`], where `import` is a resumption PSK of another group that
+    /// `ids` may name (§11.2, §11.3).
+    fn psk_secret_with(
+        &self,
+        suite: &dyn CipherSuiteProvider,
+        ids: &[PreSharedKeyId],
+        import: Option<&ImportedPsk>,
+    ) -> Result<Secret, GroupError> {
         let values = ids
             .iter()
-            .map(|id| self.psk_value(id))
+            .map(|id| match import {
+                Some(import) if import.id == *id => Ok(&import.value),
+                _ => self.psk_value(id),
+            })
             .collect::<Result<Vec<&Secret>, _>>()?;
         let inputs: Vec<PskInput<'_>> = ids
             .iter()

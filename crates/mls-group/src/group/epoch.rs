@@ -1,7 +1,7 @@
 //! The state of one epoch (RFC 9420 §8): its GroupContext, ratchet tree, our private keys, its
 //! secrets and transcript hashes; and what is kept of it once the group moves on.
 
-use mls_codec::{Encode, GroupContext};
+use mls_codec::{Encode, GroupContext, ReInit};
 use mls_crypto::{CipherSuiteProvider, Secret};
 use mls_key_schedule::{EpochSecrets, SecretTree, SecretTreeConfig, TranscriptHashes};
 use mls_tree::{RatchetTree, TreePrivateKeys};
@@ -24,6 +24,8 @@ pub(crate) struct Epoch {
     pub(crate) secret_tree: SecretTree,
     /// The confirmed and interim transcript hashes (§8.2).
     pub(crate) transcript: TranscriptHashes,
+    /// The ReInit committed into this epoch, if any: the group is then frozen (§11.2).
+    pub(crate) reinit: Option<ReInit>,
 }
 
 impl Epoch {
@@ -51,6 +53,7 @@ impl Epoch {
             secrets,
             secret_tree,
             transcript,
+            reinit: None,
         })
     }
 

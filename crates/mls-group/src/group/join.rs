@@ -23,10 +23,24 @@ impl Group {
         group_id: Vec<u8>,
         config: GroupConfig,
     ) -> Result<Self, GroupError> {
+        Self::create_with_extensions(provider, signer, bundle, group_id, Vec::new(), config)
+    }
+
+    /// [`Group::create`] with GroupContext `extensions` (§11, §13), for example an
+    /// `external_senders` extension (§12.1.8.1). They are checked as a
+    /// GroupContextExtensions proposal would be (§12.1.7): our leaf must support them.
+    pub fn create_with_extensions(
+        provider: Arc<dyn CryptoProvider>,
+        signer: Arc<dyn Signer>,
+        bundle: KeyPackageBundle,
+        group_id: Vec<u8>,
+        extensions: Vec<mls_codec::Extension>,
+        config: GroupConfig,
+    ) -> Result<Self, GroupError> {
         let cipher_suite = bundle.key_package.cipher_suite;
         let suite = provider.suite(cipher_suite)?;
         let tree = RatchetTree::new(bundle.key_package.leaf_node);
-        let context = GroupContext {
+        let mut context = GroupContext {
             version: ProtocolVersion::MLS10,
             cipher_suite,
             group_id: VarBytes(group_id),
@@ -35,6 +49,24 @@ impl Group {
             confirmed_transcript_hash: VarBytes::default(),
             extensions: Vec::new(),
         };
+        if !extensions.is_empty() {
+            super::external_senders::parse_external_senders(&extensions)?;
+            let ctx = crate::proposals::ProposalContext {
+                suite,
+                tree: &tree,
+                group_context: &context,
+                committer: mls_codec::Sender::Member(0),
+                now: config.now(),
+            };
+            crate::proposals::validate_proposal(
+                &ctx,
+                &mls_codec::Sender::Member(0),
+                &mls_codec::Proposal::GroupContextExtensions(mls_codec::GroupContextExtensions {
+                    extensions: extensions.clone(),
+                }),
+            )?;
+            context.extensions = extensions;
+        }
         // §11: the epoch secret is fresh randomness; a random init secret with no commit
         // secret or PSK gives exactly that through the key schedule.
         let init_secret = mls_crypto::Secret::new(suite.random_bytes(suite.hash_len())?);

@@ -58,6 +58,7 @@ impl Group {
             // §15: a member that has sent a commit sends no message until it is merged.
             return Err(GroupError::PendingCommit);
         }
+        self.check_not_frozen()?;
         let content = self.framed_content(FramedContentBody::Application(VarBytes::from(data)));
         let authenticated = self.sign(WireFormat::MLS_PRIVATE_MESSAGE, content, None)?;
         self.protect_private(authenticated)
@@ -176,6 +177,9 @@ impl Group {
         self.check_group_and_epoch(&message.content.group_id, message.content.epoch)?;
         let signature_key = match &message.content.sender {
             Sender::Member(leaf) => self.member_signature_key(LeafIndex(*leaf))?,
+            Sender::External(_) | Sender::NewMemberProposal => {
+                self.external_signature_key(&message.content)?
+            }
             other => return Err(GroupError::UnsupportedSender(other.sender_type())),
         };
         let epoch = PublicEpoch {
@@ -305,6 +309,7 @@ impl Group {
         &mut self,
         authenticated: AuthenticatedContent,
     ) -> Result<ProcessedMessage, GroupError> {
+        self.check_not_frozen()?;
         match &authenticated.content.content {
             FramedContentBody::Application(_) => {
                 let Sender::Member(leaf) = authenticated.content.sender else {

@@ -3,9 +3,11 @@
 
 mod commit;
 mod epoch;
+mod external_senders;
 mod join;
 mod messages;
 mod propose;
+mod reinit;
 mod storage;
 #[cfg(test)]
 mod tests;

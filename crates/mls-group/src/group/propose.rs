@@ -67,10 +67,11 @@ impl Group {
 
     /// Validates, signs, protects and caches one of our proposals; the result is the
     /// MLSMessage to send.
-    fn propose(&mut self, proposal: Proposal) -> Result<Vec<u8>, GroupError> {
+    pub(super) fn propose(&mut self, proposal: Proposal) -> Result<Vec<u8>, GroupError> {
         if self.pending_commit.is_some() {
             return Err(GroupError::PendingCommit);
         }
+        self.check_not_frozen()?;
         let sender = mls_codec::Sender::Member(self.own_leaf().0);
         self.validate_proposal(&sender, &proposal)?;
         let content = self.framed_content(FramedContentBody::Proposal(proposal.clone()));

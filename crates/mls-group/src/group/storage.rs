@@ -10,8 +10,8 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use mls_codec::{
-    CodecError, Decode, Encode, GroupContext, Proposal, Reader, Sender, VarBytes, decode_vector,
-    encode_opaque, encode_vector,
+    CodecError, Decode, Encode, GroupContext, Proposal, ReInit, Reader, Sender, VarBytes,
+    decode_vector, encode_opaque, encode_vector,
 };
 use mls_crypto::{CryptoProvider, HpkePrivateKey, Secret, Signer, Zeroizing};
 use mls_key_schedule::{EpochSecrets, SecretTree, TranscriptHashes};
@@ -22,8 +22,8 @@ use crate::{GroupConfig, GroupError};
 
 /// The first bytes of a saved group.
 const MAGIC: &[u8; 8] = b"MLSGROUP";
-/// The version of the layout below.
-const VERSION: u16 = 1;
+/// The version of the layout below. Version 1 had no ReInit in its epochs.
+const VERSION: u16 = 2;
 
 impl Group {
     /// The whole state of this member, secrets included, for [`Group::load`]. The bytes are
@@ -107,10 +107,12 @@ impl Group {
         if reader.read_bytes(MAGIC.len())? != MAGIC {
             return Err(GroupError::InvalidSavedState("not a saved group"));
         }
-        if u16::decode(&mut reader)? != VERSION {
+        let version = u16::decode(&mut reader)?;
+        if version != 1 && version != VERSION {
             return Err(GroupError::InvalidSavedState("unsupported version"));
         }
-        let epoch = decode_epoch(&mut reader)?;
+        let with_reinit = version >= 2;
+        let epoch = decode_epoch(&mut reader, with_reinit)?;
         let past_epochs: VecDeque<PastEpoch> = decode_vector(&mut reader, decode_past)?.into();
         let resumption_psks: VecDeque<(u64, Secret)> =
             decode_vector(&mut reader, |r| Ok((u64::decode(r)?, decode_secret(r)?)))?.into();
@@ -136,7 +138,7 @@ impl Group {
         let pending_commit = match u8::decode(&mut reader)? {
             0 => None,
             1 => Some(PendingCommit {
-                epoch: decode_epoch(&mut reader)?,
+                epoch: decode_epoch(&mut reader, with_reinit)?,
             }),
             flag => return Err(CodecError::InvalidOptionalFlag(flag).into()),
         };
@@ -172,16 +174,25 @@ fn encode_epoch(epoch: &Epoch, out: &mut Vec<u8>) -> Result<(), CodecError> {
         secrets,
         secret_tree,
         transcript,
+        reinit,
     } = epoch;
     context.encode(out)?;
     encode_vector(out, |out| tree.encode(out))?;
     private_keys.encode(out)?;
     secrets.encode(out)?;
     secret_tree.encode(out)?;
-    transcript.encode(out)
+    transcript.encode(out)?;
+    match reinit {
+        None => out.push(0),
+        Some(reinit) => {
+            out.push(1);
+            reinit.encode(out)?;
+        }
+    }
+    Ok(())
 }
 
-fn decode_epoch(reader: &mut Reader<'_>) -> Result<Epoch, GroupError> {
+fn decode_epoch(reader: &mut Reader<'_>, with_reinit: bool) -> Result<Epoch, GroupError> {
     let context = GroupContext::decode(reader)?;
     let tree = decode_tree(reader)?;
     Ok(Epoch {
@@ -192,6 +203,14 @@ fn decode_epoch(reader: &mut Reader<'_>) -> Result<Epoch, GroupError> {
         secrets: EpochSecrets::decode(reader)?,
         secret_tree: SecretTree::decode(reader)?,
         transcript: TranscriptHashes::decode(reader)?,
+        reinit: match with_reinit {
+            false => None,
+            true => match u8::decode(reader)? {
+                0 => None,
+                1 => Some(ReInit::decode(reader)?),
+                flag => return Err(CodecError::InvalidOptionalFlag(flag).into()),
+            },
+        },
     })
 }
 
