@@ -1,5 +1,8 @@
 //! Proposals sent on their own and committed by reference by another member (§12.1, §12.4).
-#![expect(clippy::unwrap_used, reason = "a test fails by panicking, helpers included")]
+#![expect(
+    clippy::unwrap_used,
+    reason = "a test fails by panicking, helpers included"
+)]
 
 use std::sync::Arc;
 

@@ -1,5 +1,8 @@
 //! A saved group loads back to the same state and keeps working.
-#![expect(clippy::unwrap_used, reason = "a test fails by panicking, helpers included")]
+#![expect(
+    clippy::unwrap_used,
+    reason = "a test fails by panicking, helpers included"
+)]
 
 use std::sync::Arc;
 
