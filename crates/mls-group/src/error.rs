@@ -165,6 +165,19 @@ pub enum GroupError {
     /// match the old group or the ReInit (§11.2, §11.3, §12.4.3.1).
     #[error("the new group does not match its {0}")]
     ResumptionMismatch(&'static str),
+    /// A GroupInfo for an external join without the `external_pub` extension (§12.4.3.2).
+    #[error("the GroupInfo has no external_pub extension")]
+    MissingExternalPub,
+    /// An external commit includes a proposal by reference (§12.4.3.2: only by value).
+    #[error("an external commit includes a proposal by reference")]
+    ExternalCommitProposalByReference,
+    /// The Remove of a resync external commit names a member whose credential is not the
+    /// joiner's (§12.2, §12.4.3.2: the joiner removes only an old version of itself).
+    #[error("the resync external commit removes {leaf:?}, whose credential is not the joiner's")]
+    ResyncCredentialMismatch {
+        /// The removed leaf.
+        leaf: mls_tree::LeafIndex,
+    },
     /// Bytes given to `Group::load` that are not a consistent saved group.
     #[error("invalid saved group state: {0}")]
     InvalidSavedState(&'static str),

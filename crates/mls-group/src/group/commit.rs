@@ -265,10 +265,11 @@ impl Group {
         let FramedContentBody::Commit(commit) = &authenticated.content.content else {
             return Err(GroupError::UnexpectedContent);
         };
-        let Sender::Member(committer_index) = authenticated.content.sender else {
-            return Err(GroupError::UnsupportedSender(
-                authenticated.content.sender.sender_type(),
-            ));
+        let committer_index = match authenticated.content.sender {
+            Sender::Member(leaf) => leaf,
+            // An external commit (§12.4.3.2): see `external_commit.rs`.
+            Sender::NewMemberCommit => return self.process_external_commit(authenticated),
+            other => return Err(GroupError::UnsupportedSender(other.sender_type())),
         };
         let committer = LeafIndex(committer_index);
         if committer == self.own_leaf() {
@@ -454,7 +455,7 @@ impl Group {
     /// capabilities against the group after the commit's proposals — `tree` with the new
     /// GroupContext `extensions` — whose other members must also support its credential
     /// type. (The tree checks that its keys are unique, and its parent hash.)
-    fn check_path_leaf_node(
+    pub(super) fn check_path_leaf_node(
         &self,
         suite: &dyn CipherSuiteProvider,
         tree: &RatchetTree,
@@ -487,7 +488,10 @@ impl Group {
 
     /// The provisional GroupContext of §12.4.2: the next epoch, the new extensions, and the
     /// current confirmed transcript hash; the tree hash is filled in once the path is merged.
-    fn provisional_context(&self, extensions: &[Extension]) -> Result<GroupContext, GroupError> {
+    pub(super) fn provisional_context(
+        &self,
+        extensions: &[Extension],
+    ) -> Result<GroupContext, GroupError> {
         Ok(GroupContext {
             epoch: self
                 .epoch()
@@ -499,7 +503,7 @@ impl Group {
     }
 
     /// The psk_secret of a commit's PreSharedKey proposals (§8.4).
-    fn psk_secret(
+    pub(super) fn psk_secret(
         &self,
         suite: &dyn CipherSuiteProvider,
         ids: &[PreSharedKeyId],
@@ -551,7 +555,7 @@ impl Group {
 }
 
 /// The encoding of `context` with `tree_hash` as its tree hash.
-fn context_with_tree_hash(
+pub(super) fn context_with_tree_hash(
     context: &GroupContext,
     tree_hash: &[u8],
 ) -> Result<Vec<u8>, mls_codec::CodecError> {

@@ -11,6 +11,7 @@ use mls_framing::public::{self, PublicEpoch};
 use mls_key_schedule::RatchetKind;
 use mls_tree::LeafIndex;
 
+use super::external_commit::new_member_commit_signature_key;
 use super::{CachedProposal, Group};
 use crate::GroupError;
 
@@ -180,7 +181,7 @@ impl Group {
             Sender::External(_) | Sender::NewMemberProposal => {
                 self.external_signature_key(&message.content)?
             }
-            other => return Err(GroupError::UnsupportedSender(other.sender_type())),
+            Sender::NewMemberCommit => new_member_commit_signature_key(&message.content)?,
         };
         let epoch = PublicEpoch {
             suite: self.suite()?,

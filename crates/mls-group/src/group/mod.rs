@@ -3,6 +3,7 @@
 
 mod commit;
 mod epoch;
+mod external_commit;
 mod external_senders;
 mod join;
 mod messages;
