@@ -18,6 +18,9 @@ pub(crate) struct DemoOptions {
     pub(crate) messages: usize,
     /// The seed of the random choices.
     pub(crate) seed: u64,
+    /// Some members join by external commit (RFC 9420 §12.4.3.2) instead of a Welcome, and
+    /// one member resyncs.
+    pub(crate) external_joins: bool,
 }
 
 /// One participant: a client and, while it is a member, its group state.
@@ -35,6 +38,8 @@ struct Timings {
     epochs: u64,
     commits_processed: u64,
     messages_decrypted: u64,
+    external_joins: u64,
+    resyncs: u64,
 }
 
 /// Runs the demo; any disagreement between members is an error.
@@ -55,8 +60,15 @@ pub(crate) fn run(options: &DemoOptions) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let mut timings = Timings::default();
     println!(
-        "mls demo: {} members, {} messages, suite {:?}",
-        options.members, options.messages, suite
+        "mls demo: {} members, {} messages, suite {:?}{}",
+        options.members,
+        options.messages,
+        suite,
+        if options.external_joins {
+            ", with external joins"
+        } else {
+            ""
+        }
     );
 
     let start = Instant::now();
@@ -70,7 +82,21 @@ pub(crate) fn run(options: &DemoOptions) -> Result<(), String> {
     while next < options.members {
         let end = (next + batch).min(options.members);
         let committer = rng.random_range(0..next);
-        add(&mut participants, committer, next..end, &mut timings)?;
+        // With external joins, a fifth of each batch (at least one) joins by external
+        // commit, one at a time, from a GroupInfo of a random member.
+        let by_welcome = if options.external_joins {
+            end - ((end - next) / 5).max(1)
+        } else {
+            end
+        };
+        if next < by_welcome {
+            add(&mut participants, committer, next..by_welcome, &mut timings)?;
+        }
+        for joiner in by_welcome..end {
+            let members = member_indices(&participants);
+            let publisher = members[rng.random_range(0..members.len())];
+            external_join(&mut participants, publisher, joiner, false, &mut timings)?;
+        }
         next = end;
         progress("adding members", next, options.members);
     }
@@ -102,14 +128,31 @@ pub(crate) fn run(options: &DemoOptions) -> Result<(), String> {
                     .map_err(|e| e.to_string())?;
                 participants[removed].group = None;
                 finish_commit(&mut participants, committer, &output.commit, &mut timings)?;
-                // The removed client comes back with a fresh key package.
+                // The removed client comes back with a fresh key package, or by an external
+                // commit.
                 let members = member_indices(&participants);
                 let adder = members[rng.random_range(0..members.len())];
-                add(&mut participants, adder, removed..removed + 1, &mut timings)?;
+                if options.external_joins && round % 3 == 1 {
+                    external_join(&mut participants, adder, removed, false, &mut timings)?;
+                } else {
+                    add(&mut participants, adder, removed..removed + 1, &mut timings)?;
+                }
             }
             _ => {}
         }
         progress("updates, removes, re-adds", round + 1, rounds);
+    }
+    if options.external_joins {
+        // A member loses its state and rejoins, replacing its old leaf (a resync).
+        let members = member_indices(&participants);
+        let resyncing = members[rng.random_range(0..members.len())];
+        let others: Vec<usize> = members
+            .iter()
+            .copied()
+            .filter(|m| *m != resyncing)
+            .collect();
+        let publisher = others[rng.random_range(0..others.len())];
+        external_join(&mut participants, publisher, resyncing, true, &mut timings)?;
     }
     timings.churn = start.elapsed();
     println!();
@@ -155,6 +198,12 @@ pub(crate) fn run(options: &DemoOptions) -> Result<(), String> {
         timings.churn,
         timings.commits_processed
     );
+    if options.external_joins {
+        println!(
+            "  {} members joined by external commit, {} resynced",
+            timings.external_joins, timings.resyncs
+        );
+    }
     println!(
         "  {} messages, {} decryptions: {:.2?} ({:.1} µs per decryption with encryption)",
         options.messages,
@@ -206,6 +255,46 @@ fn add(
             .join(&welcome, None)
             .map_err(|e| format!("participant {index} cannot join: {e}"))?;
         participants[index].group = Some(group);
+    }
+    check_agreement(participants)
+}
+
+/// `joiner` joins by an external commit (RFC 9420 §12.4.3.2) from a GroupInfo that member
+/// `publisher` makes; every member processes the commit. With `resync`, the joiner is a
+/// member that lost its state: its commit removes its old leaf.
+fn external_join(
+    participants: &mut [Participant],
+    publisher: usize,
+    joiner: usize,
+    resync: bool,
+    timings: &mut Timings,
+) -> Result<(), String> {
+    let group_info = group_of(participants, publisher)?
+        .group_info()
+        .map_err(|e| e.to_string())?;
+    let old_leaf = match resync {
+        true => {
+            let leaf = group_of(participants, joiner)?.own_leaf();
+            participants[joiner].group = None;
+            Some(leaf)
+        }
+        false => None,
+    };
+    let (group, commit) = participants[joiner]
+        .client
+        .join_by_external_commit(&group_info, None, old_leaf)
+        .map_err(|e| format!("participant {joiner} cannot join by external commit: {e}"))?;
+    for index in member_indices(participants) {
+        group_of(participants, index)?
+            .process_message(&commit)
+            .map_err(|e| format!("member {index} rejected an external commit: {e}"))?;
+        timings.commits_processed += 1;
+    }
+    participants[joiner].group = Some(group);
+    timings.epochs += 1;
+    match resync {
+        true => timings.resyncs += 1,
+        false => timings.external_joins += 1,
     }
     check_agreement(participants)
 }

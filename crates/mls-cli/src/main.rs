@@ -10,11 +10,13 @@ usage: mls <command>
 
 commands:
   vectors verify [DIR]   check the official test vectors in DIR (default: test-vectors)
-  demo [--members N] [--messages M] [--seed S]
+  demo [--members N] [--messages M] [--seed S] [--external-joins]
                          a group of N separate clients (default 50) exchanging only serialized
                          messages: batched adds, updates, removes and re-adds, then M
                          application messages (default 100), checking at every step that all
-                         members agree and read every message
+                         members agree and read every message; with --external-joins, some
+                         members join (and one resyncs) by external commit from a GroupInfo
+                         instead of a Welcome (RFC 9420 §12.4.3.2)
   help                   print this message";
 
 fn main() -> ExitCode {
@@ -81,9 +83,14 @@ fn parse_demo(flags: &[&str]) -> Result<demo::DemoOptions, String> {
         members: 50,
         messages: 100,
         seed: 1,
+        external_joins: false,
     };
     let mut flags = flags.iter();
     while let Some(flag) = flags.next() {
+        if *flag == "--external-joins" {
+            options.external_joins = true;
+            continue;
+        }
         let value = flags
             .next()
             .ok_or_else(|| format!("{flag} needs a value"))?;
