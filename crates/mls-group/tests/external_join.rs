@@ -516,3 +516,39 @@ fn a_saved_and_loaded_member_publishes_a_valid_group_info() {
     alice_group.process_message(&commit).unwrap();
     assert_agree_and_talk(&mut [alice_group, bob_group]);
 }
+
+#[test]
+fn external_joins_work_in_every_supported_suite() {
+    let provider = provider();
+    for &suite in provider.supported_suites() {
+        let alice = Client::new(provider.clone(), suite, b"alice").unwrap();
+        let mut bob = Client::new(provider.clone(), suite, b"bob").unwrap();
+        let mut carol = Client::new(provider.clone(), suite, b"carol").unwrap();
+        let mut alice_group = alice.create_group(b"suites").unwrap();
+        let (bob_group, commit) = bob
+            .join_by_external_commit(&alice_group.group_info().unwrap(), None, None)
+            .unwrap();
+        alice_group.process_message(&commit).unwrap();
+        let mut groups = vec![alice_group, bob_group];
+        let (carol_group, commit) = carol
+            .join_by_external_commit(&groups[1].group_info().unwrap(), None, None)
+            .unwrap();
+        for group in groups.iter_mut() {
+            group.process_message(&commit).unwrap();
+        }
+        groups.push(carol_group);
+        assert_agree_and_talk(&mut groups);
+        // A client of another suite cannot use the GroupInfo.
+        let other = provider
+            .supported_suites()
+            .iter()
+            .copied()
+            .find(|s| *s != suite)
+            .unwrap();
+        let mut dave = Client::new(provider.clone(), other, b"dave").unwrap();
+        assert!(matches!(
+            dave.join_by_external_commit(&groups[0].group_info().unwrap(), None, None),
+            Err(GroupError::GroupInfoCipherSuiteMismatch { .. })
+        ));
+    }
+}
