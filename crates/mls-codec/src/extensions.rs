@@ -18,6 +18,10 @@ mls_registry! {
         EXTERNAL_PUB = 0x0004,
         /// `external_senders` (§12.1.8.1): who may send external proposals.
         EXTERNAL_SENDERS = 0x0005,
+        /// `last_resort` (0x000A), registered by IANA for MLS key packages
+        /// (draft-ietf-mls-extensions): a key package extension with empty data marking a key
+        /// package that may be used more than once, when no other is available.
+        LAST_RESORT = 0x000A,
     }
 }
 

@@ -981,19 +981,20 @@ mod tests {
     }
 
     #[test]
-    fn mls_message_with_unknown_proposal_is_unsupported() {
-        let mut bytes = remove_message().to_bytes().unwrap();
+    fn mls_message_with_custom_proposal_round_trips() {
+        let mut message = remove_message();
+        let MlsMessageBody::PublicMessage(public) = &mut message.body else {
+            unreachable!()
+        };
+        public.content.content = FramedContentBody::Proposal(Proposal::Custom {
+            proposal_type: crate::ProposalType(0xf009),
+            data: VarBytes::from(b"custom body"),
+        });
+        let bytes = message.to_bytes().unwrap();
         // version(2) wire_format(2) group_id(6) epoch(8) sender(5) authenticated_data(1)
-        // content_type(1), then the proposal type.
+        // content_type(1), then the proposal type and its opaque body.
         let at = 2 + 2 + 6 + 8 + 5 + 1 + 1;
-        assert_eq!(bytes[at..at + 2], [0, 3]);
-        bytes[at + 1] = 0x09;
-        assert_eq!(
-            MlsMessage::from_bytes(&bytes),
-            Err(CodecError::UnsupportedValue {
-                type_name: "ProposalType",
-                value: 9,
-            })
-        );
+        assert_eq!(bytes[at..at + 3], [0xf0, 0x09, 11]);
+        assert_eq!(MlsMessage::from_bytes(&bytes), Ok(message));
     }
 }

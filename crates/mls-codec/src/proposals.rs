@@ -90,8 +90,12 @@ mls_struct! {
 
 /// A proposal (RFC 9420 §12.1): `proposal_type` and the body it selects.
 ///
-/// Only the types the RFC defines can be decoded: the body of any other type has no length
-/// prefix, so decoding one fails with [`CodecError::UnsupportedValue`].
+/// The default types 1-7 have their structured variants. RFC 9420 leaves the body format of
+/// any other (future or private) proposal type to the specification that defines it (§13);
+/// this implementation carries such a proposal as [`Proposal::Custom`], whose body is an
+/// `opaque data<V>` vector, and encodes it back byte for byte. A custom proposal type is
+/// only valid in a group whose members all list it in `capabilities.proposals` (§12.2), a
+/// rule the group engine enforces, not the codec.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Proposal {
     /// `add`.
@@ -108,6 +112,17 @@ pub enum Proposal {
     ExternalInit(ExternalInit),
     /// `group_context_extensions`.
     GroupContextExtensions(GroupContextExtensions),
+    /// A proposal of a type other than 1-7 (§13): its body on the wire is the
+    /// `opaque data<V>` vector `data`, whose meaning the type's specification defines.
+    ///
+    /// Encoding one whose `proposal_type` is a default type (1-7) fails with
+    /// [`CodecError::InvalidField`], since it would decode as the structured variant.
+    Custom {
+        /// The proposal type, not one of the default types 1-7.
+        proposal_type: ProposalType,
+        /// The body.
+        data: VarBytes,
+    },
 }
 
 impl Proposal {
@@ -121,7 +136,17 @@ impl Proposal {
             Self::ReInit(_) => ProposalType::REINIT,
             Self::ExternalInit(_) => ProposalType::EXTERNAL_INIT,
             Self::GroupContextExtensions(_) => ProposalType::GROUP_CONTEXT_EXTENSIONS,
+            Self::Custom { proposal_type, .. } => *proposal_type,
         }
+    }
+}
+
+impl ProposalType {
+    /// Whether this is one of the types 1-7 that RFC 9420 defines, which every client
+    /// supports without listing them in its capabilities (§7.2) and which decode as a
+    /// structured [`Proposal`] variant.
+    pub fn is_default(self) -> bool {
+        (Self::ADD.0..=Self::GROUP_CONTEXT_EXTENSIONS.0).contains(&self.0)
     }
 }
 
@@ -136,6 +161,18 @@ impl Encode for Proposal {
             Self::ReInit(body) => body.encode(out),
             Self::ExternalInit(body) => body.encode(out),
             Self::GroupContextExtensions(body) => body.encode(out),
+            Self::Custom {
+                proposal_type,
+                data,
+            } => {
+                if proposal_type.is_default() {
+                    return Err(CodecError::InvalidField {
+                        field: "Proposal::Custom.proposal_type",
+                        reason: "a default proposal type has a structured body",
+                    });
+                }
+                data.encode(out)
+            }
         }
     }
 }
@@ -152,12 +189,10 @@ impl Decode for Proposal {
             ProposalType::GROUP_CONTEXT_EXTENSIONS => {
                 Self::GroupContextExtensions(Decode::decode(reader)?)
             }
-            other => {
-                return Err(CodecError::UnsupportedValue {
-                    type_name: "ProposalType",
-                    value: other.0.into(),
-                });
-            }
+            proposal_type => Self::Custom {
+                proposal_type,
+                data: Decode::decode(reader)?,
+            },
         })
     }
 }
@@ -174,6 +209,14 @@ impl crate::arbitrary::Arb for Proposal {
             ReInit::arb().prop_map(Self::ReInit),
             ExternalInit::arb().prop_map(Self::ExternalInit),
             GroupContextExtensions::arb().prop_map(Self::GroupContextExtensions),
+            (
+                any::<u16>().prop_filter("custom type", |t| !ProposalType(*t).is_default()),
+                VarBytes::arb()
+            )
+                .prop_map(|(t, data)| Self::Custom {
+                    proposal_type: ProposalType(t),
+                    data
+                }),
         ]
         .boxed()
     }
@@ -215,17 +258,41 @@ mod tests {
     }
 
     #[test]
-    fn unknown_proposal_type_is_unsupported() {
-        for value in [0u16, 8, 0x0a0a, 0xffff] {
+    fn unknown_proposal_types_round_trip_as_custom() {
+        for value in [0u16, 8, 0x0a0a, 0xf000, 0xffff] {
             let mut bytes = value.to_be_bytes().to_vec();
-            bytes.extend_from_slice(&[0, 0, 0, 0]);
+            bytes.extend_from_slice(&[3, 1, 2, 3]);
+            let proposal = Proposal::from_bytes(&bytes).unwrap();
             assert_eq!(
-                Proposal::from_bytes(&bytes),
-                Err(CodecError::UnsupportedValue {
-                    type_name: "ProposalType",
-                    value: value.into(),
-                })
+                proposal,
+                Proposal::Custom {
+                    proposal_type: ProposalType(value),
+                    data: VarBytes(vec![1, 2, 3]),
+                }
             );
+            assert_eq!(proposal.proposal_type(), ProposalType(value));
+            assert_eq!(proposal.to_bytes().unwrap(), bytes);
         }
+    }
+
+    #[test]
+    fn a_custom_body_is_a_length_prefixed_vector() {
+        // No length prefix, or one longer than the body: rejected, not guessed.
+        assert!(Proposal::from_bytes(&[0xf0, 0x00]).is_err());
+        assert!(Proposal::from_bytes(&[0xf0, 0x00, 4, 1, 2, 3]).is_err());
+        // Trailing bytes after the vector are rejected.
+        assert!(Proposal::from_bytes(&[0xf0, 0x00, 1, 1, 9]).is_err());
+    }
+
+    #[test]
+    fn a_custom_proposal_of_a_default_type_does_not_encode() {
+        let proposal = Proposal::Custom {
+            proposal_type: ProposalType::REMOVE,
+            data: VarBytes(vec![0, 0, 0, 5]),
+        };
+        assert!(matches!(
+            proposal.to_bytes(),
+            Err(CodecError::InvalidField { .. })
+        ));
     }
 }

@@ -5,14 +5,15 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use mls_codec::{
-    CipherSuite, Credential, Decode, KeyPackage, MlsMessage, MlsMessageBody, VarBytes,
+    CipherSuite, Credential, Decode, KeyPackage, MlsMessage, MlsMessageBody, ProposalType, VarBytes,
 };
 use mls_crypto::{CryptoProvider, SignaturePrivateKey, Signer};
 use mls_tree::RatchetTree;
 
 use crate::group::Group;
 use crate::key_package::{
-    KeyPackageBundle, KeyPackageOptions, create_key_package, key_package_ref,
+    KeyPackageBundle, KeyPackageOptions, create_key_package, is_last_resort, key_package_ref,
+    last_resort_extension,
 };
 use crate::{GroupConfig, GroupError};
 
@@ -28,6 +29,10 @@ pub struct Client {
     signer: Arc<dyn Signer>,
     key_packages: HashMap<Vec<u8>, KeyPackageBundle>,
     config: GroupConfig,
+    /// Our `application_id` (§5.3.3), put in every new leaf node.
+    application_id: Option<Vec<u8>>,
+    /// The custom proposal types (§13) we advertise in every new leaf node's capabilities.
+    custom_proposal_types: Vec<ProposalType>,
 }
 
 impl std::fmt::Debug for Client {
@@ -72,7 +77,37 @@ impl Client {
             signer,
             key_packages: HashMap::new(),
             config: GroupConfig::default(),
+            application_id: None,
+            custom_proposal_types: Vec::new(),
         })
+    }
+
+    /// Sets our `application_id` (RFC 9420 §5.3.3), an application-defined identifier of
+    /// this client that goes into the leaf node of every key package (and so every group) we
+    /// create from now on, as an `application_id` extension. Other members see it in
+    /// [`crate::Member::application_id`]; it stays through our updates and commits. It is
+    /// not authenticated by the Authentication Service: applications must not rely on it as
+    /// an identity, nor on its uniqueness.
+    pub fn set_application_id(&mut self, application_id: Option<Vec<u8>>) {
+        self.application_id = application_id;
+    }
+
+    /// Our `application_id` (§5.3.3), if set.
+    pub fn application_id(&self) -> Option<&[u8]> {
+        self.application_id.as_deref()
+    }
+
+    /// Sets the custom (non-default) proposal types (RFC 9420 §13) this client supports:
+    /// from now on they are listed in the `capabilities.proposals` of our new leaf nodes, so
+    /// that groups of members who all list a type may send proposals of it
+    /// ([`Group::propose_custom`], §12.2). Default types (1-7) need not be listed.
+    pub fn set_custom_proposal_types(&mut self, proposal_types: Vec<ProposalType>) {
+        self.custom_proposal_types = proposal_types;
+    }
+
+    /// The custom proposal types this client advertises.
+    pub fn custom_proposal_types(&self) -> &[ProposalType] {
+        &self.custom_proposal_types
     }
 
     /// Sets the configuration of the groups this client creates or joins from now on.
@@ -94,6 +129,39 @@ impl Client {
     /// until a Welcome for it arrives.
     pub fn key_package(&mut self) -> Result<Vec<u8>, GroupError> {
         let bundle = self.new_bundle()?;
+        self.publish(bundle)
+    }
+
+    /// A new last-resort key package (a key package carrying the `last_resort` extension,
+    /// type 0x000A, registered by IANA for MLS), as an MLSMessage to publish. Unlike an
+    /// ordinary key package it may be used more than once: the client keeps its private keys
+    /// after a join, so that several groups can add it while no fresh key package is
+    /// available. Its reuse weakens forward secrecy for the init key: publish a fresh one
+    /// regularly. [`Client::forget_key_package`] drops it.
+    pub fn last_resort_key_package(&mut self) -> Result<Vec<u8>, GroupError> {
+        let mut options = self.key_package_options();
+        options.extensions.push(last_resort_extension());
+        let bundle = create_key_package(
+            self.provider.suite(self.cipher_suite)?,
+            &*self.signer,
+            self.credential.clone(),
+            options,
+        )?;
+        self.publish(bundle)
+    }
+
+    /// Forgets one of our key packages (an MLSMessage as returned by
+    /// [`Client::key_package`] or [`Client::last_resort_key_package`]): a Welcome for it can
+    /// no longer be joined. Returns whether we had it.
+    pub fn forget_key_package(&mut self, key_package: &[u8]) -> Result<bool, GroupError> {
+        let key_package = parse_key_package(key_package)?;
+        let suite = self.provider.suite(self.cipher_suite)?;
+        let reference = key_package_ref(suite, &key_package)?;
+        Ok(self.key_packages.remove(reference.as_slice()).is_some())
+    }
+
+    /// Keeps a new key package's private keys and encodes it as an MLSMessage.
+    fn publish(&mut self, bundle: KeyPackageBundle) -> Result<Vec<u8>, GroupError> {
         let suite = self.provider.suite(self.cipher_suite)?;
         let reference = key_package_ref(suite, &bundle.key_package)?;
         let message = MlsMessage {
@@ -166,8 +234,11 @@ impl Client {
             tree,
             self.config.clone(),
         )?;
-        // The key package is used up only by a successful join.
-        self.key_packages.remove(&reference);
+        // The key package is used up only by a successful join, and a last-resort one not
+        // even then.
+        if !is_last_resort(&bundle.key_package) {
+            self.key_packages.remove(&reference);
+        }
         Ok(group)
     }
 
@@ -219,22 +290,41 @@ impl Client {
         Ok((welcome, reference.clone(), bundle))
     }
 
-    /// Forgets the key package `reference`, used up by a successful join.
+    /// Forgets the key package `reference`, used up by a successful join (unless it is a
+    /// last-resort key package, which stays).
     pub(crate) fn remove_bundle(&mut self, reference: &[u8]) {
-        self.key_packages.remove(reference);
+        if self
+            .key_packages
+            .get(reference)
+            .is_some_and(|bundle| !is_last_resort(&bundle.key_package))
+        {
+            self.key_packages.remove(reference);
+        }
     }
 
-    pub(crate) fn new_bundle(&self) -> Result<KeyPackageBundle, GroupError> {
-        let suite = self.provider.suite(self.cipher_suite)?;
+    /// The options of our new key packages and leaf nodes: valid from now, with our
+    /// application id and custom proposal types.
+    pub(crate) fn key_package_options(&self) -> KeyPackageOptions {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
+        let mut options =
+            KeyPackageOptions::new(self.cipher_suite, now, KEY_PACKAGE_VALIDITY_SECONDS);
+        options.application_id = self.application_id.clone();
+        options
+            .capabilities
+            .proposals
+            .extend_from_slice(&self.custom_proposal_types);
+        options
+    }
+
+    pub(crate) fn new_bundle(&self) -> Result<KeyPackageBundle, GroupError> {
         create_key_package(
-            suite,
+            self.provider.suite(self.cipher_suite)?,
             &*self.signer,
             self.credential.clone(),
-            KeyPackageOptions::new(self.cipher_suite, now, KEY_PACKAGE_VALIDITY_SECONDS),
+            self.key_package_options(),
         )
     }
 }

@@ -144,6 +144,10 @@ pub enum GroupError {
     /// §12.4.3.2).
     #[error("invalid proposal: {0}")]
     Proposal(#[from] crate::proposals::ProposalError),
+    /// A custom proposal (§13) of a default type (1-7), whose body is structured: use the
+    /// proposal's own method.
+    #[error("{0:?} is a default proposal type, not a custom one")]
+    NotACustomProposalType(mls_codec::ProposalType),
     /// The group is in the last epoch a uint64 can number: no commit can follow (§8.1).
     #[error("the epoch counter is exhausted")]
     EpochExhausted,

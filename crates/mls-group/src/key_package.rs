@@ -45,6 +45,11 @@ pub struct KeyPackageOptions {
     pub leaf_extensions: Vec<Extension>,
     /// Extensions of the key package (e.g. last_resort).
     pub extensions: Vec<Extension>,
+    /// The client's `application_id` (RFC 9420 §5.3.3), put in the leaf node as an
+    /// `application_id` extension whose data is `opaque application_id<V>`. The leaf node
+    /// keeps it through updates and commits, which copy its extensions. It is not
+    /// authenticated by the Authentication Service, nor necessarily unique.
+    pub application_id: Option<Vec<u8>>,
     /// Add random GREASE values (RFC 9420 §13.5) to the capabilities and extensions, so that
     /// peers that wrongly reject unknown values are found early. On by default.
     pub grease: bool,
@@ -68,6 +73,7 @@ impl KeyPackageOptions {
             },
             leaf_extensions: vec![],
             extensions: vec![],
+            application_id: None,
             grease: true,
         }
     }
@@ -119,6 +125,12 @@ pub fn create_key_package(
     credential: Credential,
     mut options: KeyPackageOptions,
 ) -> Result<KeyPackageBundle, GroupError> {
+    if let Some(application_id) = options.application_id.take() {
+        // A default extension type (§7.2): no need to list it in the capabilities.
+        options
+            .leaf_extensions
+            .push(application_id_extension(&application_id)?);
+    }
     if options.grease {
         add_grease(suite, &mut options)?;
     }
@@ -153,6 +165,46 @@ pub fn create_key_package(
         init_private_key: init.private_key,
         encryption_private_key: encryption.private_key,
     })
+}
+
+/// An `application_id` leaf node extension (RFC 9420 §5.3.3) for `application_id`: its data
+/// is the encoded `opaque application_id<V>`.
+pub fn application_id_extension(application_id: &[u8]) -> Result<Extension, GroupError> {
+    Ok(Extension {
+        extension_type: ExtensionType::APPLICATION_ID,
+        extension_data: VarBytes(VarBytes::from(application_id).to_bytes()?),
+    })
+}
+
+/// The application id of a leaf node (RFC 9420 §5.3.3): the body of its `application_id`
+/// extension, `None` if it has none or its data is not a well-formed
+/// `opaque application_id<V>`.
+pub fn leaf_application_id(leaf_node: &LeafNode) -> Option<Vec<u8>> {
+    let extension = leaf_node
+        .extensions
+        .iter()
+        .find(|extension| extension.extension_type == ExtensionType::APPLICATION_ID)?;
+    <VarBytes as mls_codec::Decode>::from_bytes(&extension.extension_data)
+        .ok()
+        .map(|id| id.0)
+}
+
+/// A `last_resort` key package extension (0x000A, registered by IANA for MLS): it marks a key
+/// package that may be used more than once, and has empty data.
+pub fn last_resort_extension() -> Extension {
+    Extension {
+        extension_type: ExtensionType::LAST_RESORT,
+        extension_data: VarBytes::default(),
+    }
+}
+
+/// Whether a key package carries the `last_resort` extension, so that its owner keeps it
+/// after a join.
+pub fn is_last_resort(key_package: &KeyPackage) -> bool {
+    key_package
+        .extensions
+        .iter()
+        .any(|extension| extension.extension_type == ExtensionType::LAST_RESORT)
 }
 
 /// `KeyPackageRef` of a key package (RFC 9420 §5.2).

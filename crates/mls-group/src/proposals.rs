@@ -73,6 +73,10 @@ pub(crate) struct ProposalPlan {
     pub(crate) reinit: Option<ReInit>,
     /// The ExternalInit of an external commit (§12.1.6).
     pub(crate) external_init: Option<ExternalInit>,
+    /// Proposals of custom (non-default) types with their senders, in the order of the
+    /// commit (§13): supported by every member, they do not change the tree or the key
+    /// schedule and are handed to the application.
+    pub(crate) custom: Vec<(Sender, Proposal)>,
 }
 
 impl ProposalPlan {
@@ -80,13 +84,27 @@ impl ProposalPlan {
     /// proposal at all, or any proposal of a "path required" type — update, remove,
     /// external_init or group_context_extensions. Add, PreSharedKey and ReInit alone do not
     /// require one.
+    ///
+    /// Whether a custom proposal type requires a path is for its specification to say
+    /// (§17.4), which this implementation does not know: a receiver does not require a path
+    /// for one (a commit covering one is not empty), and a committer always sends one
+    /// ([`ProposalPlan::path_sent`]), which is valid either way.
     pub(crate) fn path_required(&self) -> bool {
         let path_required_types = self.group_context_extensions.is_some()
             || !self.updates.is_empty()
             || !self.removes.is_empty()
             || self.external_init.is_some();
-        let empty = self.adds.is_empty() && self.psks.is_empty() && self.reinit.is_none();
+        let empty = self.adds.is_empty()
+            && self.psks.is_empty()
+            && self.reinit.is_none()
+            && self.custom.is_empty();
         path_required_types || empty
+    }
+
+    /// Whether our own commit carries an UpdatePath without being asked to: when one is
+    /// required, or when it covers a custom proposal, whose need of a path we do not know.
+    pub(crate) fn path_sent(&self) -> bool {
+        self.path_required() || !self.custom.is_empty()
     }
 }
 
@@ -411,6 +429,13 @@ pub enum ProposalError {
         /// A member that does not support it.
         leaf: LeafIndex,
     },
+    /// A proposal of a GREASE type (§13.5), which no client may send, whatever the members'
+    /// capabilities list.
+    #[error("a proposal of the GREASE type {proposal_type:?}")]
+    GreaseProposalType {
+        /// The proposal type.
+        proposal_type: ProposalType,
+    },
     /// A tree operation failed for another reason than the proposal's validity.
     #[error("ratchet tree: {0}")]
     Tree(#[from] TreeError),
@@ -421,7 +446,7 @@ pub enum ProposalError {
 
 /// Whether every client supports `proposal_type` without listing it: types 1-7 (§7.2).
 pub(crate) fn is_default_proposal_type(proposal_type: ProposalType) -> bool {
-    (ProposalType::ADD.0..=ProposalType::GROUP_CONTEXT_EXTENSIONS.0).contains(&proposal_type.0)
+    proposal_type.is_default()
 }
 
 /// Whether every client supports `extension_type` without listing it: types 1-5 (§7.2).
@@ -689,7 +714,9 @@ fn check_sender(
 }
 
 /// Checks that every member that processes the commit (all but the `removed` ones) supports
-/// `proposal_type` if it is not a default type (§12.2, §13.2).
+/// `proposal_type` if it is not a default type (§12.2, §13.2). A GREASE type is never
+/// supported: it MUST NOT be sent (§13.5), and members list GREASE values in their
+/// capabilities only to exercise their peers' parsers.
 fn check_proposal_type_supported(
     tree: &RatchetTree,
     proposal_type: ProposalType,
@@ -697,6 +724,9 @@ fn check_proposal_type_supported(
 ) -> Result<(), ProposalError> {
     if is_default_proposal_type(proposal_type) {
         return Ok(());
+    }
+    if proposal_type.is_grease() {
+        return Err(ProposalError::GreaseProposalType { proposal_type });
     }
     match tree
         .members()
@@ -900,6 +930,9 @@ pub(crate) fn validate_proposal(
             check_members_support(ctx.tree, &requirements, &nobody)
         }
         Proposal::ExternalInit(_) => Err(ProposalError::ExternalInitOutsideExternalCommit),
+        // Its type is supported by every member (checked above); its body is the
+        // application's to interpret (§13).
+        Proposal::Custom { .. } => Ok(()),
     }
 }
 
@@ -951,6 +984,7 @@ pub(crate) fn plan_with_psk_usage(
     let mut psks = Vec::new();
     let mut reinits = Vec::new();
     let mut external_inits = Vec::new();
+    let mut customs = Vec::new();
     for SenderProposal { sender, proposal } in proposals {
         let proposal_type = proposal.proposal_type();
         types.insert(proposal_type);
@@ -986,6 +1020,7 @@ pub(crate) fn plan_with_psk_usage(
             Proposal::ReInit(reinit) => reinits.push(reinit),
             Proposal::ExternalInit(init) => external_inits.push(init),
             Proposal::GroupContextExtensions(gce) => gces.push(gce.extensions),
+            custom @ Proposal::Custom { .. } => customs.push((sender, custom)),
         }
     }
     if external {
@@ -1121,6 +1156,7 @@ pub(crate) fn plan_with_psk_usage(
         psks,
         reinit,
         external_init: external_inits.pop(),
+        custom: customs,
     })
 }
 
@@ -1395,6 +1431,7 @@ mod tests {
                 psks: vec![id],
                 reinit: None,
                 external_init: None,
+                custom: vec![],
             }
         );
         assert!(plan.path_required());
@@ -1636,6 +1673,81 @@ mod tests {
         for default in 1..=7 {
             check_proposal_type_supported(&group.tree, ProposalType(default), &nobody).unwrap();
         }
+    }
+
+    fn custom(proposal_type: ProposalType) -> Proposal {
+        Proposal::Custom {
+            proposal_type,
+            data: VarBytes::from(b"body"),
+        }
+    }
+
+    #[test]
+    fn custom_proposals_supported_by_all_are_planned_for_the_application() {
+        let supporting = |name: &str| {
+            client_with(name, |options| {
+                options.capabilities.proposals.push(NEW_PROPOSAL)
+            })
+        };
+        let group = group_of(vec![supporting("a"), supporting("b")]);
+        validate_proposal(
+            &group.ctx(Sender::Member(0)),
+            &Sender::Member(1),
+            &custom(NEW_PROPOSAL),
+        )
+        .unwrap();
+        let plan = group
+            .plan(
+                0,
+                vec![
+                    member(1, custom(NEW_PROPOSAL)),
+                    member(0, custom(NEW_PROPOSAL)),
+                ],
+            )
+            .unwrap();
+        assert_eq!(
+            plan.custom,
+            vec![
+                (Sender::Member(1), custom(NEW_PROPOSAL)),
+                (Sender::Member(0), custom(NEW_PROPOSAL)),
+            ]
+        );
+        // A receiver does not require a path for a custom proposal; we always send one.
+        assert!(!plan.path_required());
+        assert!(plan.path_sent());
+        // External senders may not send one (§12.1.8).
+        let error = group.reject(0, vec![by(Sender::External(0), custom(NEW_PROPOSAL))]);
+        assert!(
+            matches!(error, ProposalError::ProposalTypeNotAllowedForSender { .. }),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn grease_proposal_types_are_rejected_even_if_listed() {
+        let grease = ProposalType(0x0a0a);
+        let listing = |name: &str| {
+            client_with(name, |options| {
+                options.grease = false;
+                options.capabilities.proposals.push(grease);
+            })
+        };
+        let group = group_of(vec![listing("a"), listing("b")]);
+        let error = group.reject(0, vec![member(1, custom(grease))]);
+        assert!(
+            matches!(error, ProposalError::GreaseProposalType { proposal_type } if proposal_type == grease),
+            "{error:?}"
+        );
+        let error = validate_proposal(
+            &group.ctx(Sender::Member(0)),
+            &Sender::Member(1),
+            &custom(grease),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(error, ProposalError::GreaseProposalType { .. }),
+            "{error:?}"
+        );
     }
 
     // Senders and committers.

@@ -164,7 +164,7 @@ fn a_non_member_joins_by_external_commit() {
     assert_eq!(dave_group.epoch(), groups[0].epoch() + 1);
     for group in groups.iter_mut() {
         match group.process_message(&commit).unwrap() {
-            ProcessedMessage::Commit { sender, epoch } => {
+            ProcessedMessage::Commit { sender, epoch, .. } => {
                 assert_eq!(sender, LeafIndex(2));
                 assert_eq!(epoch, dave_group.epoch());
             }

@@ -135,7 +135,7 @@ impl Group {
         let provisional = self.provisional_context(&staged.extensions)?;
 
         let (path, private_keys, commit_secret, generated) =
-            if options.force_path || plan.path_required() {
+            if options.force_path || plan.path_sent() {
                 let own_leaf_node = tree
                     .leaf(own)
                     .ok_or(GroupError::Internal("our leaf is blank"))?
@@ -349,6 +349,7 @@ impl Group {
         Ok(ProcessedMessage::Commit {
             sender: committer,
             epoch: self.epoch(),
+            custom_proposals: plan.custom,
         })
     }
 

@@ -417,6 +417,8 @@ impl Group {
         Ok(ProcessedMessage::Commit {
             sender: joiner,
             epoch: self.epoch(),
+            // An external commit covers no custom proposal (§12.2).
+            custom_proposals: Vec::new(),
         })
     }
 }

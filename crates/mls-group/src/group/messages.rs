@@ -41,6 +41,10 @@ pub enum ProcessedMessage {
         sender: LeafIndex,
         /// The new epoch.
         epoch: u64,
+        /// The proposals of custom types (§13) the commit covered, with their senders, in
+        /// the commit's order: every member supports their types, and they took effect with
+        /// this epoch; what they mean is the application's to apply.
+        custom_proposals: Vec<(Sender, Proposal)>,
     },
 }
 

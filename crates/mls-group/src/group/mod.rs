@@ -34,6 +34,10 @@ pub struct Member {
     pub credential: Credential,
     /// Its signature public key.
     pub signature_key: Vec<u8>,
+    /// Its `application_id` (§5.3.3), from its leaf node's extension, if it has a
+    /// well-formed one. Not authenticated by the Authentication Service, nor necessarily
+    /// unique.
+    pub application_id: Option<Vec<u8>>,
 }
 
 /// A proposal received (or sent) in the current epoch, which a commit may include by
@@ -137,6 +141,7 @@ impl Group {
                 leaf,
                 credential: node.credential.clone(),
                 signature_key: node.signature_key.to_vec(),
+                application_id: crate::key_package::leaf_application_id(node),
             })
             .collect()
     }

@@ -3,7 +3,7 @@
 
 use mls_codec::{
     Add, Extension, FramedContentBody, GroupContextExtensions, LeafNodeSourceData, PreSharedKey,
-    PreSharedKeyId, Proposal, Psk, Remove, Update, VarBytes,
+    PreSharedKeyId, Proposal, ProposalType, Psk, Remove, Update, VarBytes,
 };
 use mls_tree::{LeafIndex, sign_leaf_node};
 
@@ -63,6 +63,27 @@ impl Group {
         self.propose(Proposal::GroupContextExtensions(GroupContextExtensions {
             extensions,
         }))
+    }
+
+    /// Proposes a proposal of a custom type (RFC 9420 §13) with body `data`, carried as
+    /// [`Proposal::Custom`]: its body on the wire is `opaque data<V>`. It is valid only if
+    /// every member lists `proposal_type` in its capabilities (§12.2; see
+    /// [`crate::Client::set_custom_proposal_types`]), and never for a GREASE type (§13.5).
+    /// It changes neither the tree nor the key schedule: receivers get it in
+    /// [`crate::ProcessedMessage::Proposal`], and once committed (by reference, like any
+    /// cached proposal) in [`crate::ProcessedMessage::Commit`]'s `custom_proposals`.
+    pub fn propose_custom(
+        &mut self,
+        proposal_type: ProposalType,
+        data: Vec<u8>,
+    ) -> Result<Vec<u8>, GroupError> {
+        if proposal_type.is_default() {
+            return Err(GroupError::NotACustomProposalType(proposal_type));
+        }
+        self.propose(Proposal::Custom {
+            proposal_type,
+            data: VarBytes(data),
+        })
     }
 
     /// Validates, signs, protects and caches one of our proposals; the result is the

@@ -147,6 +147,7 @@ impl Group {
             BRANCH_KEY_PACKAGE_VALIDITY_SECONDS,
         );
         options.capabilities = own_leaf.capabilities.clone();
+        options.application_id = crate::key_package::leaf_application_id(own_leaf);
         let bundle =
             create_key_package(suite, &*self.signer, own_leaf.credential.clone(), options)?;
         let group = Group::create_with_extensions(

@@ -1277,3 +1277,47 @@ fn truncated_and_garbage_bytes_are_rejected() {
     f.groups[BOB].process_message(&commit).unwrap();
     f.groups[BOB].process_message(&application).unwrap();
 }
+
+// §12.2, §13: proposals of custom types.
+
+#[test]
+fn a_received_custom_proposal_of_an_unsupported_type_is_rejected() {
+    let mut f = fixture(3, WireFormat::MLS_PUBLIC_MESSAGE);
+    let custom_type = mls_codec::ProposalType(0xf00d);
+    let custom = Proposal::Custom {
+        proposal_type: custom_type,
+        data: VarBytes::from(b"custom"),
+    };
+    // On its own: no member lists the type.
+    let message = send(
+        &mut f.groups[ALICE],
+        FramedContentBody::Proposal(custom.clone()),
+        None,
+    );
+    let error = reject(&mut f.groups[BOB], &message);
+    assert_proposal_error(
+        &error,
+        |e| matches!(e, ProposalError::UnsupportedProposalType { proposal_type, .. } if *proposal_type == custom_type),
+    );
+    // By value in a commit.
+    let commit = craft_commit(&mut f.groups[ALICE], by_value([custom]), None);
+    let error = reject(&mut f.groups[BOB], &commit);
+    assert_proposal_error(&error, |e| {
+        matches!(e, ProposalError::UnsupportedProposalType { .. })
+    });
+    // A GREASE type is never valid (§13.5), whatever the capabilities.
+    let grease = Proposal::Custom {
+        proposal_type: mls_codec::ProposalType(0x3a3a),
+        data: VarBytes::default(),
+    };
+    let message = send(
+        &mut f.groups[ALICE],
+        FramedContentBody::Proposal(grease),
+        None,
+    );
+    let error = reject(&mut f.groups[CAROL], &message);
+    assert_proposal_error(&error, |e| {
+        matches!(e, ProposalError::GreaseProposalType { .. })
+    });
+    f.assert_still_works(ALICE);
+}
