@@ -185,4 +185,7 @@ pub enum GroupError {
     /// Bytes given to `Group::load` that are not a consistent saved group.
     #[error("invalid saved group state: {0}")]
     InvalidSavedState(&'static str),
+    /// A proposal that is already cached in this epoch (a replayed PublicMessage, §12.4).
+    #[error("the proposal was already received in this epoch")]
+    DuplicateProposal,
 }

@@ -107,3 +107,43 @@ fn an_external_psk_proposal_is_committed() {
     deliver(&mut groups, 2, &proposal);
     commit_all(&mut groups, 1);
 }
+
+#[test]
+fn a_replayed_or_echoed_proposal_is_rejected_and_commits_still_work() {
+    let provider = Arc::new(RustCryptoProvider);
+    let mut alice = Client::new(provider.clone(), SUITE, b"alice").unwrap();
+    alice.set_config(mls_group::GroupConfig {
+        handshake_wire_format: mls_codec::WireFormat::MLS_PUBLIC_MESSAGE,
+        ..Default::default()
+    });
+    let mut bob = Client::new(provider.clone(), SUITE, b"bob").unwrap();
+    let mut carol = Client::new(provider, SUITE, b"carol").unwrap();
+    let mut a = alice.create_group(b"replay").unwrap();
+    let out = a
+        .add_members(&[bob.key_package().unwrap(), carol.key_package().unwrap()])
+        .unwrap();
+    a.merge_pending_commit().unwrap();
+    let welcome = out.welcome.unwrap();
+    let mut b = bob.join(&welcome, None).unwrap();
+    let mut c = carol.join(&welcome, None).unwrap();
+
+    let proposal = a.propose_remove(c.own_leaf()).unwrap();
+    b.process_message(&proposal).unwrap();
+    let before = b.save().unwrap();
+    assert!(matches!(
+        b.process_message(&proposal),
+        Err(mls_group::GroupError::DuplicateProposal)
+    ));
+    assert_eq!(*b.save().unwrap(), *before);
+    assert!(matches!(
+        a.process_message(&proposal),
+        Err(mls_group::GroupError::DuplicateProposal)
+    ));
+    c.process_message(&proposal).unwrap();
+
+    let commit = b.commit(CommitOptions::default()).unwrap();
+    b.merge_pending_commit().unwrap();
+    a.process_message(&commit.commit).unwrap();
+    assert_eq!(a.epoch_authenticator(), b.epoch_authenticator());
+    assert_eq!(a.member_count(), 2);
+}

@@ -269,6 +269,7 @@ impl Group {
             return Err(GroupError::WrongGroup);
         }
         let suite = self.provider.suite(self.epoch.context.cipher_suite)?;
+        let own_leaf = self.own_leaf();
         let past = self
             .past_epochs
             .iter_mut()
@@ -284,6 +285,9 @@ impl Group {
         };
         let sender_data = private::decrypt_sender_data(epoch, message)?;
         let leaf = LeafIndex(sender_data.leaf_index);
+        if leaf == own_leaf {
+            return Err(GroupError::OwnMessage);
+        }
         let signature_key = past
             .tree
             .leaf(leaf)
@@ -351,6 +355,15 @@ impl Group {
         proposal: Proposal,
     ) -> Result<(), GroupError> {
         let reference = make_proposal_ref(self.suite()?, &authenticated.to_bytes()?)?;
+        if self
+            .proposals
+            .iter()
+            .any(|cached| cached.reference.as_slice() == reference.as_slice())
+        {
+            // A PublicMessage can be replayed, and our own proposals echoed back; caching one
+            // twice would make every commit of the epoch list it twice and fail §12.2.
+            return Err(GroupError::DuplicateProposal);
+        }
         self.proposals.push(CachedProposal {
             reference: VarBytes(reference),
             sender,
