@@ -109,12 +109,19 @@ fn add_grease(
         extension_type: leaf_extension,
         extension_data: VarBytes::default(),
     });
-    // A key package extension of a GREASE type may hold anything (§13.5).
-    options.extensions.push(Extension {
-        extension_type: ExtensionType(next()),
-        extension_data: VarBytes(random[..usize::from(random[7] % 8)].to_vec()),
-    });
+    options.extensions.push(grease_extension(suite)?);
     Ok(())
+}
+
+/// An extension of a random GREASE type with a few random bytes, for the key package and
+/// GroupInfo extensions we send (RFC 9420 §13.5: its contents may be anything).
+pub(crate) fn grease_extension(suite: &dyn CipherSuiteProvider) -> Result<Extension, GroupError> {
+    let random = suite.random_bytes(8)?;
+    let extension_type = grease_values(&random[..1]).next().unwrap_or(0x0a0a);
+    Ok(Extension {
+        extension_type: ExtensionType(extension_type),
+        extension_data: VarBytes(random[1..1 + usize::from(random[7] % 7)].to_vec()),
+    })
 }
 
 /// Creates a key package (RFC 9420 §10) with fresh init and encryption keys, signed by

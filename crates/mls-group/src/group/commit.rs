@@ -206,7 +206,7 @@ impl Group {
         let welcome = if staged.added.is_empty() {
             None
         } else {
-            let mut extensions = Vec::new();
+            let mut extensions = vec![crate::key_package::grease_extension(suite)?];
             if self.config.ratchet_tree_extension {
                 extensions.push(Extension {
                     extension_type: ExtensionType::RATCHET_TREE,

@@ -125,6 +125,7 @@ impl Group {
                 extension_data: VarBytes(self.epoch.tree.to_bytes()?),
             });
         }
+        extensions.push(crate::key_package::grease_extension(suite)?);
         let group_info = welcome::sign_group_info(
             &*self.signer,
             GroupInfoTbs {
