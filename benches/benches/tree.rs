@@ -2,7 +2,11 @@
 //!
 //! At 2^4, 2^7, 2^10 and 2^13 leaves, each group's tree is in TreeKEM steady state: every leaf
 //! holds a member and every parent node is non-blank with valid parent hashes and no unmerged
-//! leaves, so each copath resolution is a single node. On that tree this measures
+//! leaves, so each copath resolution is a single node. It is built once per size (a few
+//! seconds at 2^13): every member is added, then every even leaf commits with an UpdatePath
+//! that is merged without ciphertexts (nobody decrypts these; the receivers below take their
+//! keys from the recorded path secrets), and the result is validated (parent hashes, leaf
+//! signatures, unmerged leaves). On that tree this measures
 //!
 //! - `generate_update_path`: the committer (leaf 0) generates an UpdatePath and merges it;
 //! - `apply_update_path_sibling`: leaf 1 merges and decrypts it (it decrypts with its leaf key
@@ -18,6 +22,12 @@
 //! single tree that lives across iterations, as a member's tree does from commit to commit (the
 //! generated paths follow each other, the two received paths alternate, and an untimed merge
 //! refills the path that each Update blanks).
+//!
+//! After a run that measured every size, an interleaved pass times each operation again at the
+//! four sizes in turn, round after round (each timed run after an untimed one of the same
+//! size), and prints the median per size and the ratio 2^13 / 2^4: on a shared machine the
+//! load changes from one criterion benchmark to the next, and interleaving gives every size the
+//! same conditions.
 
 use std::cell::OnceCell;
 use std::collections::HashMap;
@@ -323,6 +333,172 @@ impl Fixture {
     }
 }
 
+/// The measured operations, for the interleaved pass.
+#[derive(Clone, Copy)]
+enum Operation {
+    Generate,
+    Apply { far: bool },
+    Update,
+}
+
+impl Operation {
+    const ALL: [Self; 4] = [
+        Self::Generate,
+        Self::Apply { far: false },
+        Self::Apply { far: true },
+        Self::Update,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Generate => "generate_update_path",
+            Self::Apply { far: false } => "apply_update_path_sibling",
+            Self::Apply { far: true } => "apply_update_path_far",
+            Self::Update => "update_leaf_tree_hash",
+        }
+    }
+
+    /// Runs the operation on `tree` and returns its time; `round` alternates the received
+    /// paths and says whether `tree` comes from a previous round ([`Self::prepare`]).
+    fn run(
+        self,
+        suite: &dyn CipherSuiteProvider,
+        f: &Fixture,
+        tree: &mut RatchetTree,
+        round: usize,
+    ) -> Duration {
+        match self {
+            Self::Generate => {
+                let template = tree.leaf(SENDER).expect("the sender is a member").clone();
+                let start = Instant::now();
+                let generated = tree
+                    .generate_update_path(
+                        suite,
+                        SENDER,
+                        black_box(template),
+                        &*f.signer,
+                        GROUP_ID,
+                        &[],
+                        group_context,
+                    )
+                    .expect("the sender generates a path");
+                let elapsed = start.elapsed();
+                drop(black_box(generated));
+                elapsed
+            }
+            Self::Apply { far } => {
+                let keys = if far { &f.far } else { &f.sibling };
+                let path = &f.update_paths[round % 2];
+                let start = Instant::now();
+                let received = tree
+                    .apply_update_path(suite, SENDER, black_box(path), keys, &[], group_context)
+                    .expect("the receiver processes the path");
+                let elapsed = start.elapsed();
+                drop(black_box(received));
+                elapsed
+            }
+            Self::Update => {
+                let leaf = f.updated_leaf.clone();
+                let start = Instant::now();
+                tree.update_leaf(SENDER, black_box(leaf))
+                    .expect("the update is valid");
+                let hash = tree.tree_hash(suite).expect("hashes");
+                let elapsed = start.elapsed();
+                drop(black_box(hash));
+                elapsed
+            }
+        }
+    }
+
+    /// Readies a tree that a previous round left for the next run in place: an untimed merge
+    /// refills the path that an Update blanked.
+    fn prepare(self, suite: &dyn CipherSuiteProvider, f: &Fixture, tree: &mut RatchetTree) {
+        if let Self::Update = self {
+            tree.merge_update_path(suite, SENDER, &f.update_paths[0])
+                .expect("the path applies after the update");
+        }
+    }
+}
+
+/// The rounds of the interleaved pass.
+const ROUNDS: usize = 101;
+
+/// After criterion's runs, each operation again at every size in turn, round after round, so
+/// that all sizes share whatever load the machine has at the time, and a run descheduled by
+/// another process's work does not move the median. Prints the median time per size and the
+/// ratio of the largest size to the smallest.
+fn interleaved(suite: &dyn CipherSuiteProvider, fixtures: &[&Fixture; SIZES.len()]) {
+    let sizes: Vec<String> = SIZES.iter().map(|l| format!("2^{l}")).collect();
+    eprintln!("\ninterleaved pass: median of {ROUNDS} rounds, sizes in turn within each round");
+    eprintln!("| operation | {} | 2^13 / 2^4 |", sizes.join(" | "));
+    eprintln!("|---|{}---|", "---|".repeat(SIZES.len()));
+    for in_place in [false, true] {
+        for operation in Operation::ALL {
+            let mut times: [Vec<Duration>; SIZES.len()] = Default::default();
+            let mut trees: Vec<RatchetTree> = fixtures.iter().map(|f| f.tree.clone()).collect();
+            let mut runs = [0usize; SIZES.len()];
+            for _ in 0..ROUNDS {
+                let sizes = fixtures
+                    .iter()
+                    .zip(&mut trees)
+                    .zip(&mut times)
+                    .zip(&mut runs);
+                for (((f, tree), times), runs) in sizes {
+                    // Each timed run follows an untimed one of the same size, so that what runs
+                    // just before it (and what it left in the caches) is as in criterion's loop.
+                    for timed in [false, true] {
+                        let elapsed = if in_place {
+                            if *runs > 0 {
+                                operation.prepare(suite, f, tree);
+                            }
+                            operation.run(suite, f, tree, *runs)
+                        } else {
+                            let mut fresh = f.tree.clone();
+                            let elapsed = operation.run(suite, f, &mut fresh, 0);
+                            drop(fresh);
+                            elapsed
+                        };
+                        *runs += 1;
+                        if timed {
+                            times.push(elapsed);
+                        }
+                    }
+                }
+            }
+            let medians: Vec<Duration> = times
+                .iter_mut()
+                .map(|t| {
+                    t.sort_unstable();
+                    t.get(t.len() / 2).copied().unwrap_or_default()
+                })
+                .collect();
+            let cells: Vec<String> = medians
+                .iter()
+                .map(|d| {
+                    let us = d.as_secs_f64() * 1e6;
+                    if us < 1000.0 {
+                        format!("{us:.1} µs")
+                    } else {
+                        format!("{:.2} ms", us / 1000.0)
+                    }
+                })
+                .collect();
+            let ratio = match (medians.first(), medians.last()) {
+                (Some(small), Some(large)) if !small.is_zero() => {
+                    format!("{:.2}", large.as_secs_f64() / small.as_secs_f64())
+                }
+                _ => "-".to_owned(),
+            };
+            let suffix = if in_place { "_in_place" } else { "" };
+            eprintln!(
+                "| `{}{suffix}` | {} | {ratio} |",
+                operation.name(),
+                cells.join(" | ")
+            );
+        }
+    }
+}
+
 /// Times `iters` runs of `routine` on one tree that lives across iterations, each run after
 /// an untimed `prepare`; what a run returns is dropped outside the timed region.
 fn in_place<T, O>(
@@ -347,12 +523,12 @@ fn tree_benches(c: &mut Criterion) {
     let suite = provider
         .suite(CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519)
         .expect("suite 1 is supported");
+    // Built on first use, so a filtered run skips the sizes it does not measure.
+    let fixtures: [OnceCell<Fixture>; SIZES.len()] = Default::default();
     let mut group = c.benchmark_group("tree");
     group.sample_size(20);
-    for log2 in SIZES {
+    for (log2, fixture) in SIZES.into_iter().zip(&fixtures) {
         let n = 1u32 << log2;
-        // Built on first use, so a filtered run skips the sizes it does not measure.
-        let fixture = OnceCell::new();
         let fixture = || fixture.get_or_init(|| Fixture::build(suite, log2));
         let generate = |tree: &mut RatchetTree, template: LeafNode, signer: &dyn Signer| {
             tree.generate_update_path(
@@ -471,6 +647,10 @@ fn tree_benches(c: &mut Criterion) {
         });
     }
     group.finish();
+    // Only after a run that measured every size (not a filtered one).
+    if let [Some(a), Some(b), Some(c), Some(d)] = fixtures.each_ref().map(OnceCell::get) {
+        interleaved(suite, &[a, b, c, d]);
+    }
 }
 
 criterion_group!(benches, tree_benches);
