@@ -8,8 +8,8 @@ use mls_codec::{
 };
 use mls_crypto::{CipherSuiteProvider, Secret};
 use mls_key_schedule::{
-    KeySchedule, PskInput, TranscriptHashes, confirmation_tag, psk_secret, verify_confirmation_tag,
-    zero_secret,
+    EpochSecrets, KeySchedule, PskInput, TranscriptHashes, confirmation_tag, psk_secret,
+    verify_confirmation_tag, zero_secret,
 };
 use mls_tree::{
     LeafIndex, RatchetTree, TreePrivateKeys, check_leaf_node_source, verify_leaf_node_signature,
@@ -315,26 +315,15 @@ impl Group {
             ..provisional
         };
         let psk_secret = self.psk_secret(suite, &staged.psks)?;
-        let epoch_secrets = KeySchedule::new_epoch(
+        let epoch_secrets = confirmed_epoch_secrets(
             suite,
             self.epoch.secrets.init_secret(),
             &commit_secret,
             &psk_secret,
-            &context.to_bytes()?,
-        )?
-        .into_epoch_secrets();
-        let tag = authenticated
-            .auth
-            .confirmation_tag
-            .as_ref()
-            .ok_or(GroupError::InvalidConfirmationTag)?;
-        verify_confirmation_tag(
-            suite,
-            epoch_secrets.confirmation_key(),
-            &transcript.confirmed,
-            tag,
-        )
-        .map_err(|_| GroupError::InvalidConfirmationTag)?;
+            &context,
+            &transcript,
+            authenticated,
+        )?;
         let mut next = Epoch::new(
             suite,
             context,
@@ -565,6 +554,40 @@ pub(super) fn context_with_tree_hash(
         ..context.clone()
     }
     .to_bytes()
+}
+
+/// The key schedule of a received commit's epoch (§8), returned only if the commit's
+/// confirmation tag verifies against the new confirmed transcript hash (§12.4.2).
+pub(super) fn confirmed_epoch_secrets(
+    suite: &dyn CipherSuiteProvider,
+    init_secret: &Secret,
+    commit_secret: &Secret,
+    psk_secret: &Secret,
+    context: &GroupContext,
+    transcript: &TranscriptHashes,
+    commit: &AuthenticatedContent,
+) -> Result<EpochSecrets, GroupError> {
+    let epoch_secrets = KeySchedule::new_epoch(
+        suite,
+        init_secret,
+        commit_secret,
+        psk_secret,
+        &context.to_bytes()?,
+    )?
+    .into_epoch_secrets();
+    let tag = commit
+        .auth
+        .confirmation_tag
+        .as_ref()
+        .ok_or(GroupError::InvalidConfirmationTag)?;
+    verify_confirmation_tag(
+        suite,
+        epoch_secrets.confirmation_key(),
+        &transcript.confirmed,
+        tag,
+    )
+    .map_err(|_| GroupError::InvalidConfirmationTag)?;
+    Ok(epoch_secrets)
 }
 
 #[cfg(test)]

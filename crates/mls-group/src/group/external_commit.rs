@@ -17,9 +17,7 @@ use mls_codec::{
 };
 use mls_crypto::{CipherSuiteProvider, Secret};
 use mls_framing::public::{self, PublicEpoch};
-use mls_key_schedule::{
-    KeySchedule, TranscriptHashes, confirmation_tag, verify_confirmation_tag, zero_secret,
-};
+use mls_key_schedule::{KeySchedule, TranscriptHashes, confirmation_tag, zero_secret};
 use mls_tree::{LeafIndex, RatchetTree};
 
 use super::commit::context_with_tree_hash;
@@ -385,26 +383,15 @@ impl Group {
         };
         let init_secret = receive_init_secret(suite, &self.epoch, kem_output)?;
         let psk_secret = self.psk_secret(suite, &plan.psks)?;
-        let epoch_secrets = KeySchedule::new_epoch(
+        let epoch_secrets = super::commit::confirmed_epoch_secrets(
             suite,
             &init_secret,
             &received.commit_secret,
             &psk_secret,
-            &context.to_bytes()?,
-        )?
-        .into_epoch_secrets();
-        let tag = authenticated
-            .auth
-            .confirmation_tag
-            .as_ref()
-            .ok_or(GroupError::InvalidConfirmationTag)?;
-        verify_confirmation_tag(
-            suite,
-            epoch_secrets.confirmation_key(),
-            &transcript.confirmed,
-            tag,
-        )
-        .map_err(|_| GroupError::InvalidConfirmationTag)?;
+            &context,
+            &transcript,
+            authenticated,
+        )?;
         let next = Epoch::new(
             suite,
             context,
