@@ -52,13 +52,8 @@ impl Client {
         cipher_suite: CipherSuite,
         identity: &[u8],
     ) -> Result<Self, GroupError> {
-        let keys = provider
-            .suite(cipher_suite)?
-            .generate_signature_key_pair()?;
-        let credential = Credential::Basic {
-            identity: VarBytes::from(identity),
-        };
-        Self::with_signature_key(provider, cipher_suite, credential, &keys.private_key)
+        let (credential, key) = fresh_basic_identity(&*provider, cipher_suite, identity)?;
+        Self::with_signature_key(provider, cipher_suite, credential, &key)
     }
 
     /// A client with the given credential and signature private key.
@@ -68,8 +63,7 @@ impl Client {
         credential: Credential,
         signature_key: &SignaturePrivateKey,
     ) -> Result<Self, GroupError> {
-        let signer: Arc<dyn Signer> =
-            Arc::from(provider.suite(cipher_suite)?.signer(signature_key)?);
+        let signer = signer_for(&*provider, cipher_suite, signature_key)?;
         Ok(Self {
             provider,
             cipher_suite,
@@ -336,4 +330,30 @@ pub(crate) fn parse_key_package(bytes: &[u8]) -> Result<KeyPackage, GroupError> 
         MlsMessageBody::KeyPackage(key_package) => Ok(key_package),
         other => Err(GroupError::UnexpectedWireFormat(other.wire_format())),
     }
+}
+
+/// A basic credential for `identity` (§5.3) and a fresh signature private key of the suite.
+pub(crate) fn fresh_basic_identity(
+    provider: &dyn CryptoProvider,
+    cipher_suite: CipherSuite,
+    identity: &[u8],
+) -> Result<(Credential, SignaturePrivateKey), GroupError> {
+    let keys = provider
+        .suite(cipher_suite)?
+        .generate_signature_key_pair()?;
+    let credential = Credential::Basic {
+        identity: VarBytes::from(identity),
+    };
+    Ok((credential, keys.private_key))
+}
+
+/// The signer of `signature_key` in the suite, its key expanded once.
+pub(crate) fn signer_for(
+    provider: &dyn CryptoProvider,
+    cipher_suite: CipherSuite,
+    signature_key: &SignaturePrivateKey,
+) -> Result<Arc<dyn Signer>, GroupError> {
+    Ok(Arc::from(
+        provider.suite(cipher_suite)?.signer(signature_key)?,
+    ))
 }

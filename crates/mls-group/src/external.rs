@@ -55,13 +55,9 @@ impl ExternalProposer {
         cipher_suite: CipherSuite,
         identity: &[u8],
     ) -> Result<Self, GroupError> {
-        let keys = provider
-            .suite(cipher_suite)?
-            .generate_signature_key_pair()?;
-        let credential = Credential::Basic {
-            identity: VarBytes::from(identity),
-        };
-        Self::with_signature_key(provider, cipher_suite, credential, &keys.private_key)
+        let (credential, key) =
+            crate::client::fresh_basic_identity(&*provider, cipher_suite, identity)?;
+        Self::with_signature_key(provider, cipher_suite, credential, &key)
     }
 
     /// An external sender with the given credential and signature private key.
@@ -71,8 +67,7 @@ impl ExternalProposer {
         credential: Credential,
         signature_key: &SignaturePrivateKey,
     ) -> Result<Self, GroupError> {
-        let signer: Arc<dyn Signer> =
-            Arc::from(provider.suite(cipher_suite)?.signer(signature_key)?);
+        let signer = crate::client::signer_for(&*provider, cipher_suite, signature_key)?;
         Ok(Self {
             provider,
             cipher_suite,
