@@ -32,6 +32,7 @@ mod tree_operations;
 mod tree_validation;
 mod treekem;
 mod welcome;
+mod wire;
 
 pub use outcome::{Failure, Outcome};
 pub use registry::{FileReport, Report, VectorError, check_dir, check_file, known_files};

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use mls_codec::{Decode, KeyPackage, MlsMessage, MlsMessageBody, PreSharedKeyId, Psk, Welcome};
+use mls_codec::{PreSharedKeyId, Psk};
 use mls_crypto::{
     CipherSuiteProvider, CryptoProvider, HpkeKem, HpkePrivateKey, Secret, SignaturePrivateKey,
 };
@@ -22,6 +22,7 @@ use crate::hex_field::Hex;
 use crate::outcome::CaseCheck;
 use crate::registry::{VectorError, parse_cases};
 use crate::suites;
+use crate::wire::{key_package, welcome};
 
 #[derive(Deserialize)]
 struct ExternalPsk {
@@ -65,31 +66,6 @@ pub(crate) fn check(name: &str, cases: Vec<Value>) -> Result<Outcome, VectorErro
         check_case(&mut check, &provider, suite, &case);
     }
     Ok(outcome)
-}
-
-/// Decodes an MLSMessage that must carry a KeyPackage.
-fn key_package(bytes: &[u8]) -> Result<KeyPackage, String> {
-    match MlsMessage::from_bytes(bytes)
-        .map_err(|e| e.to_string())?
-        .body
-    {
-        MlsMessageBody::KeyPackage(key_package) => Ok(key_package),
-        other => Err(format!(
-            "{:?} instead of a key package",
-            other.wire_format()
-        )),
-    }
-}
-
-/// Decodes an MLSMessage that must carry a Welcome.
-fn welcome(bytes: &[u8]) -> Result<Welcome, String> {
-    match MlsMessage::from_bytes(bytes)
-        .map_err(|e| e.to_string())?
-        .body
-    {
-        MlsMessageBody::Welcome(welcome) => Ok(welcome),
-        other => Err(format!("{:?} instead of a Welcome", other.wire_format())),
-    }
 }
 
 /// An HPKE private key of the vectors. They write NIST-curve scalars as minimal big-endian

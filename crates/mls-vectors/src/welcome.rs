@@ -1,7 +1,7 @@
 //! welcome.json: opening a Welcome (RFC 9420 §12.4.3.1) with a key package's init key, and
 //! checking its GroupInfo's signature (§12.4.3) and confirmation tag (§8.1).
 
-use mls_codec::{Decode, Encode, KeyPackage, MlsMessage, MlsMessageBody, Welcome};
+use mls_codec::Encode;
 use mls_crypto::{CipherSuiteProvider, HpkePrivateKey};
 use mls_group::welcome::{decrypt_group_info, decrypt_group_secrets, verify_group_info};
 use mls_key_schedule::{EpochSecrets, verify_confirmation_tag, zero_secret};
@@ -13,6 +13,7 @@ use crate::hex_field::Hex;
 use crate::outcome::CaseCheck;
 use crate::registry::{VectorError, parse_cases};
 use crate::suites;
+use crate::wire::{key_package, welcome};
 
 #[derive(Deserialize)]
 struct Case {
@@ -21,31 +22,6 @@ struct Case {
     signer_pub: Hex,
     key_package: Hex,
     welcome: Hex,
-}
-
-/// Decodes an MLSMessage that must carry a KeyPackage.
-fn key_package(bytes: &[u8]) -> Result<KeyPackage, String> {
-    match MlsMessage::from_bytes(bytes)
-        .map_err(|e| e.to_string())?
-        .body
-    {
-        MlsMessageBody::KeyPackage(key_package) => Ok(key_package),
-        other => Err(format!(
-            "{:?} instead of a key package",
-            other.wire_format()
-        )),
-    }
-}
-
-/// Decodes an MLSMessage that must carry a Welcome.
-fn welcome(bytes: &[u8]) -> Result<Welcome, String> {
-    match MlsMessage::from_bytes(bytes)
-        .map_err(|e| e.to_string())?
-        .body
-    {
-        MlsMessageBody::Welcome(welcome) => Ok(welcome),
-        other => Err(format!("{:?} instead of a Welcome", other.wire_format())),
-    }
 }
 
 /// For each case: the Welcome's group secrets for the key package decrypt with `init_priv`,
