@@ -92,13 +92,26 @@ pub fn check_leaf_node_source(
 impl RatchetTree {
     /// Verifies the signature of every non-blank leaf (RFC 9420 §7.3), with `group_id` and the
     /// leaf's index in the signed content for the `update` and `commit` sources.
+    ///
+    /// With the `parallel` feature (on by default) the signatures are checked on every core;
+    /// either way the error reported is the one of the lowest failing leaf.
     pub fn verify_leaf_signatures(
         &self,
         suite: &dyn CipherSuiteProvider,
         group_id: &[u8],
     ) -> Result<(), TreeError> {
-        self.members()
-            .try_for_each(|(leaf, node)| verify_leaf_node_signature(suite, node, group_id, leaf))
+        let verify = |&(leaf, node): &(LeafIndex, &LeafNode)| {
+            verify_leaf_node_signature(suite, node, group_id, leaf).err()
+        };
+        let members: Vec<(LeafIndex, &LeafNode)> = self.members().collect();
+        #[cfg(feature = "parallel")]
+        let first_error = {
+            use rayon::prelude::*;
+            members.par_iter().find_map_first(verify)
+        };
+        #[cfg(not(feature = "parallel"))]
+        let first_error = members.iter().find_map(verify);
+        first_error.map_or(Ok(()), Err)
     }
 
     /// Verifies the unmerged_leaves of every non-blank parent (RFC 9420 §7.1, §12.4.3.1):
