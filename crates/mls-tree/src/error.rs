@@ -53,6 +53,12 @@ pub enum TreeError {
         /// The leaf.
         leaf: LeafIndex,
     },
+    /// [`crate::RatchetTree::begin_changes`] was called while changes were being recorded.
+    #[error("the tree is already recording changes")]
+    AlreadyRecording,
+    /// Stashed changes do not fit the tree they are applied to (e.g. a corrupted saved state).
+    #[error("the changes do not fit the tree")]
+    InvalidChanges,
     /// The tree already has 2^30 leaves and cannot be extended.
     #[error("the tree is full")]
     TreeFull,

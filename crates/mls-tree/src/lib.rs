@@ -49,6 +49,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod changes;
 mod error;
 mod hash;
 mod math;
@@ -60,6 +61,7 @@ mod treekem;
 mod treekem_tests;
 mod validate;
 
+pub use changes::{ReplacedLeaves, TreeChanges};
 pub use error::TreeError;
 pub use math::{LeafIndex, MAX_LEAVES, NodeIndex, TreeSize};
 pub use tree::{NodeRef, RatchetTree};

@@ -11,7 +11,7 @@ use mls_crypto_rustcrypto::RustCryptoProvider;
 use proptest::prelude::*;
 use serde_json::Value;
 
-use crate::{LeafIndex, NodeIndex, RatchetTree, TreeError, leaf_node_tbs};
+use crate::{LeafIndex, NodeIndex, RatchetTree, TreeChanges, TreeError, leaf_node_tbs};
 
 pub(crate) fn suite() -> &'static dyn CipherSuiteProvider {
     static PROVIDER: RustCryptoProvider = RustCryptoProvider::new();
@@ -153,7 +153,7 @@ fn add_fills_the_leftmost_blank_leaf_then_extends() {
     assert_eq!(tree.leaf_count(), 4);
     assert_eq!(tree.leftmost_blank_leaf(), LeafIndex(3));
     // A parent over leaves 0..3 learns that leaf 3 is unmerged; blank parents do not.
-    tree.replace_parent(NodeIndex(3), Some(parent(0, vec![2])));
+    tree.set_parent(NodeIndex(3), Some(parent(0, vec![2])));
     assert_eq!(tree.add_leaf(leaf(3)).unwrap(), LeafIndex(3));
     assert_eq!(tree.unmerged_leaves(NodeIndex(3)), [2, 3]);
     assert_eq!(tree.unmerged_leaves(NodeIndex(5)), [0u32; 0]);
@@ -172,9 +172,9 @@ fn add_fills_the_leftmost_blank_leaf_then_extends() {
 #[test]
 fn update_replaces_the_leaf_and_blanks_its_direct_path() {
     let mut tree = tree_of(4);
-    tree.replace_parent(NodeIndex(1), Some(parent(0, vec![])));
-    tree.replace_parent(NodeIndex(3), Some(parent(1, vec![])));
-    tree.replace_parent(NodeIndex(5), Some(parent(2, vec![])));
+    tree.set_parent(NodeIndex(1), Some(parent(0, vec![])));
+    tree.set_parent(NodeIndex(3), Some(parent(1, vec![])));
+    tree.set_parent(NodeIndex(5), Some(parent(2, vec![])));
     tree.update_leaf(LeafIndex(0), leaf(10)).unwrap();
     assert_eq!(tree.leaf(LeafIndex(0)), Some(&leaf(10)));
     assert!(tree.is_blank(NodeIndex(1)) && tree.is_blank(NodeIndex(3)));
@@ -199,8 +199,8 @@ fn update_replaces_the_leaf_and_blanks_its_direct_path() {
 #[test]
 fn remove_blanks_and_truncates_as_in_figure_17() {
     let mut tree = tree_of(3);
-    tree.replace_parent(NodeIndex(1), Some(parent(0, vec![])));
-    tree.replace_parent(NodeIndex(3), Some(parent(1, vec![])));
+    tree.set_parent(NodeIndex(1), Some(parent(0, vec![])));
+    tree.set_parent(NodeIndex(3), Some(parent(1, vec![])));
     let removed = tree.remove_leaf(LeafIndex(2)).unwrap();
     assert_eq!(removed, leaf(2));
     assert_eq!(tree.leaf_count(), 2);
@@ -251,7 +251,7 @@ fn operations_on_non_members_fail_and_change_nothing() {
 #[test]
 fn duplicate_encryption_key_is_rejected_and_the_tree_is_unchanged() {
     let mut tree = tree_of(4);
-    tree.replace_parent(NodeIndex(5), Some(parent(7, vec![])));
+    tree.set_parent(NodeIndex(5), Some(parent(7, vec![])));
     let before = snapshot(&tree);
     // The key of another leaf, of a parent, or of the leaf being replaced.
     let reuse_leaf = LeafNode {
@@ -750,7 +750,7 @@ fn apply(tree: &mut RatchetTree, op: &Op, next_id: &mut u32) {
                 let path = tree.filtered_direct_path(member).unwrap();
                 tree.blank_direct_path(member);
                 for (k, (node, _)) in (0u32..).zip(path) {
-                    tree.replace_parent(node, Some(parent(id * 64 + k, vec![])));
+                    tree.set_parent(node, Some(parent(id * 64 + k, vec![])));
                 }
             }
         }
@@ -826,4 +826,109 @@ proptest! {
             prop_assert_eq!(reencoded, bytes);
         }
     }
+}
+
+/// Everything observable of a tree: its encoding, its tree hash, and its indexes.
+fn observable(tree: &RatchetTree) -> (Vec<u8>, Vec<u8>, u32, LeafIndex, Vec<Option<NodeIndex>>) {
+    let keys = tree
+        .members()
+        .map(|(_, node)| tree.find_encryption_key(&node.encryption_key))
+        .collect();
+    (
+        tree.to_bytes().unwrap(),
+        tree.tree_hash(suite()).unwrap(),
+        tree.member_count(),
+        tree.leftmost_blank_leaf(),
+        keys,
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Recorded changes undo exactly, replay exactly, and report the leaves they replaced
+    /// with their earlier values (`changes.rs`).
+    #[test]
+    fn recorded_changes_undo_replay_and_report_replaced_leaves(
+        members in 1u32..=200,
+        before in proptest::collection::vec(op(), 0..8),
+        staged in proptest::collection::vec(op(), 0..16),
+    ) {
+        let mut tree = tree_of(members);
+        let mut next_id = members;
+        for op in &before {
+            apply(&mut tree, op, &mut next_id);
+        }
+        let original = tree.clone();
+        let start = observable(&tree);
+
+        tree.begin_changes().unwrap();
+        prop_assert_eq!(tree.begin_changes(), Err(TreeError::AlreadyRecording));
+        let mut ids = next_id;
+        for op in &staged {
+            apply(&mut tree, op, &mut ids);
+        }
+        let end = observable(&tree);
+        let expected_replaced: Vec<(u32, Option<LeafNode>)> = (0..original.leaf_count().max(tree.leaf_count()))
+            .filter(|&i| original.leaf(LeafIndex(i)) != tree.leaf(LeafIndex(i)))
+            .map(|i| (i, original.leaf(LeafIndex(i)).cloned()))
+            .collect();
+
+        // Stashed: the tree is back as it was, and replaying the changes gives the staged
+        // tree again.
+        let changes = tree.stash_changes();
+        prop_assert_eq!(observable(&tree), start.clone());
+        check_invariants(&tree)?;
+        let replaced = tree.apply_changes(changes.clone()).unwrap();
+        prop_assert_eq!(observable(&tree), end.clone());
+        check_invariants(&tree)?;
+        for (leaf, old) in &expected_replaced {
+            prop_assert_eq!(replaced.get(LeafIndex(*leaf)), Some(old.as_ref()));
+        }
+        // A leaf changed and changed back is reported too; never one left alone.
+        prop_assert!(replaced.len() >= expected_replaced.len());
+        for i in 0..tree.leaf_count() {
+            if let Some(old) = replaced.get(LeafIndex(i)) {
+                prop_assert_eq!(old, original.leaf(LeafIndex(i)));
+            }
+        }
+
+        // Recorded and discarded: the tree is back as it was.
+        let mut again = original.clone();
+        again.begin_changes().unwrap();
+        let mut ids = next_id;
+        for op in &staged {
+            apply(&mut again, op, &mut ids);
+        }
+        again.discard_changes();
+        prop_assert_eq!(observable(&again), start);
+        check_invariants(&again)?;
+        // Recorded and kept: the staged tree, and the same replaced leaves.
+        again.begin_changes().unwrap();
+        let mut ids = next_id;
+        for op in &staged {
+            apply(&mut again, op, &mut ids);
+        }
+        prop_assert_eq!(again.keep_changes(), replaced);
+        prop_assert_eq!(observable(&again), end);
+
+        // The stash survives its storage encoding.
+        let decoded = TreeChanges::from_bytes(&changes.to_bytes().unwrap()).unwrap();
+        prop_assert_eq!(decoded, changes);
+    }
+}
+
+/// Changes that do not fit the tree (a corrupted saved state) are refused and change nothing.
+#[test]
+fn changes_that_do_not_fit_are_refused() {
+    let mut large = tree_of(8);
+    large.begin_changes().unwrap();
+    large.update_leaf(LeafIndex(0), leaf(100)).unwrap();
+    large.update_leaf(LeafIndex(6), leaf(101)).unwrap();
+    let changes = large.stash_changes();
+    // The first change fits a two-leaf tree, the second does not: nothing is applied.
+    let mut small = tree_of(2);
+    let before = observable(&small);
+    assert_eq!(small.apply_changes(changes), Err(TreeError::InvalidChanges));
+    assert_eq!(observable(&small), before);
 }

@@ -7,6 +7,7 @@ use mls_codec::{
     CodecError, Encode, HpkePublicKey, LeafNode, Node, NodeType, ParentNode, encode_vector,
 };
 
+use crate::changes::Change;
 use crate::hash::HashCache;
 use crate::{LeafIndex, NodeIndex, TreeError, TreeSize};
 
@@ -99,6 +100,8 @@ impl Occupancy {
 /// changed path, so each operation costs O(log n) besides the occasional doubling.
 ///
 /// Every operation either succeeds or returns a [`TreeError`] and leaves the tree unchanged.
+/// A group engine can also record a series of operations and undo them as one
+/// ([`RatchetTree::begin_changes`]), so that staging a commit costs no copy of the tree.
 #[derive(Debug, Clone)]
 pub struct RatchetTree {
     size: TreeSize,
@@ -109,6 +112,8 @@ pub struct RatchetTree {
     encryption_keys: HashMap<Vec<u8>, NodeIndex>,
     signature_keys: HashMap<Vec<u8>, LeafIndex>,
     pub(crate) hashes: HashCache,
+    /// The changes made since recording began, oldest first (see `changes.rs`).
+    pub(crate) journal: Option<Vec<Change>>,
 }
 
 fn leaf_slot(leaf: LeafIndex) -> usize {
@@ -123,7 +128,7 @@ impl RatchetTree {
     /// The tree of a new group (RFC 9420 §11): one leaf, the creator's.
     pub fn new(leaf: LeafNode) -> Self {
         let mut tree = Self::empty(TreeSize::ONE);
-        tree.put_leaf(LeafIndex(0), leaf);
+        tree.set_leaf(LeafIndex(0), Some(leaf));
         tree
     }
 
@@ -138,6 +143,7 @@ impl RatchetTree {
             encryption_keys: HashMap::new(),
             signature_keys: HashMap::new(),
             hashes: HashCache::default(),
+            journal: None,
         }
     }
 
@@ -166,11 +172,11 @@ impl RatchetTree {
                 (_, None) => {}
                 (Some(leaf), Some(Node::Leaf(leaf_node))) => {
                     tree.check_leaf_keys(&leaf_node, leaf, None)?;
-                    tree.put_leaf(leaf, leaf_node);
+                    tree.set_leaf(leaf, Some(leaf_node));
                 }
                 (None, Some(Node::Parent(parent))) => {
                     tree.check_encryption_key(&parent.encryption_key, node_index)?;
-                    tree.replace_parent(node_index, Some(parent));
+                    tree.set_parent(node_index, Some(parent));
                 }
                 (_, Some(_)) => return Err(TreeError::WrongNodeType { node: node_index }),
             }
@@ -423,16 +429,12 @@ impl RatchetTree {
         self.check_leaf_keys(&leaf_node, leaf, None)?;
         if leaf.0 >= self.leaf_count() {
             let doubled = self.size.doubled().ok_or(TreeError::TreeFull)?;
-            self.extend(doubled);
+            self.set_size(doubled);
         }
-        self.put_leaf(leaf, leaf_node);
+        self.set_leaf(leaf, Some(leaf_node));
         let direct_path: Vec<NodeIndex> = self.size.direct_path(leaf.node()).collect();
         for node in direct_path {
-            if let Some(Some(parent)) = self.parents.get_mut(parent_slot(node))
-                && let Err(position) = parent.unmerged_leaves.binary_search(&leaf.0)
-            {
-                parent.unmerged_leaves.insert(position, leaf.0);
-            }
+            self.add_unmerged_leaf(node, leaf);
         }
         Ok(leaf)
     }
@@ -445,7 +447,7 @@ impl RatchetTree {
     pub fn update_leaf(&mut self, leaf: LeafIndex, leaf_node: LeafNode) -> Result<(), TreeError> {
         self.check_member(leaf)?;
         self.check_leaf_keys(&leaf_node, leaf, Some(leaf))?;
-        self.swap_leaf(leaf, leaf_node);
+        self.set_leaf(leaf, Some(leaf_node));
         self.blank_direct_path(leaf);
         Ok(())
     }
@@ -455,58 +457,80 @@ impl RatchetTree {
     ///
     /// Fails, leaving the tree unchanged, if the leaf is blank or outside the tree.
     pub fn remove_leaf(&mut self, leaf: LeafIndex) -> Result<LeafNode, TreeError> {
-        self.check_member(leaf)?;
-        let removed = self.take_leaf(leaf).ok_or(TreeError::BlankLeaf { leaf })?;
+        let removed = self.check_member(leaf)?.clone();
+        self.set_leaf(leaf, None);
         self.blank_direct_path(leaf);
         self.truncate();
         Ok(removed)
     }
 
-    /// Puts `leaf_node` in a blank leaf, indexing its keys.
-    fn put_leaf(&mut self, leaf: LeafIndex, leaf_node: LeafNode) {
-        self.encryption_keys
-            .insert(leaf_node.encryption_key.to_vec(), leaf.node());
-        self.signature_keys
-            .insert(leaf_node.signature_key.to_vec(), leaf);
-        if let Some(slot) = self.leaves.get_mut(leaf_slot(leaf))
-            && slot.replace(leaf_node).is_none()
-        {
-            self.members += 1;
-            self.occupancy.fill(leaf.0);
-        }
-        self.hashes.invalidate_path(leaf.node(), self.size);
+    /// Sets or blanks a leaf (which must lie in the tree), recording the change.
+    pub(crate) fn set_leaf(&mut self, leaf: LeafIndex, leaf_node: Option<LeafNode>) {
+        let old = self.write_leaf(leaf, leaf_node);
+        self.record(Change::Leaf(leaf, old));
     }
 
-    /// Replaces the leaf node of a member, re-indexing its keys; returns the old one (`None`
-    /// and no change if the leaf is blank).
-    pub(crate) fn swap_leaf(&mut self, leaf: LeafIndex, leaf_node: LeafNode) -> Option<LeafNode> {
+    /// Sets or blanks a parent node (which must lie in the tree), recording the change. The
+    /// caller checks that a new key is unique.
+    pub(crate) fn set_parent(&mut self, node: NodeIndex, parent: Option<ParentNode>) {
+        let old = self.write_parent(node, parent);
+        self.record(Change::Parent(node, old));
+    }
+
+    /// Adds `leaf` to the unmerged leaves of `node` if it is a non-blank parent, recording
+    /// the change.
+    pub(crate) fn add_unmerged_leaf(&mut self, node: NodeIndex, leaf: LeafIndex) {
+        if let Some(Some(parent)) = self.parents.get_mut(parent_slot(node))
+            && let Err(position) = parent.unmerged_leaves.binary_search(&leaf.0)
+        {
+            parent.unmerged_leaves.insert(position, leaf.0);
+            self.hashes.invalidate_path(node, self.size);
+            self.record(Change::UnmergedLeaf(node, leaf));
+        }
+    }
+
+    /// Resizes the tree, recording the change; the nodes a shrink drops must be blank.
+    pub(crate) fn set_size(&mut self, size: TreeSize) {
+        let old = self.write_size(size);
+        self.record(Change::Size(old));
+    }
+
+    /// Sets or blanks a leaf without recording it, keeping the key indexes, the member
+    /// count, the occupancy and the hash cache in step; returns the old leaf node.
+    pub(crate) fn write_leaf(
+        &mut self,
+        leaf: LeafIndex,
+        leaf_node: Option<LeafNode>,
+    ) -> Option<LeafNode> {
         let slot = self.leaves.get_mut(leaf_slot(leaf))?;
-        let old = slot.as_ref()?;
-        self.encryption_keys.remove(old.encryption_key.as_slice());
-        self.signature_keys.remove(old.signature_key.as_slice());
-        self.encryption_keys
-            .insert(leaf_node.encryption_key.to_vec(), leaf.node());
-        self.signature_keys
-            .insert(leaf_node.signature_key.to_vec(), leaf);
-        let old = slot.replace(leaf_node);
+        let old = std::mem::replace(slot, leaf_node);
+        if let Some(old) = &old {
+            remove_if(&mut self.encryption_keys, &old.encryption_key, leaf.node());
+            remove_if(&mut self.signature_keys, &old.signature_key, leaf);
+        }
+        if let Some(new) = slot.as_ref() {
+            self.encryption_keys
+                .insert(new.encryption_key.to_vec(), leaf.node());
+            self.signature_keys.insert(new.signature_key.to_vec(), leaf);
+        }
+        match (old.is_some(), slot.is_some()) {
+            (false, true) => {
+                self.members += 1;
+                self.occupancy.fill(leaf.0);
+            }
+            (true, false) => {
+                self.members -= 1;
+                self.occupancy.vacate(leaf.0);
+            }
+            _ => {}
+        }
         self.hashes.invalidate_path(leaf.node(), self.size);
         old
     }
 
-    /// Blanks a leaf, dropping its keys from the indexes.
-    fn take_leaf(&mut self, leaf: LeafIndex) -> Option<LeafNode> {
-        let old = self.leaves.get_mut(leaf_slot(leaf))?.take()?;
-        self.encryption_keys.remove(old.encryption_key.as_slice());
-        self.signature_keys.remove(old.signature_key.as_slice());
-        self.members -= 1;
-        self.occupancy.vacate(leaf.0);
-        self.hashes.invalidate_path(leaf.node(), self.size);
-        Some(old)
-    }
-
-    /// Sets or blanks a parent node, keeping the key index and hash cache in step. The caller
-    /// checks that a new key is unique.
-    pub(crate) fn replace_parent(
+    /// Sets or blanks a parent node without recording it, keeping the key index and hash
+    /// cache in step; returns the old one.
+    pub(crate) fn write_parent(
         &mut self,
         node: NodeIndex,
         parent: Option<ParentNode>,
@@ -515,17 +539,44 @@ impl RatchetTree {
             return None;
         }
         let slot = self.parents.get_mut(parent_slot(node))?;
-        let new_key = parent.as_ref().map(|new| new.encryption_key.to_vec());
         let old = std::mem::replace(slot, parent);
-        if let Some(old) = &old
-            && self.encryption_keys.get(old.encryption_key.as_slice()) == Some(&node)
-        {
-            self.encryption_keys.remove(old.encryption_key.as_slice());
+        if let Some(old) = &old {
+            remove_if(&mut self.encryption_keys, &old.encryption_key, node);
         }
-        if let Some(key) = new_key {
-            self.encryption_keys.insert(key, node);
+        if let Some(new) = slot.as_ref() {
+            self.encryption_keys
+                .insert(new.encryption_key.to_vec(), node);
         }
         self.hashes.invalidate_path(node, self.size);
+        old
+    }
+
+    /// Removes `leaf` from the unmerged leaves of `node` without recording it.
+    pub(crate) fn write_merged_leaf(&mut self, node: NodeIndex, leaf: LeafIndex) {
+        if let Some(Some(parent)) = self.parents.get_mut(parent_slot(node))
+            && let Ok(position) = parent.unmerged_leaves.binary_search(&leaf.0)
+        {
+            parent.unmerged_leaves.remove(position);
+            self.hashes.invalidate_path(node, self.size);
+        }
+    }
+
+    /// Resizes the tree without recording it; returns the old size. Growing adds blank nodes
+    /// (the old tree becomes the leftmost subtree, §7.7); the nodes a shrink drops must be
+    /// blank.
+    pub(crate) fn write_size(&mut self, size: TreeSize) -> TreeSize {
+        let old = self.size;
+        if size.leaf_count() > old.leaf_count() {
+            self.leaves.resize(size.leaf_count() as usize, None);
+            self.parents.resize(size.leaf_count() as usize - 1, None);
+            self.size = size;
+            self.hashes.invalidate_path(size.root(), size);
+        } else {
+            self.hashes.invalidate_path(old.root(), old);
+            self.leaves.truncate(size.leaf_count() as usize);
+            self.parents.truncate(size.leaf_count() as usize - 1);
+            self.size = size;
+        }
         old
     }
 
@@ -534,17 +585,9 @@ impl RatchetTree {
         let path: Vec<NodeIndex> = self.size.direct_path(leaf.node()).collect();
         for node in path {
             if !self.is_blank(node) {
-                self.replace_parent(node, None);
+                self.set_parent(node, None);
             }
         }
-    }
-
-    /// Doubles the tree: the old tree becomes the left subtree of a new blank root (§7.7).
-    fn extend(&mut self, doubled: TreeSize) {
-        self.leaves.resize(doubled.leaf_count() as usize, None);
-        self.parents.resize(doubled.leaf_count() as usize - 1, None);
-        self.size = doubled;
-        self.hashes.invalidate_path(doubled.root(), doubled);
     }
 
     /// Halves the tree while the right subtree of the root holds no member (§7.7, §12.1.3).
@@ -559,18 +602,22 @@ impl RatchetTree {
             }
             // The dropped right subtree holds no leaf; blank any parent left in it (possible
             // only in a tree that was never validated) so the indexes stay exact.
-            let old_size = self.size;
-            for k in half.leaf_count() - 1..old_size.leaf_count() - 1 {
+            for k in half.leaf_count() - 1..self.size.leaf_count() - 1 {
                 let node = NodeIndex(2 * k + 1);
                 if !self.is_blank(node) {
-                    self.replace_parent(node, None);
+                    self.set_parent(node, None);
                 }
             }
-            self.hashes.invalidate_path(old_size.root(), old_size);
-            self.leaves.truncate(half.leaf_count() as usize);
-            self.parents.truncate(half.leaf_count() as usize - 1);
-            self.size = half;
+            self.set_size(half);
         }
+    }
+}
+
+/// Removes `key` from `index` if it maps to `value` (a key found twice in a tree that is
+/// being validated maps to its other node).
+fn remove_if<V: PartialEq>(index: &mut HashMap<Vec<u8>, V>, key: &[u8], value: V) {
+    if index.get(key) == Some(&value) {
+        index.remove(key);
     }
 }
 

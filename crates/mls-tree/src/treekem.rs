@@ -403,13 +403,6 @@ struct PreparedMerge {
     parents: Vec<(NodeIndex, ParentNode)>,
 }
 
-/// What a merge replaced, to undo it.
-struct MergeUndo {
-    sender: LeafIndex,
-    old_leaf: Option<LeafNode>,
-    old_parents: Vec<(NodeIndex, ParentNode)>,
-}
-
 impl RatchetTree {
     /// The parent_hash field of each node of `sender`'s filtered direct path when it takes
     /// the keys `keys` (leaf to root), and the leaf's (RFC 9420 §7.9): computed from the root
@@ -495,34 +488,12 @@ impl RatchetTree {
 
     /// Applies a prepared merge: blanks the sender's direct path, sets the new parent nodes
     /// and the new leaf (RFC 9420 §7.5).
-    fn apply_merge(&mut self, prepared: PreparedMerge) -> MergeUndo {
-        let sender = prepared.sender;
-        let old_parents: Vec<(NodeIndex, ParentNode)> = self
-            .size()
-            .direct_path(sender.node())
-            .filter_map(|node| Some((node, self.parent_node(node)?.clone())))
-            .collect();
-        self.blank_direct_path(sender);
+    fn apply_merge(&mut self, prepared: PreparedMerge) {
+        self.blank_direct_path(prepared.sender);
         for (node, parent) in prepared.parents {
-            self.replace_parent(node, Some(parent));
+            self.set_parent(node, Some(parent));
         }
-        let old_leaf = self.swap_leaf(sender, prepared.leaf_node);
-        MergeUndo {
-            sender,
-            old_leaf,
-            old_parents,
-        }
-    }
-
-    /// Restores what a merge replaced.
-    fn undo_merge(&mut self, undo: MergeUndo) {
-        self.blank_direct_path(undo.sender);
-        for (node, parent) in undo.old_parents {
-            self.replace_parent(node, Some(parent));
-        }
-        if let Some(old_leaf) = undo.old_leaf {
-            self.swap_leaf(undo.sender, old_leaf);
-        }
+        self.set_leaf(prepared.sender, Some(prepared.leaf_node));
     }
 
     /// Merges an UpdatePath received from `sender` into the tree (RFC 9420 §7.5, §12.4.2):
@@ -559,15 +530,17 @@ impl RatchetTree {
         group_context: impl FnOnce(&[u8]) -> Result<Vec<u8>, CodecError>,
     ) -> Result<ReceivedPath, TreeError> {
         let prepared = self.prepare_merge(suite, sender, path)?;
-        let undo = self.apply_merge(prepared);
+        let mark = self.mark();
+        self.apply_merge(prepared);
         let received = self
             .tree_hash(suite)
             .and_then(|tree_hash| Ok(group_context(&tree_hash)?))
             .and_then(|context| {
                 receiver.decrypt_update_path(suite, self, sender, path, new_members, &context)
             });
-        if received.is_err() {
-            self.undo_merge(undo);
+        match received {
+            Ok(_) => self.release(mark),
+            Err(_) => self.rollback_to(mark),
         }
         received
     }
@@ -631,7 +604,8 @@ impl RatchetTree {
         };
 
         let prepared = self.prepare_merge(suite, sender, &update_path)?;
-        let undo = self.apply_merge(prepared);
+        let mark = self.mark();
+        self.apply_merge(prepared);
         let encrypted = self
             .tree_hash(suite)
             .and_then(|tree_hash| Ok(group_context(&tree_hash)?))
@@ -640,6 +614,7 @@ impl RatchetTree {
             });
         match encrypted {
             Ok(ciphertexts) => {
+                self.release(mark);
                 for (path_node, ciphertexts) in update_path.nodes.iter_mut().zip(ciphertexts) {
                     path_node.encrypted_path_secret = ciphertexts;
                 }
@@ -651,7 +626,7 @@ impl RatchetTree {
                 })
             }
             Err(error) => {
-                self.undo_merge(undo);
+                self.rollback_to(mark);
                 Err(error)
             }
         }
