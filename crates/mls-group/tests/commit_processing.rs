@@ -1,6 +1,8 @@
 //! Processing commits whose proposals blank part of the receiver's direct path (RFC 9420
 //! §12.1.2-12.1.3, §12.4.2): the private keys of blanked nodes are forgotten, so the state
-//! stays consistent with the tree (it saves and loads) and keeps working.
+//! stays consistent with the tree (it saves and loads) and keeps working. And the members of
+//! past epochs, whose late application messages are still accepted (§15), are remembered
+//! across commits that remove them and reuse their leaves.
 
 use std::sync::Arc;
 
@@ -76,4 +78,64 @@ fn a_remove_that_blanks_our_path_forgets_its_keys() {
         alice_group.epoch_authenticator(),
         carol_group.epoch_authenticator()
     );
+}
+
+/// Bob's message of epoch 1 arrives at Carol two commits late: after Alice removed Bob and
+/// then added Dave into Bob's old leaf. Carol checks it with Bob's signature key of epoch 1,
+/// not Dave's (the current tree's), before and after a save and load.
+#[test]
+fn a_late_message_is_checked_against_its_own_epochs_members() {
+    let provider = Arc::new(RustCryptoProvider::new());
+    let (alice, _) = client(&provider, "alice");
+    let (mut bob, _) = client(&provider, "bob");
+    let (mut carol, carol_keys) = client(&provider, "carol");
+    let (mut dave, _) = client(&provider, "dave");
+    let mut alice_group = alice.create_group(b"group").unwrap();
+    let added = alice_group
+        .add_members(&[bob.key_package().unwrap(), carol.key_package().unwrap()])
+        .unwrap();
+    alice_group.merge_pending_commit().unwrap();
+    let welcome = added.welcome.unwrap();
+    let mut bob_group = bob.join(&welcome, None).unwrap();
+    let mut carol_group = carol.join(&welcome, None).unwrap();
+    let late = bob_group.encrypt_application_message(b"from bob").unwrap();
+
+    let removal = alice_group.remove_members(&[LeafIndex(1)]).unwrap();
+    alice_group.merge_pending_commit().unwrap();
+    carol_group.process_message(&removal.commit).unwrap();
+    let added = alice_group
+        .add_members(&[dave.key_package().unwrap()])
+        .unwrap();
+    alice_group.merge_pending_commit().unwrap();
+    carol_group.process_message(&added.commit).unwrap();
+    let mut dave_group = dave.join(&added.welcome.unwrap(), None).unwrap();
+    assert_eq!(dave_group.own_leaf(), LeafIndex(1));
+    assert_eq!(carol_group.epoch(), 3);
+
+    let mut reloaded = reload(&provider, &carol_group, &carol_keys);
+    for group in [&mut carol_group, &mut reloaded] {
+        match group.process_message(&late).unwrap() {
+            mls_group::ProcessedMessage::Application {
+                sender,
+                epoch,
+                data,
+            } => assert_eq!(
+                (sender, epoch, data.as_slice()),
+                (LeafIndex(1), 1, &b"from bob"[..])
+            ),
+            other => panic!("not an application message: {other:?}"),
+        }
+    }
+    // Dave's own message of epoch 3 is his.
+    let current = dave_group
+        .encrypt_application_message(b"from dave")
+        .unwrap();
+    assert!(matches!(
+        carol_group.process_message(&current).unwrap(),
+        mls_group::ProcessedMessage::Application {
+            sender: LeafIndex(1),
+            epoch: 3,
+            ..
+        }
+    ));
 }

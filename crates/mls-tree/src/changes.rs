@@ -125,10 +125,10 @@ impl RatchetTree {
     /// Replays stashed changes and returns the leaves they replaced. The tree must be as it
     /// was when they were stashed; changes that do not fit it (e.g. from a corrupted saved
     /// state) fail with [`TreeError::InvalidChanges`] and leave the tree unchanged.
-    pub fn apply_changes(&mut self, changes: TreeChanges) -> Result<ReplacedLeaves, TreeError> {
+    pub fn apply_changes(&mut self, changes: &TreeChanges) -> Result<ReplacedLeaves, TreeError> {
         let mark = self.mark();
-        for change in changes.0 {
-            if let Err(error) = self.replay(change) {
+        for change in &changes.0 {
+            if let Err(error) = self.replay(change.clone()) {
                 self.rollback_to(mark);
                 return Err(error);
             }

@@ -879,7 +879,7 @@ proptest! {
         let changes = tree.stash_changes();
         prop_assert_eq!(observable(&tree), start.clone());
         check_invariants(&tree)?;
-        let replaced = tree.apply_changes(changes.clone()).unwrap();
+        let replaced = tree.apply_changes(&changes).unwrap();
         prop_assert_eq!(observable(&tree), end.clone());
         check_invariants(&tree)?;
         for (leaf, old) in &expected_replaced {
@@ -929,6 +929,9 @@ fn changes_that_do_not_fit_are_refused() {
     // The first change fits a two-leaf tree, the second does not: nothing is applied.
     let mut small = tree_of(2);
     let before = observable(&small);
-    assert_eq!(small.apply_changes(changes), Err(TreeError::InvalidChanges));
+    assert_eq!(
+        small.apply_changes(&changes),
+        Err(TreeError::InvalidChanges)
+    );
     assert_eq!(observable(&small), before);
 }

@@ -11,9 +11,7 @@ use mls_key_schedule::{
     EpochSecrets, KeySchedule, PskInput, TranscriptHashes, confirmation_tag, psk_secret,
     verify_confirmation_tag, zero_secret,
 };
-use mls_tree::{
-    LeafIndex, RatchetTree, TreePrivateKeys, check_leaf_node_source, verify_leaf_node_signature,
-};
+use mls_tree::{LeafIndex, TreePrivateKeys, check_leaf_node_source, verify_leaf_node_signature};
 
 use super::messages::encode_message;
 use super::reinit::ImportedPsk;
@@ -21,6 +19,7 @@ use super::{Epoch, Group, PendingCommit, ProcessedMessage};
 use crate::GroupError;
 use crate::proposals::{self, ProposalContext, ProposalPlan, SenderProposal};
 use crate::welcome::{self, NewMemberSecrets};
+use std::sync::Arc;
 
 /// What to put in a commit besides the proposals received in the epoch, which are always
 /// included by reference (§12.4).
@@ -42,9 +41,8 @@ pub struct CommitOutput {
     pub welcome: Option<Vec<u8>>,
 }
 
-/// The tree and context after a commit's proposals (§12.4.2 steps before the path).
+/// What a commit's proposals did besides changing the tree (§12.4.2 steps before the path).
 struct Staged {
-    tree: RatchetTree,
     extensions: Vec<Extension>,
     added: Vec<(LeafIndex, KeyPackage)>,
     psks: Vec<PreSharedKeyId>,
@@ -104,9 +102,7 @@ impl Group {
             return Err(GroupError::PendingCommit);
         }
         self.check_not_frozen()?;
-        let suite = self.suite()?;
-        let own = self.own_leaf();
-        let committer = Sender::Member(own.0);
+        let committer = Sender::Member(self.own_leaf().0);
         let mut entries: Vec<ProposalOrRef> = Vec::new();
         let mut sender_proposals = Vec::new();
         for cached in &self.proposals {
@@ -129,40 +125,65 @@ impl Group {
             sender_proposals,
             usage,
         )?;
-        let staged = self.stage_proposals(&plan)?;
-        let mut tree = staged.tree;
+        let path_sent = options.force_path || plan.path_sent();
+        // The commit is staged on the tree, whose changes are then undone and kept until the
+        // commit is merged.
+        self.tree.begin_changes()?;
+        let staged = self.stage_own_commit(entries, &plan, path_sent, import);
+        let tree_changes = self.tree.stash_changes();
+        let (output, epoch) = staged?;
+        self.pending_commit = Some(PendingCommit {
+            epoch,
+            tree_changes,
+        });
+        Ok(output)
+    }
+
+    /// Applies our commit of `plan` to the tree (with a fresh UpdatePath if `path_sent`) and
+    /// builds its messages and the epoch it leads to (§12.4.1).
+    fn stage_own_commit(
+        &mut self,
+        entries: Vec<ProposalOrRef>,
+        plan: &ProposalPlan,
+        path_sent: bool,
+        import: Option<&ImportedPsk>,
+    ) -> Result<(CommitOutput, Epoch), GroupError> {
+        let provider = Arc::clone(&self.provider);
+        let suite = provider.suite(self.epoch.context.cipher_suite)?;
+        let own = self.own_leaf();
+        let staged = self.stage_proposals(plan)?;
         let new_members: Vec<LeafIndex> = staged.added.iter().map(|(leaf, _)| *leaf).collect();
         let provisional = self.provisional_context(&staged.extensions)?;
 
-        let (path, private_keys, commit_secret, generated) =
-            if options.force_path || plan.path_sent() {
-                let own_leaf_node = tree
-                    .leaf(own)
-                    .ok_or(GroupError::Internal("our leaf is blank"))?
-                    .clone();
-                let generated = tree.generate_update_path(
-                    suite,
-                    own,
-                    own_leaf_node,
-                    &*self.signer,
-                    &self.epoch.context.group_id,
-                    &new_members,
-                    |tree_hash| context_with_tree_hash(&provisional, tree_hash),
-                )?;
-                (
-                    Some(generated.update_path.clone()),
-                    generated.private_keys.clone(),
-                    Secret::from_slice(generated.commit_secret.as_bytes()),
-                    Some(generated),
-                )
-            } else {
-                (
-                    None,
-                    self.epoch.private_keys.clone(),
-                    zero_secret(suite),
-                    None,
-                )
-            };
+        let (path, private_keys, commit_secret, generated) = if path_sent {
+            let own_leaf_node = self
+                .tree
+                .leaf(own)
+                .ok_or(GroupError::Internal("our leaf is blank"))?
+                .clone();
+            let generated = self.tree.generate_update_path(
+                suite,
+                own,
+                own_leaf_node,
+                &*self.signer,
+                &self.epoch.context.group_id,
+                &new_members,
+                |tree_hash| context_with_tree_hash(&provisional, tree_hash),
+            )?;
+            (
+                Some(generated.update_path.clone()),
+                generated.private_keys.clone(),
+                Secret::from_slice(generated.commit_secret.as_bytes()),
+                Some(generated),
+            )
+        } else {
+            (
+                None,
+                self.epoch.private_keys.clone(),
+                zero_secret(suite),
+                None,
+            )
+        };
 
         let wire_format = self.config.handshake_wire_format;
         let content = self.framed_content(FramedContentBody::Commit(Commit {
@@ -170,7 +191,7 @@ impl Group {
             path,
         }));
         let mut authenticated = self.sign(wire_format, content, None)?;
-        let tree_hash = tree.tree_hash(suite)?;
+        let tree_hash = self.tree.tree_hash(suite)?;
         let confirmed = mls_key_schedule::confirmed_transcript_hash(
             suite,
             &self.epoch.transcript.interim,
@@ -210,7 +231,7 @@ impl Group {
             if self.config.ratchet_tree_extension {
                 extensions.push(Extension {
                     extension_type: ExtensionType::RATCHET_TREE,
-                    extension_data: VarBytes(tree.to_bytes()?),
+                    extension_data: VarBytes(self.tree.to_bytes()?),
                 });
             }
             let group_info = welcome::sign_group_info(
@@ -243,7 +264,7 @@ impl Group {
         let mut next = Epoch::new(
             suite,
             context,
-            tree,
+            self.tree.size(),
             private_keys,
             epoch_secrets,
             transcript,
@@ -251,8 +272,7 @@ impl Group {
         )?;
         next.reinit = plan.reinit.clone();
         let commit = self.protect(authenticated)?;
-        self.pending_commit = Some(PendingCommit { epoch: next });
-        Ok(CommitOutput { commit, welcome })
+        Ok((CommitOutput { commit, welcome }, next))
     }
 
     /// Processes a commit from another member (§12.4.2) and, if every check passes, moves the
@@ -261,7 +281,6 @@ impl Group {
         &mut self,
         authenticated: &AuthenticatedContent,
     ) -> Result<ProcessedMessage, GroupError> {
-        let suite = self.suite()?;
         let FramedContentBody::Commit(commit) = &authenticated.content.content else {
             return Err(GroupError::UnexpectedContent);
         };
@@ -286,16 +305,44 @@ impl Group {
         if commit.path.is_none() && plan.path_required() {
             return Err(GroupError::MissingPath);
         }
-        let staged = self.stage_proposals(&plan)?;
-        let mut tree = staged.tree;
+        self.tree.begin_changes()?;
+        match self.stage_received_commit(authenticated, commit, committer, &plan) {
+            Ok(next) => {
+                let replaced = self.tree.keep_changes();
+                self.enter_epoch(next, replaced);
+            }
+            Err(error) => {
+                self.tree.discard_changes();
+                return Err(error);
+            }
+        }
+        Ok(ProcessedMessage::Commit {
+            sender: committer,
+            epoch: self.epoch(),
+            custom_proposals: plan.custom,
+        })
+    }
+
+    /// Applies a received commit of `plan` to the tree, decrypts its path and checks its
+    /// confirmation tag (§12.4.2); returns the epoch it leads to.
+    fn stage_received_commit(
+        &mut self,
+        authenticated: &AuthenticatedContent,
+        commit: &Commit,
+        committer: LeafIndex,
+        plan: &ProposalPlan,
+    ) -> Result<Epoch, GroupError> {
+        let provider = Arc::clone(&self.provider);
+        let suite = provider.suite(self.epoch.context.cipher_suite)?;
+        let staged = self.stage_proposals(plan)?;
         let new_members: Vec<LeafIndex> = staged.added.iter().map(|(leaf, _)| *leaf).collect();
         let provisional = self.provisional_context(&staged.extensions)?;
-        let own_private_keys = self.private_keys_after_updates(&plan)?;
+        let own_private_keys = self.private_keys_after_updates(plan)?;
 
         let (private_keys, commit_secret) = match &commit.path {
             Some(path) => {
-                self.check_path_leaf_node(suite, &tree, &staged.extensions, committer, path)?;
-                let received = tree.apply_update_path(
+                self.check_path_leaf_node(suite, &staged.extensions, committer, path)?;
+                let received = self.tree.apply_update_path(
                     suite,
                     committer,
                     path,
@@ -310,7 +357,7 @@ impl Group {
 
         let transcript = self.epoch.transcript.after_commit(suite, authenticated)?;
         let context = GroupContext {
-            tree_hash: VarBytes(tree.tree_hash(suite)?),
+            tree_hash: VarBytes(self.tree.tree_hash(suite)?),
             confirmed_transcript_hash: VarBytes(transcript.confirmed.clone()),
             ..provisional
         };
@@ -327,19 +374,14 @@ impl Group {
         let mut next = Epoch::new(
             suite,
             context,
-            tree,
+            self.tree.size(),
             private_keys,
             epoch_secrets,
             transcript,
             self.config.secret_tree,
         )?;
         next.reinit = plan.reinit.clone();
-        self.enter_epoch(next);
-        Ok(ProcessedMessage::Commit {
-            sender: committer,
-            epoch: self.epoch(),
-            custom_proposals: plan.custom,
-        })
+        Ok(next)
     }
 
     /// What proposal validation needs about the current epoch.
@@ -349,7 +391,7 @@ impl Group {
     ) -> Result<ProposalContext<'_>, GroupError> {
         Ok(ProposalContext {
             suite: self.suite()?,
-            tree: &self.epoch.tree,
+            tree: &self.tree,
             group_context: &self.epoch.context,
             committer,
             now: self.config.now(),
@@ -394,10 +436,10 @@ impl Group {
             .collect()
     }
 
-    /// Applies the proposals of a plan to a copy of the tree, in the order of §12.4.2:
+    /// Applies the proposals of a plan to the tree, in the order of §12.4.2:
     /// GroupContextExtensions, Update, Remove, Add; PreSharedKeys are collected.
-    fn stage_proposals(&self, plan: &ProposalPlan) -> Result<Staged, GroupError> {
-        let mut tree = self.epoch.tree.clone();
+    fn stage_proposals(&mut self, plan: &ProposalPlan) -> Result<Staged, GroupError> {
+        let tree = &mut self.tree;
         let extensions = plan
             .group_context_extensions
             .clone()
@@ -414,7 +456,6 @@ impl Group {
             added.push((leaf, key_package.clone()));
         }
         Ok(Staged {
-            tree,
             extensions,
             added,
             psks: plan.psks.clone(),
@@ -442,13 +483,12 @@ impl Group {
 
     /// The checks of §7.3 on the leaf node of a commit's UpdatePath (§12.4.2) that the tree
     /// does not make itself when it merges the path: its source, its signature, and its
-    /// capabilities against the group after the commit's proposals — `tree` with the new
-    /// GroupContext `extensions` — whose other members must also support its credential
-    /// type. (The tree checks that its keys are unique, and its parent hash.)
+    /// capabilities against the group after the commit's proposals — the tree as staged, with
+    /// the new GroupContext `extensions` — whose other members must also support its
+    /// credential type. (The tree checks that its keys are unique, and its parent hash.)
     pub(super) fn check_path_leaf_node(
         &self,
         suite: &dyn CipherSuiteProvider,
-        tree: &RatchetTree,
         extensions: &[Extension],
         committer: LeafIndex,
         path: &UpdatePath,
@@ -462,7 +502,7 @@ impl Group {
         )?;
         let after_proposals = ProposalContext {
             suite,
-            tree,
+            tree: &self.tree,
             group_context: &self.epoch.context,
             committer: Sender::Member(committer.0),
             now: self.config.now(),
@@ -620,7 +660,7 @@ mod checks {
         // Bob crafts a self-update whose new leaf node no longer lists the basic credential.
         let suite = bob_group.suite().unwrap();
         let own = bob_group.own_leaf();
-        let mut tree = bob_group.epoch.tree.clone();
+        let mut tree = bob_group.tree.clone();
         let mut leaf_node = tree.leaf(own).unwrap().clone();
         leaf_node.capabilities.credentials.clear();
         let provisional = bob_group

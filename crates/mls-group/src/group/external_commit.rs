@@ -120,7 +120,7 @@ impl Group {
         if self.config.ratchet_tree_extension {
             extensions.push(Extension {
                 extension_type: ExtensionType::RATCHET_TREE,
-                extension_data: VarBytes(self.epoch.tree.to_bytes()?),
+                extension_data: VarBytes(self.tree.to_bytes()?),
             });
         }
         extensions.push(crate::key_package::grease_extension(suite)?);
@@ -302,13 +302,16 @@ impl Group {
         let epoch = Epoch::new(
             suite,
             context,
-            tree,
+            tree.size(),
             generated.private_keys,
             epoch_secrets,
             transcript,
             config.secret_tree,
         )?;
-        Ok((Self::from_epoch(provider, signer, config, epoch), commit))
+        Ok((
+            Self::from_epoch(provider, signer, config, tree, epoch),
+            commit,
+        ))
     }
 
     /// Processes an external commit (sender `new_member_commit`, §12.4.2, §12.4.3.2) whose
@@ -320,7 +323,6 @@ impl Group {
         &mut self,
         authenticated: &AuthenticatedContent,
     ) -> Result<ProcessedMessage, GroupError> {
-        let suite = self.suite()?;
         let FramedContentBody::Commit(commit) = &authenticated.content.content else {
             return Err(GroupError::UnexpectedContent);
         };
@@ -350,23 +352,51 @@ impl Group {
         if plan.removes.contains(&self.own_leaf()) {
             return Err(GroupError::RemovedFromGroup);
         }
-        check_resync(&self.epoch.tree, &plan, &path.leaf_node.credential)?;
+        check_resync(&self.tree, &plan, &path.leaf_node.credential)?;
+        self.tree.begin_changes()?;
+        match self.stage_external_commit(authenticated, path, &plan, kem_output) {
+            Ok((joiner, next)) => {
+                let replaced = self.tree.keep_changes();
+                self.enter_epoch(next, replaced);
+                Ok(ProcessedMessage::Commit {
+                    sender: joiner,
+                    epoch: self.epoch(),
+                    // An external commit covers no custom proposal (§12.2).
+                    custom_proposals: Vec::new(),
+                })
+            }
+            Err(error) => {
+                self.tree.discard_changes();
+                Err(error)
+            }
+        }
+    }
 
-        let mut tree = self.epoch.tree.clone();
+    /// Applies a received external commit to the tree, decrypts its path and checks its
+    /// confirmation tag; returns the joiner's leaf and the epoch it leads to.
+    fn stage_external_commit(
+        &mut self,
+        authenticated: &AuthenticatedContent,
+        path: &mls_codec::UpdatePath,
+        plan: &ProposalPlan,
+        kem_output: &[u8],
+    ) -> Result<(LeafIndex, Epoch), GroupError> {
+        let provider = Arc::clone(&self.provider);
+        let suite = provider.suite(self.epoch.context.cipher_suite)?;
         for &leaf in &plan.removes {
-            tree.remove_leaf(leaf)?;
+            self.tree.remove_leaf(leaf)?;
         }
         let extensions = self.epoch.context.extensions.clone();
         let provisional = self.provisional_context(&extensions)?;
         // The joiner's leaf goes where an Add would put it (§12.4.3.2); until the path is
         // merged, it holds the path's leaf node without its encryption key, which the merge
         // checks is new to the tree.
-        let joiner = tree.add_leaf(mls_codec::LeafNode {
+        let joiner = self.tree.add_leaf(mls_codec::LeafNode {
             encryption_key: VarBytes::default(),
             ..path.leaf_node.clone()
         })?;
-        self.check_path_leaf_node(suite, &tree, &extensions, joiner, path)?;
-        let received = tree.apply_update_path(
+        self.check_path_leaf_node(suite, &extensions, joiner, path)?;
+        let received = self.tree.apply_update_path(
             suite,
             joiner,
             path,
@@ -377,7 +407,7 @@ impl Group {
 
         let transcript = self.epoch.transcript.after_commit(suite, authenticated)?;
         let context = GroupContext {
-            tree_hash: VarBytes(tree.tree_hash(suite)?),
+            tree_hash: VarBytes(self.tree.tree_hash(suite)?),
             confirmed_transcript_hash: VarBytes(transcript.confirmed.clone()),
             ..provisional
         };
@@ -395,19 +425,13 @@ impl Group {
         let next = Epoch::new(
             suite,
             context,
-            tree,
+            self.tree.size(),
             received.private_keys,
             epoch_secrets,
             transcript,
             self.config.secret_tree,
         )?;
-        self.enter_epoch(next);
-        Ok(ProcessedMessage::Commit {
-            sender: joiner,
-            epoch: self.epoch(),
-            // An external commit covers no custom proposal (§12.2).
-            custom_proposals: Vec::new(),
-        })
+        Ok((joiner, next))
     }
 }
 

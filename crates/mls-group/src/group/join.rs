@@ -82,13 +82,13 @@ impl Group {
         let epoch = Epoch::new(
             suite,
             context,
-            tree,
+            tree.size(),
             private_keys,
             secrets,
             transcript,
             config.secret_tree,
         )?;
-        Ok(Self::from_epoch(provider, signer, config, epoch))
+        Ok(Self::from_epoch(provider, signer, config, tree, epoch))
     }
 
     /// Joins a group from a Welcome with the key package it was made for (§12.4.3.1):
@@ -201,12 +201,12 @@ impl Group {
         let epoch = Epoch::new(
             suite,
             context,
-            tree,
+            tree.size(),
             private_keys,
             secrets,
             transcript,
             config.secret_tree,
         )?;
-        Ok(Self::from_epoch(provider, signer, config, epoch))
+        Ok(Self::from_epoch(provider, signer, config, tree, epoch))
     }
 }

@@ -11,6 +11,7 @@ use mls_framing::public::{self, PublicEpoch};
 use mls_key_schedule::RatchetKind;
 use mls_tree::LeafIndex;
 
+use super::epoch::past_leaf;
 use super::external_commit::new_member_commit_signature_key;
 use super::{CachedProposal, Group};
 use crate::GroupError;
@@ -270,14 +271,18 @@ impl Group {
         }
         let suite = self.provider.suite(self.epoch.context.cipher_suite)?;
         let own_leaf = self.own_leaf();
-        let past = self
+        let index = self
             .past_epochs
-            .iter_mut()
-            .find(|p| p.epoch == message.epoch)
+            .iter()
+            .position(|p| p.epoch == message.epoch)
             .ok_or(GroupError::WrongEpoch {
                 expected: self.epoch.context.epoch,
                 found: message.epoch,
             })?;
+        let past = self
+            .past_epochs
+            .get(index)
+            .ok_or(GroupError::Internal("a past epoch just found"))?;
         let epoch = PrivateEpoch {
             suite,
             group_context: &past.context_bytes,
@@ -288,12 +293,19 @@ impl Group {
         if leaf == own_leaf {
             return Err(GroupError::OwnMessage);
         }
-        let signature_key = past
-            .tree
-            .leaf(leaf)
+        let signature_key = past_leaf(&self.past_epochs, index, &self.tree, leaf)
             .ok_or(GroupError::UnknownSender(leaf))?
             .signature_key
             .to_vec();
+        let past = self
+            .past_epochs
+            .get_mut(index)
+            .ok_or(GroupError::Internal("a past epoch just found"))?;
+        let epoch = PrivateEpoch {
+            suite,
+            group_context: &past.context_bytes,
+            sender_data_secret: &past.sender_data_secret,
+        };
         let staged = past.secret_tree.stage_decryption_key(
             suite,
             sender_data.leaf_index,
@@ -375,7 +387,6 @@ impl Group {
     /// The signature key of the member at `leaf`.
     pub(super) fn member_signature_key(&self, leaf: LeafIndex) -> Result<Vec<u8>, GroupError> {
         Ok(self
-            .epoch
             .tree
             .leaf(leaf)
             .ok_or(GroupError::UnknownSender(leaf))?

@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use mls_codec::{CipherSuite, Credential, GroupContext, Proposal, ProposalRef, Sender};
 use mls_crypto::{CipherSuiteProvider, CryptoProvider, HpkePrivateKey, Secret, Signer};
-use mls_tree::LeafIndex;
+use mls_tree::{LeafIndex, RatchetTree, ReplacedLeaves, TreeChanges};
 
 use crate::{GroupConfig, GroupError};
 pub use commit::{CommitOptions, CommitOutput};
@@ -50,9 +50,11 @@ pub(crate) struct CachedProposal {
 }
 
 /// Our commit, sent but not yet merged: the group moves to its epoch only when the
-/// application merges it, after the delivery service accepted the commit (§14).
+/// application merges it, after the delivery service accepted it (§14). Its changes to the
+/// tree are stashed, to be replayed on the tree of the current epoch.
 pub(crate) struct PendingCommit {
     pub(crate) epoch: Epoch,
+    pub(crate) tree_changes: TreeChanges,
 }
 
 /// One member's state of one group.
@@ -60,6 +62,8 @@ pub struct Group {
     provider: Arc<dyn CryptoProvider>,
     signer: Arc<dyn Signer>,
     config: GroupConfig,
+    /// The ratchet tree of the current epoch (§7), changed in place by each commit.
+    tree: RatchetTree,
     epoch: Epoch,
     past_epochs: VecDeque<PastEpoch>,
     resumption_psks: VecDeque<(u64, Secret)>,
@@ -76,7 +80,7 @@ impl std::fmt::Debug for Group {
             .field("group_id", &self.epoch.context.group_id)
             .field("epoch", &self.epoch.context.epoch)
             .field("own_leaf", &self.own_leaf())
-            .field("members", &self.epoch.tree.member_count())
+            .field("members", &self.tree.member_count())
             .finish_non_exhaustive()
     }
 }
@@ -86,12 +90,14 @@ impl Group {
         provider: Arc<dyn CryptoProvider>,
         signer: Arc<dyn Signer>,
         config: GroupConfig,
+        tree: RatchetTree,
         epoch: Epoch,
     ) -> Self {
         Self {
             provider,
             signer,
             config,
+            tree,
             epoch,
             past_epochs: VecDeque::new(),
             resumption_psks: VecDeque::new(),
@@ -134,8 +140,7 @@ impl Group {
 
     /// The members of the current epoch, in leaf order.
     pub fn members(&self) -> Vec<Member> {
-        self.epoch
-            .tree
+        self.tree
             .members()
             .map(|(leaf, node)| Member {
                 leaf,
@@ -148,7 +153,7 @@ impl Group {
 
     /// The number of members.
     pub fn member_count(&self) -> u32 {
-        self.epoch.tree.member_count()
+        self.tree.member_count()
     }
 
     /// The epoch authenticator (§8.7): equal for every member of the epoch, so that
@@ -165,7 +170,7 @@ impl Group {
     /// The encoded ratchet tree (the `ratchet_tree` extension value, §12.4.3.3), for a
     /// joiner whose Welcome does not carry it.
     pub fn ratchet_tree(&self) -> Result<Vec<u8>, GroupError> {
-        Ok(mls_codec::Encode::to_bytes(&self.epoch.tree)?)
+        Ok(mls_codec::Encode::to_bytes(&self.tree)?)
     }
 
     /// `MLS-Exporter(label, context, length)` (§8.5): a secret for the application, bound to
@@ -197,9 +202,14 @@ impl Group {
     pub fn merge_pending_commit(&mut self) -> Result<(), GroupError> {
         let pending = self
             .pending_commit
+            .as_ref()
+            .ok_or(GroupError::NoPendingCommit)?;
+        let replaced = self.tree.apply_changes(&pending.tree_changes)?;
+        let pending = self
+            .pending_commit
             .take()
             .ok_or(GroupError::NoPendingCommit)?;
-        self.enter_epoch(pending.epoch);
+        self.enter_epoch(pending.epoch, replaced);
         Ok(())
     }
 
@@ -209,12 +219,13 @@ impl Group {
         self.pending_commit = None;
     }
 
-    /// Replaces the current epoch with `next`: the current one becomes a past epoch (only its
+    /// Replaces the current epoch with `next`, whose tree is already in place, the commit
+    /// having `replaced` these leaves: the current epoch becomes a past epoch (only its
     /// message keys are kept, and only for `retained_epochs`), and this epoch's proposals and
     /// pending commit are dropped.
-    fn enter_epoch(&mut self, next: Epoch) {
+    fn enter_epoch(&mut self, next: Epoch, replaced: ReplacedLeaves) {
         let previous = std::mem::replace(&mut self.epoch, next);
-        let (past, resumption_psk) = previous.into_past();
+        let (past, resumption_psk) = previous.into_past(replaced);
         self.resumption_psks
             .push_front((past.epoch, resumption_psk));
         self.resumption_psks

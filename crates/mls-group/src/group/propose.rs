@@ -28,7 +28,6 @@ impl Group {
         let suite = self.suite()?;
         let own = self.own_leaf();
         let mut leaf_node = self
-            .epoch
             .tree
             .leaf(own)
             .ok_or(GroupError::Internal("our leaf is blank"))?

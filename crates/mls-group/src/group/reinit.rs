@@ -133,7 +133,6 @@ impl Group {
     ) -> Result<(Group, CommitOutput), GroupError> {
         let suite = self.suite()?;
         let own_leaf = self
-            .epoch
             .tree
             .leaf(self.own_leaf())
             .ok_or(GroupError::Internal("our leaf is blank"))?;

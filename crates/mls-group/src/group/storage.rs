@@ -13,17 +13,18 @@ use mls_codec::{
     CodecError, Decode, Encode, GroupContext, Proposal, ReInit, Reader, Sender, VarBytes,
     decode_vector, encode_opaque, encode_vector,
 };
-use mls_crypto::{CryptoProvider, HpkePrivateKey, Secret, Signer, Zeroizing};
+use mls_crypto::{CipherSuiteProvider, CryptoProvider, HpkePrivateKey, Secret, Signer, Zeroizing};
 use mls_key_schedule::{EpochSecrets, SecretTree, TranscriptHashes};
-use mls_tree::{RatchetTree, TreePrivateKeys};
+use mls_tree::{RatchetTree, ReplacedLeaves, TreeChanges, TreePrivateKeys};
 
 use super::{CachedProposal, Epoch, Group, PastEpoch, PendingCommit};
 use crate::{GroupConfig, GroupError};
 
 /// The first bytes of a saved group.
 const MAGIC: &[u8; 8] = b"MLSGROUP";
-/// The version of the layout below. Version 1 had no ReInit in its epochs.
-const VERSION: u16 = 2;
+/// The version of the layout below. Versions 1 and 2 kept a whole tree per epoch; they are
+/// not read any more.
+const VERSION: u16 = 3;
 
 impl Group {
     /// The whole state of this member, secrets included, for [`Group::load`]. The bytes are
@@ -39,6 +40,7 @@ impl Group {
             provider: _,
             signer: _,
             config: _,
+            tree,
             epoch,
             past_epochs,
             resumption_psks,
@@ -49,6 +51,7 @@ impl Group {
         } = self;
         out.extend_from_slice(MAGIC);
         VERSION.encode(out)?;
+        encode_vector(out, |out| tree.encode(out))?;
         encode_epoch(epoch, out)?;
         encode_vector(out, |out| {
             past_epochs
@@ -89,6 +92,7 @@ impl Group {
             Some(pending) => {
                 out.push(1);
                 encode_epoch(&pending.epoch, out)?;
+                pending.tree_changes.encode(out)?;
             }
         }
         Ok(())
@@ -108,11 +112,13 @@ impl Group {
             return Err(GroupError::InvalidSavedState("not a saved group"));
         }
         let version = u16::decode(&mut reader)?;
-        if version != 1 && version != VERSION {
-            return Err(GroupError::InvalidSavedState("unsupported version"));
+        if version != VERSION {
+            return Err(GroupError::InvalidSavedState(
+                "unsupported version (saved by another release of this library)",
+            ));
         }
-        let with_reinit = version >= 2;
-        let epoch = decode_epoch(&mut reader, with_reinit)?;
+        let tree = decode_tree(&mut reader)?;
+        let epoch = decode_epoch(&mut reader)?;
         let past_epochs: VecDeque<PastEpoch> = decode_vector(&mut reader, decode_past)?.into();
         let resumption_psks: VecDeque<(u64, Secret)> =
             decode_vector(&mut reader, |r| Ok((u64::decode(r)?, decode_secret(r)?)))?.into();
@@ -138,22 +144,24 @@ impl Group {
         let pending_commit = match u8::decode(&mut reader)? {
             0 => None,
             1 => Some(PendingCommit {
-                epoch: decode_epoch(&mut reader, with_reinit)?,
+                epoch: decode_epoch(&mut reader)?,
+                tree_changes: TreeChanges::decode(&mut reader)?,
             }),
             flag => return Err(CodecError::InvalidOptionalFlag(flag).into()),
         };
         reader.finish()?;
         let suite = provider.suite(epoch.context.cipher_suite)?;
-        epoch.private_keys.verify(suite, &epoch.tree)?;
-        if epoch.tree.tree_hash(suite)? != epoch.context.tree_hash.as_slice() {
-            return Err(GroupError::InvalidSavedState(
-                "tree does not match its context",
-            ));
+        check_tree(suite, &tree, &epoch)?;
+        if let Some(pending) = &pending_commit {
+            let mut next = tree.clone();
+            next.apply_changes(&pending.tree_changes)?;
+            check_tree(suite, &next, &pending.epoch)?;
         }
         Ok(Self {
             provider,
             signer,
             config,
+            tree,
             epoch,
             past_epochs,
             resumption_psks,
@@ -165,11 +173,25 @@ impl Group {
     }
 }
 
+/// Checks that `tree` is the tree of `epoch`: its tree hash, and our private keys.
+fn check_tree(
+    suite: &dyn CipherSuiteProvider,
+    tree: &RatchetTree,
+    epoch: &Epoch,
+) -> Result<(), GroupError> {
+    epoch.private_keys.verify(suite, tree)?;
+    if tree.tree_hash(suite)? != epoch.context.tree_hash.as_slice() {
+        return Err(GroupError::InvalidSavedState(
+            "tree does not match its context",
+        ));
+    }
+    Ok(())
+}
+
 fn encode_epoch(epoch: &Epoch, out: &mut Vec<u8>) -> Result<(), CodecError> {
     let Epoch {
         context,
         context_bytes: _,
-        tree,
         private_keys,
         secrets,
         secret_tree,
@@ -177,7 +199,6 @@ fn encode_epoch(epoch: &Epoch, out: &mut Vec<u8>) -> Result<(), CodecError> {
         reinit,
     } = epoch;
     context.encode(out)?;
-    encode_vector(out, |out| tree.encode(out))?;
     private_keys.encode(out)?;
     secrets.encode(out)?;
     secret_tree.encode(out)?;
@@ -192,24 +213,19 @@ fn encode_epoch(epoch: &Epoch, out: &mut Vec<u8>) -> Result<(), CodecError> {
     Ok(())
 }
 
-fn decode_epoch(reader: &mut Reader<'_>, with_reinit: bool) -> Result<Epoch, GroupError> {
+fn decode_epoch(reader: &mut Reader<'_>) -> Result<Epoch, GroupError> {
     let context = GroupContext::decode(reader)?;
-    let tree = decode_tree(reader)?;
     Ok(Epoch {
         context_bytes: context.to_bytes()?,
         context,
-        tree,
         private_keys: TreePrivateKeys::decode(reader)?,
         secrets: EpochSecrets::decode(reader)?,
         secret_tree: SecretTree::decode(reader)?,
         transcript: TranscriptHashes::decode(reader)?,
-        reinit: match with_reinit {
-            false => None,
-            true => match u8::decode(reader)? {
-                0 => None,
-                1 => Some(ReInit::decode(reader)?),
-                flag => return Err(CodecError::InvalidOptionalFlag(flag).into()),
-            },
+        reinit: match u8::decode(reader)? {
+            0 => None,
+            1 => Some(ReInit::decode(reader)?),
+            flag => return Err(CodecError::InvalidOptionalFlag(flag).into()),
         },
     })
 }
@@ -218,13 +234,13 @@ fn encode_past(past: &PastEpoch, out: &mut Vec<u8>) -> Result<(), CodecError> {
     let PastEpoch {
         epoch,
         context_bytes,
-        tree,
+        replaced,
         sender_data_secret,
         secret_tree,
     } = past;
     epoch.encode(out)?;
     encode_opaque(context_bytes, out)?;
-    encode_vector(out, |out| tree.encode(out))?;
+    replaced.encode(out)?;
     encode_opaque(sender_data_secret.as_bytes(), out)?;
     secret_tree.encode(out)
 }
@@ -233,10 +249,7 @@ fn decode_past(reader: &mut Reader<'_>) -> Result<PastEpoch, CodecError> {
     Ok(PastEpoch {
         epoch: u64::decode(reader)?,
         context_bytes: VarBytes::decode(reader)?.into_vec(),
-        tree: decode_tree(reader).map_err(|_| CodecError::InvalidField {
-            field: "saved past epoch tree",
-            reason: "not a valid ratchet tree",
-        })?,
+        replaced: ReplacedLeaves::decode(reader)?,
         sender_data_secret: decode_secret(reader)?,
         secret_tree: SecretTree::decode(reader)?,
     })

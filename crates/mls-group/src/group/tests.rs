@@ -255,7 +255,7 @@ fn path_of(content: &mut FramedContent) -> &mut UpdatePath {
 fn update_leaf_node(member: &Group) -> LeafNode {
     let suite = member.suite().unwrap();
     let own = member.own_leaf();
-    let mut leaf_node = member.epoch.tree.leaf(own).unwrap().clone();
+    let mut leaf_node = member.tree.leaf(own).unwrap().clone();
     leaf_node.encryption_key = VarBytes(suite.generate_hpke_key_pair().unwrap().public_key);
     leaf_node.leaf_node_source = LeafNodeSourceData::Update;
     sign_leaf_node(&*member.signer, &mut leaf_node, GROUP_ID, own).unwrap();
@@ -939,7 +939,7 @@ fn path_secret_not_matching_the_public_key_is_rejected() {
     let own = alice.own_leaf();
     // A genuine path of Alice's, merged into a copy of the tree, for the provisional
     // GroupContext of the next epoch.
-    let mut tree = alice.epoch.tree.clone();
+    let mut tree = alice.tree.clone();
     let provisional = GroupContext {
         epoch: alice.epoch() + 1,
         ..alice.epoch.context.clone()
@@ -965,7 +965,6 @@ fn path_secret_not_matching_the_public_key_is_rejected() {
     // The ciphertext for Bob (node 1's copath child is Bob's leaf) encrypts another secret,
     // properly, to Bob's leaf key under the right context.
     let bob_key = f.groups[BOB]
-        .epoch
         .tree
         .leaf(LeafIndex(1))
         .unwrap()
@@ -1010,14 +1009,12 @@ fn path_leaf_node_violations_are_rejected() {
     let commit = f.groups[ALICE].self_update().unwrap().commit;
     let signer = Arc::clone(&f.groups[ALICE].signer);
     let alice_key = f.groups[ALICE]
-        .epoch
         .tree
         .leaf(LeafIndex(0))
         .unwrap()
         .encryption_key
         .clone();
     let bob_key = f.groups[BOB]
-        .epoch
         .tree
         .leaf(LeafIndex(1))
         .unwrap()
