@@ -633,7 +633,8 @@ impl RatchetTree {
     }
 
     /// Encrypts each path secret to the resolution of its copath child, new members excluded
-    /// (RFC 9420 §7.5-7.6).
+    /// (RFC 9420 §7.5-7.6). With the `parallel` feature (on by default) the encryptions, one
+    /// per member in a mostly blank tree, run on every core.
     fn encrypt_path_secrets(
         &self,
         suite: &dyn CipherSuiteProvider,
@@ -642,31 +643,44 @@ impl RatchetTree {
         new_members: &[LeafIndex],
         group_context: &[u8],
     ) -> Result<Vec<Vec<HpkeCiphertext>>, TreeError> {
-        filtered
-            .iter()
-            .zip(path_secrets)
-            .map(|(&(_, copath_child), (_, secret))| {
-                self.resolution_excluding(copath_child, new_members)?
-                    .into_iter()
-                    .map(|node| {
-                        let key = self
-                            .node(node)
-                            .map(|n| n.encryption_key())
-                            .ok_or(TreeError::NodeOutOfRange { node })?;
-                        let sealed = labeled::encrypt_with_label(
-                            suite,
-                            key,
-                            UPDATE_PATH_NODE_LABEL,
-                            group_context,
-                            secret.as_bytes(),
-                        )?;
-                        Ok(HpkeCiphertext {
-                            kem_output: VarBytes(sealed.kem_output),
-                            ciphertext: VarBytes(sealed.ciphertext),
-                        })
-                    })
-                    .collect()
+        // Every (path secret, recipient key) pair, in the order of the UpdatePath.
+        let mut counts = Vec::with_capacity(filtered.len());
+        let mut jobs: Vec<(&Secret, &[u8])> = Vec::new();
+        for (&(_, copath_child), (_, secret)) in filtered.iter().zip(path_secrets) {
+            let resolution = self.resolution_excluding(copath_child, new_members)?;
+            counts.push(resolution.len());
+            for node in resolution {
+                let key = self
+                    .node(node)
+                    .map(|n| n.encryption_key().as_slice())
+                    .ok_or(TreeError::NodeOutOfRange { node })?;
+                jobs.push((secret, key));
+            }
+        }
+        let seal = |&(secret, key): &(&Secret, &[u8])| {
+            let sealed = labeled::encrypt_with_label(
+                suite,
+                key,
+                UPDATE_PATH_NODE_LABEL,
+                group_context,
+                secret.as_bytes(),
+            )?;
+            Ok(HpkeCiphertext {
+                kem_output: VarBytes(sealed.kem_output),
+                ciphertext: VarBytes(sealed.ciphertext),
             })
-            .collect()
+        };
+        #[cfg(feature = "parallel")]
+        let sealed: Result<Vec<HpkeCiphertext>, TreeError> = {
+            use rayon::prelude::*;
+            jobs.par_iter().map(seal).collect()
+        };
+        #[cfg(not(feature = "parallel"))]
+        let sealed: Result<Vec<HpkeCiphertext>, TreeError> = jobs.iter().map(seal).collect();
+        let mut sealed = sealed?.into_iter();
+        Ok(counts
+            .into_iter()
+            .map(|count| sealed.by_ref().take(count).collect())
+            .collect())
     }
 }
