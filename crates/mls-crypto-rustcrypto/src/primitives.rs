@@ -6,8 +6,11 @@ use std::marker::PhantomData;
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use hmac::{EagerHash, Hmac, Mac};
+use hpke::aead::{AesGcm128, AesGcm256, ChaCha20Poly1305 as HpkeChaCha};
+use hpke::kdf::{HkdfSha256, HkdfSha384, HkdfSha512};
 use hpke::{Deserializable, Kem, OpModeR, OpModeS, Serializable};
 use mls_crypto::{CryptoError, HpkeKeyPair, HpkePrivateKey, HpkeSealed, Secret, Zeroizing};
+use sha2::{Sha256, Sha384, Sha512};
 use zeroize::Zeroize;
 
 /// A type parameter that is only named, never stored; `fn() -> T` keeps it `Send + Sync`.
@@ -18,6 +21,8 @@ pub(crate) trait HashAlg: 'static {
     fn hash(data: &[u8]) -> Vec<u8>;
     fn mac(key: &[u8], data: &[u8]) -> Vec<u8>;
     fn extract(salt: &[u8], ikm: &[u8]) -> Secret;
+    /// `Extract(salt, concat(ikm_parts))`, without copying the parts into one buffer.
+    fn extract_concat(salt: &[u8], ikm_parts: &[&[u8]]) -> Secret;
     fn expand(prk: &[u8], info: &[u8], length: usize) -> Result<Secret, CryptoError>;
 }
 
@@ -45,6 +50,19 @@ impl<H: EagerHash + 'static> HashAlg for Sha<H> {
         Secret::new(Self::mac(salt, ikm))
     }
 
+    fn extract_concat(salt: &[u8], ikm_parts: &[&[u8]]) -> Secret {
+        // HKDF-Extract is HMAC keyed with the salt (RFC 5869 §2.2); HMAC is fed part by part.
+        let mut mac = <Hmac<H> as KeyInit>::new_from_slice(salt)
+            .unwrap_or_else(|_| unreachable!("HMAC accepts keys of every length"));
+        for part in ikm_parts {
+            mac.update(part);
+        }
+        let mut prk = mac.finalize().into_bytes();
+        let out = Secret::from_slice(&prk);
+        prk.zeroize();
+        out
+    }
+
     fn expand(prk: &[u8], info: &[u8], length: usize) -> Result<Secret, CryptoError> {
         let hash_len = <H as hmac::digest::OutputSizeUser>::output_size();
         let hkdf = hkdf::Hkdf::<H>::from_prk(prk).map_err(|_| CryptoError::InvalidLength {
@@ -64,6 +82,10 @@ impl<H: EagerHash + 'static> HashAlg for Sha<H> {
 
 /// An AEAD (RFC 9420 §5.1, RFC 5116).
 pub(crate) trait AeadAlg: 'static {
+    /// `Nk`, the key length in bytes.
+    fn key_len() -> usize;
+    /// `Nn`, the nonce length in bytes.
+    fn nonce_len() -> usize;
     fn seal(key: &[u8], nonce: &[u8], aad: &[u8], plaintext: &[u8])
     -> Result<Vec<u8>, CryptoError>;
     fn open(
@@ -96,6 +118,14 @@ impl<A: KeyInit + Aead + 'static> RcAead<A> {
 }
 
 impl<A: KeyInit + Aead + 'static> AeadAlg for RcAead<A> {
+    fn key_len() -> usize {
+        A::key_size()
+    }
+
+    fn nonce_len() -> usize {
+        <A::NonceSize as hpke::hybrid_array::typenum::Unsigned>::USIZE
+    }
+
     fn seal(
         key: &[u8],
         nonce: &[u8],
@@ -142,6 +172,13 @@ pub(crate) trait HpkeAlg: 'static {
         aad: &[u8],
         plaintext: &[u8],
     ) -> Result<HpkeSealed, CryptoError>;
+    /// SealBase to each `(public_key, plaintext)` with one `info` and `aad`, in input order;
+    /// the error of the first failing recipient otherwise.
+    fn seal_many(
+        info: &[u8],
+        aad: &[u8],
+        recipients: &[(&[u8], &[u8])],
+    ) -> Result<Vec<HpkeSealed>, CryptoError>;
     fn open(
         private_key: &HpkePrivateKey,
         kem_output: &[u8],
@@ -181,11 +218,205 @@ fn serialize_public<T: Serializable>(key: &T) -> Vec<u8> {
     bytes
 }
 
+/// `"HPKE-v1"`, the version label of LabeledExtract and LabeledExpand (RFC 9180 §4).
+const HPKE_VERSION_LABEL: &[u8] = b"HPKE-v1";
+
+/// `mode_base` (RFC 9180 §5, Table 1).
+const MODE_BASE: u8 = 0x00;
+
+/// An HPKE KDF of the `hpke` crate with the HKDF of this crate that computes the same function
+/// (RFC 9180 §7.2), for the key schedule that [`HpkeAlg::seal_many`] runs itself.
+pub(crate) trait HpkeKdfAlg: hpke::kdf::Kdf + 'static {
+    /// The KDF identifier of RFC 9180 §7.2.
+    const ID: u16;
+    /// The HKDF with the same hash.
+    type Hash: HashAlg;
+}
+
+impl HpkeKdfAlg for HkdfSha256 {
+    const ID: u16 = 0x0001;
+    type Hash = Sha<Sha256>;
+}
+
+impl HpkeKdfAlg for HkdfSha384 {
+    const ID: u16 = 0x0002;
+    type Hash = Sha<Sha384>;
+}
+
+impl HpkeKdfAlg for HkdfSha512 {
+    const ID: u16 = 0x0003;
+    type Hash = Sha<Sha512>;
+}
+
+/// An HPKE AEAD of the `hpke` crate with the AEAD of this crate that computes the same function
+/// (RFC 9180 §7.3).
+pub(crate) trait HpkeAeadAlg: hpke::aead::Aead + 'static {
+    /// The same AEAD.
+    type Aead: AeadAlg;
+}
+
+impl HpkeAeadAlg for AesGcm128 {
+    type Aead = RcAead<aes_gcm::Aes128Gcm>;
+}
+
+impl HpkeAeadAlg for AesGcm256 {
+    type Aead = RcAead<aes_gcm::Aes256Gcm>;
+}
+
+impl HpkeAeadAlg for HpkeChaCha {
+    type Aead = RcAead<chacha20poly1305::ChaCha20Poly1305>;
+}
+
+/// The part of the HPKE key schedule in mode_base (RFC 9180 §5.1) that depends only on the
+/// suite and `info`: computed once, then shared by every recipient of
+/// [`HpkeAlg::seal_many`].
+struct BaseKeySchedule<H> {
+    /// `suite_id = concat("HPKE", I2OSP(kem_id, 2), I2OSP(kdf_id, 2), I2OSP(aead_id, 2))`
+    /// (RFC 9180 §5.1).
+    suite_id: [u8; 10],
+    /// `key_schedule_context = concat(mode_base, psk_id_hash, info_hash)` (RFC 9180 §5.1).
+    context: Vec<u8>,
+    _hash: Marker<H>,
+}
+
+impl<H: HashAlg> BaseKeySchedule<H> {
+    /// Hashes `info` (and the empty psk_id of mode_base) into the key schedule context
+    /// (RFC 9180 §5.1).
+    fn new(kem_id: u16, kdf_id: u16, aead_id: u16, info: &[u8]) -> Self {
+        let mut suite_id = [0u8; 10];
+        suite_id[..4].copy_from_slice(b"HPKE");
+        suite_id[4..6].copy_from_slice(&kem_id.to_be_bytes());
+        suite_id[6..8].copy_from_slice(&kdf_id.to_be_bytes());
+        suite_id[8..].copy_from_slice(&aead_id.to_be_bytes());
+        let mut schedule = Self {
+            suite_id,
+            context: Vec::new(),
+            _hash: PhantomData,
+        };
+        // psk_id_hash = LabeledExtract("", "psk_id_hash", psk_id) with the default psk_id "".
+        let psk_id_hash = schedule.labeled_extract(&[], b"psk_id_hash", &[]);
+        // info_hash = LabeledExtract("", "info_hash", info): the one pass over `info`.
+        let info_hash = schedule.labeled_extract(&[], b"info_hash", info);
+        let mut context = Vec::with_capacity(1 + psk_id_hash.len() + info_hash.len());
+        context.push(MODE_BASE);
+        context.extend_from_slice(psk_id_hash.as_bytes());
+        context.extend_from_slice(info_hash.as_bytes());
+        schedule.context = context;
+        schedule
+    }
+
+    /// `LabeledExtract(salt, label, ikm) = Extract(salt, concat("HPKE-v1", suite_id, label,
+    /// ikm))` (RFC 9180 §4).
+    fn labeled_extract(&self, salt: &[u8], label: &[u8], ikm: &[u8]) -> Secret {
+        H::extract_concat(salt, &[HPKE_VERSION_LABEL, &self.suite_id, label, ikm])
+    }
+
+    /// `LabeledExpand(prk, label, info, L) = Expand(prk, concat(I2OSP(L, 2), "HPKE-v1",
+    /// suite_id, label, info), L)` (RFC 9180 §4).
+    fn labeled_expand(
+        &self,
+        prk: &Secret,
+        label: &[u8],
+        info: &[u8],
+        length: usize,
+    ) -> Result<Secret, CryptoError> {
+        let length16 =
+            u16::try_from(length).map_err(|_| CryptoError::KdfOutputTooLong { length })?;
+        let labeled_info = [
+            &length16.to_be_bytes()[..],
+            HPKE_VERSION_LABEL,
+            &self.suite_id,
+            label,
+            info,
+        ]
+        .concat();
+        H::expand(prk.as_bytes(), &labeled_info, length)
+    }
+
+    /// The rest of the key schedule for one recipient (RFC 9180 §5.1):
+    /// `secret = LabeledExtract(shared_secret, "secret", psk)` with the default psk "", then
+    /// `key = LabeledExpand(secret, "key", key_schedule_context, Nk)` and
+    /// `base_nonce = LabeledExpand(secret, "base_nonce", key_schedule_context, Nn)`. The
+    /// exporter secret is not derived: a single-shot seal never exports.
+    fn key_and_base_nonce(
+        &self,
+        shared_secret: &[u8],
+        key_len: usize,
+        nonce_len: usize,
+    ) -> Result<(Secret, Secret), CryptoError> {
+        let secret = self.labeled_extract(shared_secret, b"secret", &[]);
+        let key = self.labeled_expand(&secret, b"key", &self.context, key_len)?;
+        let base_nonce = self.labeled_expand(&secret, b"base_nonce", &self.context, nonce_len)?;
+        Ok((key, base_nonce))
+    }
+}
+
+impl<K, F, A> Hpke<K, F, A>
+where
+    K: Kem + 'static,
+    F: HpkeKdfAlg,
+    A: HpkeAeadAlg,
+{
+    /// The recipient-independent part of the key schedule for `info`.
+    fn base_key_schedule(info: &[u8]) -> BaseKeySchedule<F::Hash> {
+        BaseKeySchedule::new(K::KEM_ID, F::ID, A::AEAD_ID, info)
+    }
+
+    /// `SealBase(pkR, info, aad, pt)` (RFC 9180 §6.1) with the `info` part of the key schedule
+    /// already computed: `Encap(pkR)` (§4), the rest of the key schedule (§5.1), then
+    /// `ContextS.Seal(aad, pt)` with sequence number 0, whose nonce is
+    /// `base_nonce XOR I2OSP(0, Nn) = base_nonce` (§5.2).
+    fn seal_with_schedule<R: hpke::rand_core::CryptoRng>(
+        schedule: &BaseKeySchedule<F::Hash>,
+        public_key: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+        rng: &mut R,
+    ) -> Result<HpkeSealed, CryptoError> {
+        let public_key =
+            K::PublicKey::from_bytes(public_key).map_err(|_| CryptoError::InvalidPublicKey)?;
+        // The shared secret is wiped when dropped (hpke's SharedSecret zeroizes on drop).
+        let (shared_secret, encapped) =
+            K::encap_with_rng(&public_key, None, rng).map_err(|_| CryptoError::HpkeSealFailed)?;
+        let (key, base_nonce) = schedule.key_and_base_nonce(
+            &shared_secret.0,
+            <A::Aead as AeadAlg>::key_len(),
+            <A::Aead as AeadAlg>::nonce_len(),
+        )?;
+        drop(shared_secret);
+        let ciphertext =
+            <A::Aead as AeadAlg>::seal(key.as_bytes(), base_nonce.as_bytes(), aad, plaintext)
+                .map_err(|_| CryptoError::HpkeSealFailed)?;
+        Ok(HpkeSealed {
+            kem_output: serialize_public(&encapped),
+            ciphertext,
+        })
+    }
+
+    /// [`HpkeAlg::seal_many`] on one thread with the randomness of `rng`; stops at the first
+    /// failing recipient.
+    #[cfg(any(test, not(feature = "parallel")))]
+    pub(crate) fn seal_many_with_rng<R: hpke::rand_core::CryptoRng>(
+        info: &[u8],
+        aad: &[u8],
+        recipients: &[(&[u8], &[u8])],
+        rng: &mut R,
+    ) -> Result<Vec<HpkeSealed>, CryptoError> {
+        let schedule = Self::base_key_schedule(info);
+        recipients
+            .iter()
+            .map(|&(public_key, plaintext)| {
+                Self::seal_with_schedule(&schedule, public_key, aad, plaintext, rng)
+            })
+            .collect()
+    }
+}
+
 impl<K, F, A> HpkeAlg for Hpke<K, F, A>
 where
     K: Kem + 'static,
-    F: hpke::kdf::Kdf + 'static,
-    A: hpke::aead::Aead + 'static,
+    F: HpkeKdfAlg,
+    A: HpkeAeadAlg,
 {
     fn seal(
         public_key: &[u8],
@@ -208,6 +439,43 @@ where
             kem_output: serialize_public(&encapped),
             ciphertext,
         })
+    }
+
+    /// RFC 9180 §5.1 hashes `info` into the key schedule context independently of the
+    /// recipient, so it is hashed here once for all recipients; each recipient then costs one
+    /// encapsulation, a few small HKDF calls and one AEAD seal. With the `parallel` feature the
+    /// recipients are sealed on every core; the output order is the input order either way.
+    fn seal_many(
+        info: &[u8],
+        aad: &[u8],
+        recipients: &[(&[u8], &[u8])],
+    ) -> Result<Vec<HpkeSealed>, CryptoError> {
+        if recipients.is_empty() {
+            return Ok(Vec::new());
+        }
+        #[cfg(feature = "parallel")]
+        {
+            use rayon::prelude::*;
+            let schedule = Self::base_key_schedule(info);
+            let sealed: Vec<Result<HpkeSealed, CryptoError>> = recipients
+                .par_iter()
+                .map(|&(public_key, plaintext)| {
+                    Self::seal_with_schedule(
+                        &schedule,
+                        public_key,
+                        aad,
+                        plaintext,
+                        &mut rand::rng(),
+                    )
+                })
+                .collect();
+            // In input order, so that the error is the one of the first failing recipient.
+            sealed.into_iter().collect()
+        }
+        #[cfg(not(feature = "parallel"))]
+        {
+            Self::seal_many_with_rng(info, aad, recipients, &mut rand::rng())
+        }
     }
 
     fn open(

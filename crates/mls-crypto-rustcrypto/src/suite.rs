@@ -85,6 +85,15 @@ where
         P::seal(public_key, info, aad, plaintext)
     }
 
+    fn hpke_seal_many(
+        &self,
+        info: &[u8],
+        aad: &[u8],
+        recipients: &[(&[u8], &[u8])],
+    ) -> Result<Vec<HpkeSealed>, CryptoError> {
+        P::seal_many(info, aad, recipients)
+    }
+
     fn hpke_open(
         &self,
         private_key: &HpkePrivateKey,

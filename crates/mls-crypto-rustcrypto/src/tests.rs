@@ -500,3 +500,258 @@ fn hpke_export_sender_and_receiver_agree() {
         );
     }
 }
+
+/// `n` fresh key pairs and distinct plaintexts of distinct lengths.
+fn recipients(
+    suite: &dyn CipherSuiteProvider,
+    n: usize,
+) -> (Vec<mls_crypto::HpkeKeyPair>, Vec<Vec<u8>>) {
+    let keys = (0..n)
+        .map(|_| suite.generate_hpke_key_pair().unwrap())
+        .collect();
+    let plaintexts = (0..n)
+        .map(|i| vec![u8::try_from(i).unwrap(); 20 + i])
+        .collect();
+    (keys, plaintexts)
+}
+
+fn pairs<'a>(
+    keys: &'a [mls_crypto::HpkeKeyPair],
+    plaintexts: &'a [Vec<u8>],
+) -> Vec<(&'a [u8], &'a [u8])> {
+    keys.iter()
+        .zip(plaintexts)
+        .map(|(k, p)| (k.public_key.as_slice(), p.as_slice()))
+        .collect()
+}
+
+#[test]
+fn hpke_seal_many_is_opened_by_the_single_open_in_input_order() {
+    // Larger than one hash block many times over, like the EncryptContext of a Welcome.
+    let info: Vec<u8> = (0..100_000u32).map(|i| i.to_le_bytes()[0]).collect();
+    for suite in suites() {
+        let cs = suite.cipher_suite();
+        let (keys, plaintexts) = recipients(suite, 7);
+        let sealed = suite
+            .hpke_seal_many(&info, b"aad", &pairs(&keys, &plaintexts))
+            .unwrap();
+        assert_eq!(sealed.len(), keys.len(), "{cs:?}");
+        for (i, ((key, plaintext), sealed)) in keys.iter().zip(&plaintexts).zip(&sealed).enumerate()
+        {
+            assert_eq!(sealed.kem_output.len(), suite.params().kem.public_key_len());
+            assert_eq!(
+                sealed.ciphertext.len(),
+                plaintext.len() + suite.params().aead.tag_len()
+            );
+            let opened = suite
+                .hpke_open(
+                    &key.private_key,
+                    &sealed.kem_output,
+                    &info,
+                    b"aad",
+                    &sealed.ciphertext,
+                )
+                .unwrap_or_else(|e| panic!("{cs:?} recipient {i}: {e}"));
+            assert_eq!(opened.as_slice(), plaintext.as_slice(), "{cs:?} {i}");
+        }
+        // Every recipient has its own encapsulation.
+        for (i, a) in sealed.iter().enumerate() {
+            for b in &sealed[i + 1..] {
+                assert_ne!(a.kem_output, b.kem_output, "{cs:?}");
+            }
+        }
+
+        // Another key, another info, another aad or a flipped bit: the open fails.
+        let fail = Err(CryptoError::HpkeOpenFailed);
+        let open = |key: &HpkePrivateKey, info: &[u8], aad: &[u8], ct: &[u8]| {
+            suite.hpke_open(key, &sealed[0].kem_output, info, aad, ct)
+        };
+        let ct = &sealed[0].ciphertext;
+        assert_eq!(open(&keys[1].private_key, &info, b"aad", ct), fail);
+        assert_eq!(open(&keys[0].private_key, &info[1..], b"aad", ct), fail);
+        assert_eq!(open(&keys[0].private_key, &info, b"aae", ct), fail);
+        assert_eq!(
+            open(&keys[0].private_key, &info, b"aad", &flip_last_bit(ct)),
+            fail
+        );
+        assert!(open(&keys[0].private_key, &info, b"aad", ct).is_ok());
+    }
+}
+
+#[test]
+fn hpke_seal_many_of_no_recipients_is_empty() {
+    for suite in suites() {
+        assert_eq!(suite.hpke_seal_many(b"info", b"", &[]), Ok(Vec::new()));
+        assert_eq!(
+            labeled::encrypt_with_label_many(suite, "Welcome", b"ctx", &[]),
+            Ok(Vec::new())
+        );
+    }
+}
+
+#[test]
+fn hpke_seal_many_fails_like_the_single_seal_at_the_first_bad_key() {
+    for suite in suites() {
+        let cs = suite.cipher_suite();
+        let (keys, plaintexts) = recipients(suite, 3);
+        let good = keys[0].public_key.as_slice();
+        let truncated = &keys[1].public_key[1..];
+        // The right length but not a usable key: the identity for X25519 (its DH output is
+        // all zeros, RFC 9180 §7.1.4), not a curve point for the NIST curves.
+        let zeros = vec![0u8; suite.params().kem.public_key_len()];
+        for bad in [truncated, zeros.as_slice()] {
+            let single = suite.hpke_seal(bad, b"info", b"", b"pt").unwrap_err();
+            let batch = [(good, b"a".as_slice()), (bad, b"b"), (truncated, b"c")];
+            assert_eq!(
+                suite.hpke_seal_many(b"info", b"", &batch),
+                Err(single.clone()),
+                "{cs:?}"
+            );
+            assert_eq!(
+                suite.hpke_seal_many(b"info", b"", &batch[1..2]),
+                Err(single),
+                "{cs:?}"
+            );
+        }
+        assert_eq!(
+            suite.hpke_seal_many(b"info", b"", &[(good, b"a"), (truncated, b"b")]),
+            Err(CryptoError::InvalidPublicKey)
+        );
+        // The good recipients alone succeed.
+        assert!(
+            suite
+                .hpke_seal_many(b"info", b"", &pairs(&keys, &plaintexts))
+                .is_ok()
+        );
+    }
+}
+
+#[test]
+fn encrypt_with_label_many_is_opened_by_decrypt_with_label() {
+    let context = vec![0x5a; 3000];
+    for suite in suites() {
+        let (keys, plaintexts) = recipients(suite, 4);
+        let sealed = labeled::encrypt_with_label_many(
+            suite,
+            "Welcome",
+            &context,
+            &pairs(&keys, &plaintexts),
+        )
+        .unwrap();
+        assert_eq!(sealed.len(), keys.len());
+        for ((key, plaintext), sealed) in keys.iter().zip(&plaintexts).zip(&sealed) {
+            let decrypt = |label: &str, context: &[u8]| {
+                labeled::decrypt_with_label(
+                    suite,
+                    &key.private_key,
+                    label,
+                    context,
+                    &sealed.kem_output,
+                    &sealed.ciphertext,
+                )
+            };
+            assert_eq!(
+                decrypt("Welcome", &context).unwrap().as_slice(),
+                plaintext.as_slice()
+            );
+            assert_eq!(
+                decrypt("Welcomf", &context),
+                Err(CryptoError::HpkeOpenFailed)
+            );
+            assert_eq!(
+                decrypt("Welcome", &context[1..]),
+                Err(CryptoError::HpkeOpenFailed)
+            );
+        }
+        // And the single EncryptWithLabel is opened the same way, with the same info.
+        let single =
+            labeled::encrypt_with_label(suite, &keys[0].public_key, "Welcome", &context, b"x")
+                .unwrap();
+        assert_eq!(
+            labeled::decrypt_with_label(
+                suite,
+                &keys[0].private_key,
+                "Welcome",
+                &context,
+                &single.kem_output,
+                &single.ciphertext
+            )
+            .unwrap()
+            .as_slice(),
+            b"x"
+        );
+    }
+}
+
+/// With the same randomness, the batch key schedule gives exactly the bytes of the `hpke`
+/// crate's own single-shot SealBase, recipient after recipient: same suite_id, labels,
+/// info_hash, key, nonce and AEAD.
+fn check_seal_many_matches_hpke_single_shot<K, F, A>()
+where
+    K: hpke::Kem + 'static,
+    F: crate::primitives::HpkeKdfAlg,
+    A: crate::primitives::HpkeAeadAlg,
+{
+    use hpke::Serializable;
+    use rand::SeedableRng;
+
+    let info: Vec<u8> = (0..5000u32).map(|i| i.to_be_bytes()[3]).collect();
+    let keys: Vec<K::PublicKey> = (0..4u8).map(|i| K::derive_keypair(&[i; 32]).1).collect();
+    let encoded: Vec<Vec<u8>> = keys
+        .iter()
+        .map(|pk| {
+            let mut bytes = vec![0u8; K::PublicKey::size()];
+            pk.write_exact(&mut bytes);
+            bytes
+        })
+        .collect();
+    let plaintexts: Vec<Vec<u8>> = (0..4u8).map(|i| vec![i; 10 + usize::from(i)]).collect();
+    let batch: Vec<(&[u8], &[u8])> = encoded
+        .iter()
+        .zip(&plaintexts)
+        .map(|(k, p)| (k.as_slice(), p.as_slice()))
+        .collect();
+    for seed in [1u64, 2, 3] {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        let ours =
+            crate::primitives::Hpke::<K, F, A>::seal_many_with_rng(&info, b"aad", &batch, &mut rng)
+                .unwrap();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        let theirs: Vec<(Vec<u8>, Vec<u8>)> = keys
+            .iter()
+            .zip(&plaintexts)
+            .map(|(pk, pt)| {
+                let (enc, ct) = hpke::single_shot_seal_with_rng::<A, F, K>(
+                    &hpke::OpModeS::Base,
+                    pk,
+                    &info,
+                    pt,
+                    b"aad",
+                    &mut rng,
+                )
+                .unwrap();
+                let mut enc_bytes = vec![0u8; K::EncappedKey::size()];
+                enc.write_exact(&mut enc_bytes);
+                (enc_bytes, ct)
+            })
+            .collect();
+        assert_eq!(ours.len(), theirs.len());
+        for (ours, (enc, ct)) in ours.iter().zip(&theirs) {
+            assert_eq!(&ours.kem_output, enc, "kem {} seed {seed}", K::KEM_ID);
+            assert_eq!(&ours.ciphertext, ct, "kem {} seed {seed}", K::KEM_ID);
+        }
+    }
+}
+
+#[test]
+fn seal_many_matches_the_hpke_crate_byte_for_byte() {
+    use hpke::aead::{AesGcm128, AesGcm256, ChaCha20Poly1305};
+    use hpke::kdf::{HkdfSha256, HkdfSha384, HkdfSha512};
+    use hpke::kem::{DhP256HkdfSha256, DhP384HkdfSha384, DhP521HkdfSha512, X25519HkdfSha256};
+    // The HPKE algorithms of suites 1, 2, 3, 5 and 7.
+    check_seal_many_matches_hpke_single_shot::<X25519HkdfSha256, HkdfSha256, AesGcm128>();
+    check_seal_many_matches_hpke_single_shot::<DhP256HkdfSha256, HkdfSha256, AesGcm128>();
+    check_seal_many_matches_hpke_single_shot::<X25519HkdfSha256, HkdfSha256, ChaCha20Poly1305>();
+    check_seal_many_matches_hpke_single_shot::<DhP521HkdfSha512, HkdfSha512, AesGcm256>();
+    check_seal_many_matches_hpke_single_shot::<DhP384HkdfSha384, HkdfSha384, AesGcm256>();
+}

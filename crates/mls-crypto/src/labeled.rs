@@ -160,6 +160,28 @@ pub fn encrypt_with_label(
     )
 }
 
+/// `EncryptWithLabel(PublicKey, Label, Context, Plaintext)` (RFC 9420 §5.1.3) for many
+/// `(public_key, plaintext)` pairs that share `label` and `context`, as RFC 9420 §12.4.3.1 does
+/// for the GroupSecrets of every new member of a Welcome (label `"Welcome"`, context the
+/// encrypted GroupInfo).
+///
+/// The EncryptContext is encoded once and passed to
+/// [`CipherSuiteProvider::hpke_seal_many`], so a provider that overrides it hashes the context
+/// once (RFC 9180 §5.1) instead of once per recipient. The result has one [`HpkeSealed`] per
+/// recipient, in input order, each opened by [`decrypt_with_label`]; on failure the error is
+/// the one of the first failing recipient.
+pub fn encrypt_with_label_many(
+    suite: &dyn CipherSuiteProvider,
+    label: &str,
+    context: &[u8],
+    recipients: &[(&[u8], &[u8])],
+) -> Result<Vec<HpkeSealed>, CryptoError> {
+    if recipients.is_empty() {
+        return Ok(Vec::new());
+    }
+    suite.hpke_seal_many(&labeled_content(label, context)?, &[], recipients)
+}
+
 /// `DecryptWithLabel(PrivateKey, Label, Context, KEMOutput, Ciphertext)` (RFC 9420 §5.1.3):
 /// HPKE OpenBase with the same `info` and empty aad as [`encrypt_with_label`].
 pub fn decrypt_with_label(

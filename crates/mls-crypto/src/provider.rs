@@ -102,6 +102,36 @@ pub trait CipherSuiteProvider: Send + Sync {
         plaintext: &[u8],
     ) -> Result<HpkeSealed, CryptoError>;
 
+    /// HPKE `SealBase(pkR, info, aad, pt)` (RFC 9180 §6.1) to many recipients that share one
+    /// `info` and `aad`: one [`HpkeSealed`] per `(public_key, plaintext)` of `recipients`, in
+    /// the same order, each with its own fresh encapsulation. An empty `recipients` gives an
+    /// empty result.
+    ///
+    /// RFC 9420 §12.4.3.1 encrypts every new member's GroupSecrets with the same `info` (the
+    /// EncryptContext of the encrypted GroupInfo, which carries the ratchet tree), and the
+    /// HPKE key schedule (RFC 9180 §5.1) hashes `info` into
+    /// `info_hash = LabeledExtract("", "info_hash", info)`, which does not depend on the
+    /// recipient. A provider should override this method to compute `info_hash` once, which
+    /// makes a Welcome to `n` members linear in `n` instead of `n` times the GroupInfo size;
+    /// the output must stay what [`hpke_seal`] would produce for each recipient.
+    ///
+    /// The default implementation calls [`hpke_seal`] once per recipient. On failure the
+    /// error is the one of the first failing recipient in input order, and no output is
+    /// returned.
+    ///
+    /// [`hpke_seal`]: CipherSuiteProvider::hpke_seal
+    fn hpke_seal_many(
+        &self,
+        info: &[u8],
+        aad: &[u8],
+        recipients: &[(&[u8], &[u8])],
+    ) -> Result<Vec<HpkeSealed>, CryptoError> {
+        recipients
+            .iter()
+            .map(|&(public_key, plaintext)| self.hpke_seal(public_key, info, aad, plaintext))
+            .collect()
+    }
+
     /// HPKE `OpenBase(enc, skR, info, aad, ct)` (RFC 9180 §6.1). The plaintext is wiped when
     /// dropped.
     fn hpke_open(

@@ -19,7 +19,7 @@ use mls_codec::{
 };
 use mls_crypto::{
     CipherSuiteProvider, HpkePrivateKey, Secret, Signer, Zeroizing, decrypt_with_label,
-    encrypt_with_label, sign_with_label, verify_with_label,
+    encrypt_with_label_many, sign_with_label, verify_with_label,
 };
 use mls_key_schedule::{JoinerSecret, WelcomeSecret};
 use zeroize::Zeroize;
@@ -116,6 +116,31 @@ fn welcome_key_nonce(
     Ok((welcome_secret.key(suite)?, welcome_secret.nonce(suite)?))
 }
 
+/// The encoded `GroupSecrets { joiner_secret, path_secret, psks }` of one new member
+/// (RFC 9420 §12.4.3.1), after checking that its key package is of `suite`; wiped when dropped.
+fn group_secrets_plaintext(
+    suite: &dyn CipherSuiteProvider,
+    member: &NewMemberSecrets<'_>,
+    joiner_secret: &JoinerSecret,
+    psks: &[PreSharedKeyId],
+) -> Result<Zeroizing<Vec<u8>>, GroupError> {
+    check_suite(suite, member.key_package.cipher_suite)?;
+    let group_secrets = ZeroizingGroupSecrets(GroupSecrets {
+        joiner_secret: VarBytes(joiner_secret.as_secret().as_bytes().to_vec()),
+        path_secret: member.path_secret.map(|secret| PathSecret {
+            path_secret: VarBytes(secret.as_bytes().to_vec()),
+        }),
+        psks: psks.to_vec(),
+    });
+    // Room for the secrets and their length headers, so that the buffer holding them is
+    // not reallocated (which would leave copies behind).
+    let mut plaintext = Zeroizing::new(Vec::with_capacity(
+        2 * suite.hash_len() + 16 + psks.len() * (3 * suite.hash_len() + 32),
+    ));
+    group_secrets.0.encode(&mut plaintext)?;
+    Ok(plaintext)
+}
+
 /// Builds a Welcome for new members (RFC 9420 §12.4.3.1): the GroupInfo encrypted with the
 /// welcome_key and welcome_nonce derived from `joiner_secret` and `psk_secret` (the all-zero
 /// secret without PSKs), and for each new member, in order, `GroupSecrets { joiner_secret,
@@ -146,37 +171,50 @@ pub fn build_welcome(
         &[],
         &group_info.to_bytes()?,
     )?;
-    let mut secrets = Vec::with_capacity(new_members.len());
+    // Per member, in order: the suite check and the encoded GroupSecrets, then the
+    // KeyPackageRef. The EncryptWithLabel of every member runs in one batch below, which hashes
+    // the (large) encrypted GroupInfo once rather than once per member (RFC 9180 §5.1). If a
+    // step fails here, the members before it are still sealed first, so that the error
+    // reported is the first one of the member-by-member order: check, encode, seal, ref.
+    let mut plaintexts = Vec::with_capacity(new_members.len());
+    let mut refs = Vec::with_capacity(new_members.len());
+    let mut pending_error = None;
     for member in new_members {
-        check_suite(suite, member.key_package.cipher_suite)?;
-        let group_secrets = ZeroizingGroupSecrets(GroupSecrets {
-            joiner_secret: VarBytes(joiner_secret.as_secret().as_bytes().to_vec()),
-            path_secret: member.path_secret.map(|secret| PathSecret {
-                path_secret: VarBytes(secret.as_bytes().to_vec()),
-            }),
-            psks: psks.to_vec(),
-        });
-        // Room for the secrets and their length headers, so that the buffer holding them is
-        // not reallocated (which would leave copies behind).
-        let mut plaintext = Zeroizing::new(Vec::with_capacity(
-            2 * suite.hash_len() + 16 + psks.len() * (3 * suite.hash_len() + 32),
-        ));
-        group_secrets.0.encode(&mut plaintext)?;
-        let sealed = encrypt_with_label(
-            suite,
-            &member.key_package.init_key,
-            WELCOME_LABEL,
-            &encrypted_group_info,
-            &plaintext,
-        )?;
-        secrets.push(EncryptedGroupSecrets {
-            new_member: key_package_ref(suite, member.key_package)?,
+        match group_secrets_plaintext(suite, member, joiner_secret, psks) {
+            Ok(plaintext) => plaintexts.push(plaintext),
+            Err(error) => {
+                pending_error = Some(error);
+                break;
+            }
+        }
+        match key_package_ref(suite, member.key_package) {
+            Ok(reference) => refs.push(reference),
+            Err(error) => {
+                pending_error = Some(error);
+                break;
+            }
+        }
+    }
+    let recipients: Vec<(&[u8], &[u8])> = new_members
+        .iter()
+        .zip(&plaintexts)
+        .map(|(member, plaintext)| (&member.key_package.init_key[..], plaintext.as_slice()))
+        .collect();
+    let sealed = encrypt_with_label_many(suite, WELCOME_LABEL, &encrypted_group_info, &recipients)?;
+    if let Some(error) = pending_error {
+        return Err(error);
+    }
+    let secrets = refs
+        .into_iter()
+        .zip(sealed)
+        .map(|(new_member, sealed)| EncryptedGroupSecrets {
+            new_member,
             encrypted_group_secrets: HpkeCiphertext {
                 kem_output: VarBytes(sealed.kem_output),
                 ciphertext: VarBytes(sealed.ciphertext),
             },
-        });
-    }
+        })
+        .collect();
     Ok(Welcome {
         cipher_suite: suite.cipher_suite(),
         secrets,
@@ -289,7 +327,7 @@ mod tests {
     use super::*;
     use crate::key_package::{KeyPackageBundle, KeyPackageOptions, create_key_package};
     use mls_codec::{CipherSuite, Credential, GroupContext, Psk};
-    use mls_crypto::CryptoProvider;
+    use mls_crypto::{CryptoError, CryptoProvider};
     use mls_crypto_rustcrypto::RustCryptoProvider;
     use mls_key_schedule::zero_secret;
 
@@ -582,6 +620,67 @@ mod tests {
                 &alice.init_private_key
             ),
             Err(GroupError::CipherSuiteMismatch { .. })
+        ));
+    }
+
+    #[test]
+    fn entries_follow_the_members_and_the_first_failing_member_decides_the_error() {
+        let suite = suite();
+        let (group_info, _) = group_info(suite.cipher_suite());
+        let bundles: Vec<KeyPackageBundle> = ["a", "b", "c", "d"].map(key_package).into();
+        let build = |key_packages: &[&KeyPackage]| {
+            let members: Vec<NewMemberSecrets<'_>> = key_packages
+                .iter()
+                .map(|&key_package| NewMemberSecrets {
+                    key_package,
+                    path_secret: None,
+                })
+                .collect();
+            build_welcome(
+                suite,
+                &group_info,
+                &joiner_secret(),
+                &zero_secret(suite),
+                &[],
+                &members,
+            )
+        };
+
+        // One entry per member, in order, each opened by its member.
+        let all: Vec<&KeyPackage> = bundles.iter().map(|b| &b.key_package).collect();
+        let welcome = build(&all).unwrap();
+        assert_eq!(welcome.secrets.len(), bundles.len());
+        for (entry, bundle) in welcome.secrets.iter().zip(&bundles) {
+            assert_eq!(
+                entry.new_member,
+                key_package_ref(suite, &bundle.key_package).unwrap()
+            );
+            decrypt_group_secrets(
+                suite,
+                &welcome,
+                &bundle.key_package,
+                &bundle.init_private_key,
+            )
+            .unwrap();
+        }
+        assert!(build(&[]).unwrap().secrets.is_empty());
+
+        let mut bad_init_key = bundles[1].key_package.clone();
+        bad_init_key.init_key = VarBytes(vec![7; 31]);
+        let mut other_suite = bundles[2].key_package.clone();
+        other_suite.cipher_suite = CipherSuite::MLS_128_DHKEMP256_AES128GCM_SHA256_P256;
+        let (a, d) = (&bundles[0].key_package, &bundles[3].key_package);
+        assert!(matches!(
+            build(&[a, &bad_init_key, &other_suite, d]),
+            Err(GroupError::Crypto(CryptoError::InvalidPublicKey))
+        ));
+        assert!(matches!(
+            build(&[a, &other_suite, &bad_init_key, d]),
+            Err(GroupError::CipherSuiteMismatch { .. })
+        ));
+        assert!(matches!(
+            build(&[a, d, &bad_init_key]),
+            Err(GroupError::Crypto(CryptoError::InvalidPublicKey))
         ));
     }
 
