@@ -171,39 +171,23 @@ pub fn build_welcome(
         &[],
         &group_info.to_bytes()?,
     )?;
-    // Per member, in order: the suite check and the encoded GroupSecrets, then the
-    // KeyPackageRef. The EncryptWithLabel of every member runs in one batch below, which hashes
-    // the (large) encrypted GroupInfo once rather than once per member (RFC 9180 §5.1). If a
-    // step fails here, the members before it are still sealed first, so that the error
-    // reported is the first one of the member-by-member order: check, encode, seal, ref.
-    let mut plaintexts = Vec::with_capacity(new_members.len());
-    let mut refs = Vec::with_capacity(new_members.len());
-    let mut pending_error = None;
-    for member in new_members {
-        match group_secrets_plaintext(suite, member, joiner_secret, psks) {
-            Ok(plaintext) => plaintexts.push(plaintext),
-            Err(error) => {
-                pending_error = Some(error);
-                break;
-            }
-        }
-        match key_package_ref(suite, member.key_package) {
-            Ok(reference) => refs.push(reference),
-            Err(error) => {
-                pending_error = Some(error);
-                break;
-            }
-        }
-    }
+    // Every member's suite check, GroupSecrets and KeyPackageRef first; then the
+    // EncryptWithLabel of every member in one batch, which hashes the (large) encrypted
+    // GroupInfo once rather than once per member (RFC 9180 §5.1).
+    let plaintexts = new_members
+        .iter()
+        .map(|member| group_secrets_plaintext(suite, member, joiner_secret, psks))
+        .collect::<Result<Vec<_>, _>>()?;
+    let refs = new_members
+        .iter()
+        .map(|member| key_package_ref(suite, member.key_package))
+        .collect::<Result<Vec<_>, _>>()?;
     let recipients: Vec<(&[u8], &[u8])> = new_members
         .iter()
         .zip(&plaintexts)
         .map(|(member, plaintext)| (&member.key_package.init_key[..], plaintext.as_slice()))
         .collect();
     let sealed = encrypt_with_label_many(suite, WELCOME_LABEL, &encrypted_group_info, &recipients)?;
-    if let Some(error) = pending_error {
-        return Err(error);
-    }
     let secrets = refs
         .into_iter()
         .zip(sealed)
@@ -624,7 +608,7 @@ mod tests {
     }
 
     #[test]
-    fn entries_follow_the_members_and_the_first_failing_member_decides_the_error() {
+    fn entries_follow_the_members_and_checks_come_before_encryption() {
         let suite = suite();
         let (group_info, _) = group_info(suite.cipher_suite());
         let bundles: Vec<KeyPackageBundle> = ["a", "b", "c", "d"].map(key_package).into();
@@ -670,9 +654,10 @@ mod tests {
         let mut other_suite = bundles[2].key_package.clone();
         other_suite.cipher_suite = CipherSuite::MLS_128_DHKEMP256_AES128GCM_SHA256_P256;
         let (a, d) = (&bundles[0].key_package, &bundles[3].key_package);
+        // A member of another suite is refused before anyone's GroupSecrets are encrypted.
         assert!(matches!(
             build(&[a, &bad_init_key, &other_suite, d]),
-            Err(GroupError::Crypto(CryptoError::InvalidPublicKey))
+            Err(GroupError::CipherSuiteMismatch { .. })
         ));
         assert!(matches!(
             build(&[a, &other_suite, &bad_init_key, d]),
