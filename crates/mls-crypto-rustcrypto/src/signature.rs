@@ -57,15 +57,55 @@ impl SignatureAlg for Ed25519 {
         Ok(Box::new(Ed25519Signer { key, public_key }))
     }
 
+    /// Strict verification, as `verify_strict` of ed25519-dalek defines it (neither the
+    /// public key nor R of small order), without decompressing R: `verify` accepts only the
+    /// canonical encoding of the recomputed R, so R is of small order exactly when its bytes
+    /// are one of the eight canonical encodings of such points.
     fn verify(public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<(), CryptoError> {
+        use ed25519_dalek::Verifier as _;
         let public_key = ed25519_dalek::VerifyingKey::try_from(public_key)
             .map_err(|_| CryptoError::InvalidPublicKey)?;
         let signature = ed25519_dalek::Signature::from_slice(signature)
             .map_err(|_| CryptoError::InvalidSignature)?;
+        if public_key.is_weak() || SMALL_ORDER_ENCODINGS.contains(signature.r_bytes()) {
+            return Err(CryptoError::InvalidSignature);
+        }
         public_key
-            .verify_strict(message, &signature)
+            .verify(message, &signature)
             .map_err(|_| CryptoError::InvalidSignature)
     }
+}
+
+/// The canonical encodings of the eight points of small order of edwards25519: the identity,
+/// the point of order 2, two of order 4 and four of order 8.
+pub(crate) const SMALL_ORDER_ENCODINGS: [[u8; 32]; 8] = [
+    hex32("0100000000000000000000000000000000000000000000000000000000000000"),
+    hex32("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
+    hex32("0000000000000000000000000000000000000000000000000000000000000000"),
+    hex32("0000000000000000000000000000000000000000000000000000000000000080"),
+    hex32("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05"),
+    hex32("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85"),
+    hex32("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"),
+    hex32("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa"),
+];
+
+/// 32 bytes from 64 hex digits, at compile time.
+const fn hex32(hex: &str) -> [u8; 32] {
+    const fn digit(c: u8) -> u8 {
+        match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            _ => panic!("not a lowercase hex digit"),
+        }
+    }
+    let hex = hex.as_bytes();
+    let mut out = [0u8; 32];
+    let mut i = 0;
+    while i < 32 {
+        out[i] = digit(hex[2 * i]) << 4 | digit(hex[2 * i + 1]);
+        i += 1;
+    }
+    out
 }
 
 /// ECDSA over one NIST curve, with the curve's hash (RFC 9420 §5.1.2, TLS 1.3 schemes

@@ -755,3 +755,49 @@ fn seal_many_matches_the_hpke_crate_byte_for_byte() {
     check_seal_many_matches_hpke_single_shot::<DhP521HkdfSha512, HkdfSha512, AesGcm256>();
     check_seal_many_matches_hpke_single_shot::<DhP384HkdfSha384, HkdfSha384, AesGcm256>();
 }
+
+/// The eight encodings the Ed25519 verifier refuses as R are exactly the canonical encodings
+/// of the points of small order (each decodes to a weak point, and they are distinct).
+#[test]
+fn ed25519_small_order_encodings_are_the_eight_torsion_points() {
+    use crate::signature::SMALL_ORDER_ENCODINGS;
+    for (i, encoding) in SMALL_ORDER_ENCODINGS.iter().enumerate() {
+        let point = ed25519_dalek::VerifyingKey::from_bytes(encoding).unwrap();
+        assert!(point.is_weak(), "encoding {i} is not of small order");
+        assert_eq!(&point.to_bytes(), encoding, "encoding {i} is not canonical");
+        assert!(!SMALL_ORDER_ENCODINGS[..i].contains(encoding));
+    }
+}
+
+/// Ed25519 verification agrees with ed25519-dalek's `verify_strict` on valid, tampered and
+/// weak-key signatures.
+#[test]
+fn ed25519_verification_is_strict() {
+    use ed25519_dalek::Signer as _;
+    let suite = RustCryptoProvider::new();
+    let suite = suite
+        .suite(CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519)
+        .unwrap();
+    for seed in 0u8..16 {
+        let key = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
+        let public = key.verifying_key();
+        let message = vec![seed; usize::from(seed) * 17];
+        let signature = key.sign(&message).to_bytes();
+        let tampered = flip_last_bit(&signature);
+        for candidate in [&signature[..], &tampered] {
+            let strict = ed25519_dalek::Signature::from_slice(candidate)
+                .ok()
+                .and_then(|s| public.verify_strict(&message, &s).ok());
+            assert_eq!(
+                suite.verify(public.as_bytes(), &message, candidate).is_ok(),
+                strict.is_some()
+            );
+        }
+    }
+    // A small-order public key is refused whatever the signature.
+    let weak = crate::signature::SMALL_ORDER_ENCODINGS[0];
+    assert_eq!(
+        suite.verify(&weak, b"message", &[0; 64]),
+        Err(CryptoError::InvalidSignature)
+    );
+}
