@@ -632,28 +632,23 @@ struct CredentialSummary {
 }
 
 impl CredentialSummary {
-    /// The summary of the members of `tree` outside `excluded` (removed or updated leaves).
+    /// The summary of the members of `tree` outside `excluded` (removed or updated leaves),
+    /// from the tree's credential census: O(|excluded|), not a pass over the members.
     fn of(tree: &RatchetTree, excluded: &HashSet<LeafIndex>) -> Self {
-        let mut in_use = BTreeSet::new();
-        let mut supported_by_all: Option<BTreeSet<CredentialType>> = None;
-        for (leaf, node) in tree.members() {
-            if excluded.contains(&leaf) {
-                continue;
-            }
-            in_use.insert(node.credential.credential_type());
-            match &mut supported_by_all {
-                None => {
-                    supported_by_all =
-                        Some(node.capabilities.credentials.iter().copied().collect());
-                }
-                Some(set) => set.retain(|credential_type| {
-                    node.capabilities.credentials.contains(credential_type)
-                }),
-            }
-        }
+        let excluded: Vec<&LeafNode> = excluded.iter().filter_map(|&l| tree.leaf(l)).collect();
+        let remaining = tree
+            .member_count()
+            .saturating_sub(u32::try_from(excluded.len()).unwrap_or(u32::MAX));
+        let census = tree.credential_census().without(excluded);
         Self {
-            in_use,
-            supported_by_all,
+            in_use: census.in_use().map(|(t, _)| t).collect(),
+            supported_by_all: (remaining > 0).then(|| {
+                census
+                    .supported()
+                    .filter(|&(_, count)| count == remaining)
+                    .map(|(t, _)| t)
+                    .collect()
+            }),
         }
     }
 

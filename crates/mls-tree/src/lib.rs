@@ -49,6 +49,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod census;
 mod changes;
 mod error;
 mod hash;
@@ -61,6 +62,7 @@ mod treekem;
 mod treekem_tests;
 mod validate;
 
+pub use census::CredentialCensus;
 pub use changes::{ReplacedLeaves, TreeChanges};
 pub use error::TreeError;
 pub use math::{LeafIndex, MAX_LEAVES, NodeIndex, TreeSize};

@@ -778,6 +778,11 @@ fn check_invariants(tree: &RatchetTree) -> Result<(), TestCaseError> {
     let rebuilt = RatchetTree::from_bytes(&tree.to_bytes().unwrap()).unwrap();
     prop_assert_eq!(rebuilt.tree_hash(suite()).unwrap(), root);
     tree.verify_unmerged_leaves().unwrap();
+    let mut census = crate::CredentialCensus::default();
+    for (_, node) in tree.members() {
+        census.add(node);
+    }
+    prop_assert_eq!(tree.credential_census(), &census);
     Ok(())
 }
 

@@ -7,6 +7,7 @@ use mls_codec::{
     CodecError, Encode, HpkePublicKey, LeafNode, Node, NodeType, ParentNode, encode_vector,
 };
 
+use crate::CredentialCensus;
 use crate::changes::Change;
 use crate::hash::HashCache;
 use crate::{LeafIndex, NodeIndex, TreeError, TreeSize};
@@ -111,6 +112,7 @@ pub struct RatchetTree {
     members: u32,
     encryption_keys: HashMap<Vec<u8>, NodeIndex>,
     signature_keys: HashMap<Vec<u8>, LeafIndex>,
+    credentials: CredentialCensus,
     pub(crate) hashes: HashCache,
     /// The changes made since recording began, oldest first (see `changes.rs`).
     pub(crate) journal: Option<Vec<Change>>,
@@ -142,6 +144,7 @@ impl RatchetTree {
             members: 0,
             encryption_keys: HashMap::new(),
             signature_keys: HashMap::new(),
+            credentials: CredentialCensus::default(),
             hashes: HashCache::default(),
             journal: None,
         }
@@ -274,6 +277,11 @@ impl RatchetTree {
     /// The node that holds `key` as its encryption key, if any.
     pub fn find_encryption_key(&self, key: &[u8]) -> Option<NodeIndex> {
         self.encryption_keys.get(key).copied()
+    }
+
+    /// How many members use and support each credential type (§7.3, §13.3).
+    pub fn credential_census(&self) -> &CredentialCensus {
+        &self.credentials
     }
 
     /// The leaf that holds `key` as its signature key, if any.
@@ -507,11 +515,13 @@ impl RatchetTree {
         if let Some(old) = &old {
             remove_if(&mut self.encryption_keys, &old.encryption_key, leaf.node());
             remove_if(&mut self.signature_keys, &old.signature_key, leaf);
+            self.credentials.remove(old);
         }
         if let Some(new) = slot.as_ref() {
             self.encryption_keys
                 .insert(new.encryption_key.to_vec(), leaf.node());
             self.signature_keys.insert(new.signature_key.to_vec(), leaf);
+            self.credentials.add(new);
         }
         match (old.is_some(), slot.is_some()) {
             (false, true) => {
