@@ -56,7 +56,7 @@
 //! the most path secrets) processes. Handshake messages are PrivateMessages (the default).
 //!
 //! Each (suite, N) fixture is built once, on first use, so a filtered run builds only the
-//! sizes it measures (at 8192 members in suite 2 this takes tens of seconds); the join-only
+//! sizes it measures (at 8192 members in suite 2 this takes about a minute); the join-only
 //! size 32768 skips the steady-state part.
 //!
 //! Quick mode (the whole crate in under 5 minutes on 2 cores, see `docs/performance.md`):
