@@ -1070,9 +1070,23 @@ pub(crate) fn plan_with_psk_usage(
     for (leaf, leaf_node) in &updates {
         check_update(ctx, &requirements, *leaf, leaf_node, &removed)?;
     }
+    // Each key package on its own (two signature verifications each) on every core with the
+    // `parallel` feature; the error reported is the first add's either way.
+    let check = |(add, key_package): (usize, &KeyPackage)| {
+        check_add(ctx, &requirements, add, key_package).err()
+    };
+    #[cfg(feature = "parallel")]
+    let first_error = {
+        use rayon::prelude::*;
+        adds.par_iter().enumerate().find_map_first(check)
+    };
+    #[cfg(not(feature = "parallel"))]
+    let first_error = adds.iter().enumerate().find_map(check);
+    if let Some(error) = first_error {
+        return Err(error);
+    }
     let mut add_signature_keys: HashMap<&[u8], usize> = HashMap::with_capacity(adds.len());
     for (add, key_package) in adds.iter().enumerate() {
-        check_add(ctx, &requirements, add, key_package)?;
         let signature_key = key_package.leaf_node.signature_key.as_slice();
         if let Some(&first) = add_signature_keys.get(signature_key) {
             return Err(ProposalError::DuplicateAdd { first, add });
