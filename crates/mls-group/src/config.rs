@@ -53,11 +53,15 @@ impl GroupConfig {
             .map(|elapsed| elapsed.as_secs())
     }
 
-    /// The padding that brings a plaintext of `length` bytes to the next block boundary.
-    pub(crate) fn padding_for(&self, length: usize) -> usize {
-        match self.padding_block {
+    /// The padding that brings the encoded `body` to the next block boundary (§6.3.1); the
+    /// body is encoded only if there is a block size.
+    pub(crate) fn padding_for(
+        &self,
+        body: &mls_codec::FramedContentBody,
+    ) -> Result<usize, mls_codec::CodecError> {
+        Ok(match self.padding_block {
             0 => 0,
-            block => (block - length % block) % block,
-        }
+            block => (block - mls_codec::Encode::to_bytes(body)?.len() % block) % block,
+        })
     }
 }

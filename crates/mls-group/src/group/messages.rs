@@ -134,9 +134,7 @@ impl Group {
             .epoch
             .secret_tree
             .encryption_key(suite, self.own_leaf().0, kind)?;
-        let padding = self
-            .config
-            .padding_for(authenticated.content.content.to_bytes()?.len());
+        let padding = self.config.padding_for(&authenticated.content.content)?;
         let epoch = PrivateEpoch {
             suite,
             group_context: &self.epoch.context_bytes,
