@@ -33,15 +33,28 @@ pub trait Decode: Sized {
 }
 
 /// Appends a variable-length vector whose body `body` writes (RFC 9420 §2.1.2).
+///
+/// The body is written after room for the longest (4-byte) length header; a shorter header
+/// then moves the body back by the unused bytes. A body that needs the 4-byte header (16 KiB
+/// or more) is therefore never moved, so nested vectors cost no copy of a large body.
 pub fn encode_vector<F>(out: &mut Vec<u8>, body: F) -> Result<(), CodecError>
 where
     F: FnOnce(&mut Vec<u8>) -> Result<(), CodecError>,
 {
+    const ROOM: usize = 4;
     let start = out.len();
+    out.extend_from_slice(&[0; ROOM]);
     body(out)?;
-    let mut header = [0u8; 4];
-    let header = varint::encode(out.len() - start, &mut header)?;
-    out.splice(start..start, header.iter().copied());
+    let mut header = [0u8; ROOM];
+    let header = varint::encode(out.len() - start - ROOM, &mut header)?;
+    let unused = ROOM - header.len();
+    if let Some(slot) = out.get_mut(start + unused..start + ROOM) {
+        slot.copy_from_slice(header);
+    }
+    if unused > 0 {
+        out.copy_within(start + unused.., start);
+        out.truncate(out.len() - unused);
+    }
     Ok(())
 }
 
@@ -274,5 +287,23 @@ mod tests {
         // outer header (1 byte: 2 + 70 + 1 = 73 -> 2 bytes), inner 2-byte header + 70, 1-byte header.
         assert_eq!(bytes.len(), 2 + 2 + 70 + 1);
         assert_eq!(Vec::<VarBytes>::from_bytes(&bytes), Ok(value));
+    }
+
+    /// Every header length (1, 2 and 4 bytes, at their boundaries), alone and nested in a
+    /// vector whose header is of another length.
+    #[test]
+    fn vectors_at_every_header_length_round_trip() {
+        for (length, header) in [(0, 1), (63, 1), (64, 2), (16383, 2), (16384, 4), (70000, 4)] {
+            let body = VarBytes::from(vec![0xa5u8; length]);
+            let bytes = body.to_bytes().unwrap();
+            assert_eq!(bytes.len(), header + length);
+            assert!(bytes[header..].iter().all(|&b| b == 0xa5));
+            assert_eq!(VarBytes::from_bytes(&bytes), Ok(body.clone()));
+            let nested = vec![VarBytes::from(vec![1u8; 3]), body];
+            assert_eq!(
+                Vec::<VarBytes>::from_bytes(&nested.to_bytes().unwrap()),
+                Ok(nested)
+            );
+        }
     }
 }
