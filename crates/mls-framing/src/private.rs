@@ -209,6 +209,22 @@ pub fn open(
     key: &MessageKey,
     signature_key: &[u8],
 ) -> Result<AuthenticatedContent, FramingError> {
+    open_with(epoch, message, sender_data, key, signature_key, |_| ()).map(|(content, ())| content)
+}
+
+/// [`open`], running `alongside` on the decrypted content while its signature is verified
+/// (on another core with the `parallel` feature): work that the receiver does on every
+/// accepted message anyway, such as the confirmed transcript hash of a commit, which is
+/// as large as the commit. Its result is returned only with content whose signature
+/// verified.
+pub fn open_with<T: Send>(
+    epoch: PrivateEpoch<'_>,
+    message: &PrivateMessage,
+    sender_data: &SenderData,
+    key: &MessageKey,
+    signature_key: &[u8],
+    alongside: impl FnOnce(&AuthenticatedContent) -> T + Send,
+) -> Result<(AuthenticatedContent, T), FramingError> {
     if key.generation() != sender_data.generation {
         return Err(FramingError::GenerationMismatch {
             expected: sender_data.generation,
@@ -232,6 +248,7 @@ pub fn open(
         .map_err(|_| FramingError::ContentDecryptionFailed)?;
     let PrivateMessageContent { content, auth, .. } =
         PrivateMessageContent::from_bytes_for(&plaintext, message.content_type)?;
+    drop(plaintext);
     let PrivateContentAad {
         group_id,
         epoch: epoch_number,
@@ -247,17 +264,25 @@ pub fn open(
     };
     check_sender(&content)?;
     check_confirmation_tag(&content, auth.confirmation_tag.as_ref())?;
-    verify_content_signature(
-        epoch.suite,
-        signature_key,
-        WireFormat::MLS_PRIVATE_MESSAGE,
-        &content,
-        epoch.group_context,
-        &auth.signature,
-    )?;
-    Ok(AuthenticatedContent {
+    let authenticated = AuthenticatedContent {
         wire_format: WireFormat::MLS_PRIVATE_MESSAGE,
         content,
         auth,
-    })
+    };
+    let verify = || {
+        verify_content_signature(
+            epoch.suite,
+            signature_key,
+            WireFormat::MLS_PRIVATE_MESSAGE,
+            &authenticated.content,
+            epoch.group_context,
+            &authenticated.auth.signature,
+        )
+    };
+    #[cfg(feature = "parallel")]
+    let (verified, extra) = rayon::join(verify, || alongside(&authenticated));
+    #[cfg(not(feature = "parallel"))]
+    let (verified, extra) = (verify(), alongside(&authenticated));
+    verified?;
+    Ok((authenticated, extra))
 }

@@ -276,10 +276,12 @@ impl Group {
     }
 
     /// Processes a commit from another member (§12.4.2) and, if every check passes, moves the
-    /// group to the new epoch. On error nothing changes.
+    /// group to the new epoch; `transcript` is its transcript hashes if already computed. On
+    /// error nothing changes.
     pub(super) fn process_commit(
         &mut self,
         authenticated: &AuthenticatedContent,
+        transcript: Option<TranscriptHashes>,
     ) -> Result<ProcessedMessage, GroupError> {
         let FramedContentBody::Commit(commit) = &authenticated.content.content else {
             return Err(GroupError::UnexpectedContent);
@@ -306,7 +308,7 @@ impl Group {
             return Err(GroupError::MissingPath);
         }
         self.tree.begin_changes()?;
-        match self.stage_received_commit(authenticated, commit, committer, &plan) {
+        match self.stage_received_commit(authenticated, transcript, commit, committer, &plan) {
             Ok(next) => {
                 let replaced = self.tree.keep_changes();
                 self.enter_epoch(next, replaced);
@@ -328,6 +330,7 @@ impl Group {
     fn stage_received_commit(
         &mut self,
         authenticated: &AuthenticatedContent,
+        transcript: Option<TranscriptHashes>,
         commit: &Commit,
         committer: LeafIndex,
         plan: &ProposalPlan,
@@ -355,7 +358,10 @@ impl Group {
             None => (own_private_keys, zero_secret(suite)),
         };
 
-        let transcript = self.epoch.transcript.after_commit(suite, authenticated)?;
+        let transcript = match transcript {
+            Some(transcript) => transcript,
+            None => self.epoch.transcript.after_commit(suite, authenticated)?,
+        };
         let context = GroupContext {
             tree_hash: VarBytes(self.tree.tree_hash(suite)?),
             confirmed_transcript_hash: VarBytes(transcript.confirmed.clone()),

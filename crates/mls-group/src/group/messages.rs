@@ -8,7 +8,7 @@ use mls_codec::{
 use mls_crypto::make_proposal_ref;
 use mls_framing::private::{self, PrivateEpoch};
 use mls_framing::public::{self, PublicEpoch};
-use mls_key_schedule::RatchetKind;
+use mls_key_schedule::{RatchetKind, TranscriptHashes};
 use mls_tree::LeafIndex;
 
 use super::epoch::past_leaf;
@@ -152,21 +152,21 @@ impl Group {
         if message.version != ProtocolVersion::MLS10 {
             return Err(GroupError::UnsupportedVersion(message.version));
         }
-        let (authenticated, consumed) = match &message.body {
-            MlsMessageBody::PublicMessage(public) => (self.unprotect_public(public)?, None),
+        let (authenticated, consumed, transcript) = match &message.body {
+            MlsMessageBody::PublicMessage(public) => (self.unprotect_public(public)?, None, None),
             MlsMessageBody::PrivateMessage(private) => {
                 if private.epoch != self.epoch() && private.content_type == ContentType::Application
                 {
                     return self.process_past_application(private);
                 }
-                let (authenticated, consumed) = self.unprotect_private(private)?;
-                (authenticated, Some(consumed))
+                let (authenticated, consumed, transcript) = self.unprotect_private(private)?;
+                (authenticated, Some(consumed), transcript)
             }
             other => {
                 return Err(GroupError::UnexpectedWireFormat(other.wire_format()));
             }
         };
-        let processed = self.process_authenticated(authenticated)?;
+        let processed = self.process_authenticated(authenticated, transcript)?;
         if let Some(consumed) = consumed {
             self.consume(&consumed)?;
         }
@@ -195,11 +195,12 @@ impl Group {
     }
 
     /// Decrypts and checks a PrivateMessage of the current epoch, staging its message key
-    /// without consuming it.
+    /// without consuming it. For a commit, also returns the transcript hashes it leads to
+    /// (§8.2), computed while its signature is checked.
     fn unprotect_private(
         &mut self,
         message: &PrivateMessage,
-    ) -> Result<(AuthenticatedContent, Consumed), GroupError> {
+    ) -> Result<(AuthenticatedContent, Consumed, Option<TranscriptHashes>), GroupError> {
         self.check_group_and_epoch(&message.group_id, message.epoch)?;
         let suite = self.provider.suite(self.epoch.context.cipher_suite)?;
         let epoch = PrivateEpoch {
@@ -225,8 +226,18 @@ impl Group {
             group_context: &self.epoch.context_bytes,
             sender_data_secret: self.epoch.secrets.sender_data_secret(),
         };
-        let authenticated =
-            private::open(epoch, message, &sender_data, staged.key(), &signature_key)?;
+        let transcript = &self.epoch.transcript;
+        let (authenticated, transcript) = private::open_with(
+            epoch,
+            message,
+            &sender_data,
+            staged.key(),
+            &signature_key,
+            |content| {
+                (message.content_type == ContentType::Commit)
+                    .then(|| transcript.after_commit(suite, content))
+            },
+        )?;
         drop(staged);
         Ok((
             authenticated,
@@ -236,6 +247,7 @@ impl Group {
                 kind,
                 generation: sender_data.generation,
             },
+            transcript.transpose()?,
         ))
     }
 
@@ -324,9 +336,11 @@ impl Group {
     }
 
     /// Acts on verified content of the current epoch.
+    /// `transcript` is a commit's transcript hashes, if already computed.
     fn process_authenticated(
         &mut self,
         authenticated: AuthenticatedContent,
+        transcript: Option<TranscriptHashes>,
     ) -> Result<ProcessedMessage, GroupError> {
         self.check_not_frozen()?;
         match &authenticated.content.content {
@@ -353,7 +367,7 @@ impl Group {
                     proposal: Box::new(proposal),
                 })
             }
-            FramedContentBody::Commit(_) => self.process_commit(&authenticated),
+            FramedContentBody::Commit(_) => self.process_commit(&authenticated, transcript),
         }
     }
 
