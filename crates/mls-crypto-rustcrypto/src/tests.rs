@@ -411,6 +411,28 @@ fn labeled_operations_round_trip() {
                 .verify(&signature_keys.public_key, b"leaf", &signature)
                 .is_err()
         );
+        // The in-place variant signs the same SignContent, whatever the capacity guess, for
+        // contents under and over 16 KiB (1- to 4-byte length headers).
+        for content in [&b"leaf"[..], &[9u8; 20_000][..]] {
+            let signature = labeled::sign_with_label(&*signer, "LeafNodeTBS", content).unwrap();
+            for capacity in [0, content.len()] {
+                let verify = |label: &str| {
+                    labeled::verify_with_label_writing(
+                        suite,
+                        &signature_keys.public_key,
+                        label,
+                        capacity,
+                        |out| {
+                            out.extend_from_slice(content);
+                            Ok(())
+                        },
+                        &signature,
+                    )
+                };
+                verify("LeafNodeTBS").unwrap();
+                assert!(verify("GroupInfoTBS").is_err());
+            }
+        }
 
         let nh = suite.hash_len();
         let secret = labeled::derive_secret(suite, &vec![1; nh], "epoch").unwrap();

@@ -5,7 +5,7 @@
 //! straight into one buffer (the tests check the bytes against the structs' own encoding), so
 //! that signing a large message or hashing a key package does not copy the content twice.
 
-use mls_codec::{Encode, encode_opaque, varint};
+use mls_codec::{CodecError, Encode, encode_opaque, encode_vector, varint};
 use zeroize::Zeroizing;
 
 use crate::{CipherSuiteProvider, CryptoError, HpkePrivateKey, HpkeSealed, Secret, Signer};
@@ -141,6 +141,23 @@ pub fn verify_with_label(
     signature: &[u8],
 ) -> Result<(), CryptoError> {
     suite.verify(public_key, &labeled_content(label, content)?, signature)
+}
+
+/// [`verify_with_label`] for a Content that `write_content` appends to the encoded
+/// `SignContent` in place, so that a large Content (a commit's FramedContentTBS) is encoded
+/// once, into a buffer of about `capacity` bytes, rather than encoded and then copied.
+pub fn verify_with_label_writing(
+    suite: &dyn CipherSuiteProvider,
+    public_key: &[u8],
+    label: &str,
+    capacity: usize,
+    write_content: impl FnOnce(&mut Vec<u8>) -> Result<(), CodecError>,
+    signature: &[u8],
+) -> Result<(), CryptoError> {
+    let mut out = Vec::with_capacity(4 + LABEL_PREFIX.len() + label.len() + 4 + capacity);
+    encode_prefixed_label(label, &mut out)?;
+    encode_vector(&mut out, write_content)?;
+    suite.verify(public_key, &out, signature)
 }
 
 /// `EncryptWithLabel(PublicKey, Label, Context, Plaintext)` (RFC 9420 §5.1.3): HPKE SealBase

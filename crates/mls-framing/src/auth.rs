@@ -1,7 +1,11 @@
 //! Signing and verifying framed content (RFC 9420 §6.1).
 
-use mls_codec::{ContentType, Encode, FramedContent, ProtocolVersion, Sender, WireFormat};
-use mls_crypto::{CipherSuiteProvider, Signer, sign_with_label, verify_with_label};
+use mls_codec::{
+    CodecError, ContentType, Encode, FramedContent, ProtocolVersion, Sender, WireFormat,
+};
+use mls_crypto::{
+    CipherSuiteProvider, CryptoError, Signer, sign_with_label, verify_with_label_writing,
+};
 
 use crate::FramingError;
 
@@ -17,7 +21,7 @@ pub(crate) fn encode_tbs(
     wire_format: WireFormat,
     content: &FramedContent,
     group_context: &[u8],
-) -> Result<(), FramingError> {
+) -> Result<(), CodecError> {
     ProtocolVersion::MLS10.encode(out)?;
     wire_format.encode(out)?;
     content.encode(out)?;
@@ -48,16 +52,40 @@ pub fn verify_content_signature(
     group_context: &[u8],
     signature: &[u8],
 ) -> Result<(), FramingError> {
-    let mut tbs = Vec::new();
-    encode_tbs(&mut tbs, wire_format, content, group_context)?;
-    verify_with_label(
+    verify_signature_sized(
+        suite,
+        signature_key,
+        wire_format,
+        content,
+        group_context,
+        signature,
+        0,
+    )
+}
+
+/// [`verify_content_signature`], the FramedContentTBS encoded straight into the signed
+/// `SignContent`, in a buffer made for a content of about `content_len` bytes.
+pub(crate) fn verify_signature_sized(
+    suite: &dyn CipherSuiteProvider,
+    signature_key: &[u8],
+    wire_format: WireFormat,
+    content: &FramedContent,
+    group_context: &[u8],
+    signature: &[u8],
+    content_len: usize,
+) -> Result<(), FramingError> {
+    verify_with_label_writing(
         suite,
         signature_key,
         FRAMED_CONTENT_TBS_LABEL,
-        &tbs,
+        content_len + group_context.len() + 64,
+        |out| encode_tbs(out, wire_format, content, group_context),
         signature,
     )
-    .map_err(|_| FramingError::InvalidSignature)
+    .map_err(|error| match error {
+        CryptoError::Encoding(error) => FramingError::Codec(error),
+        _ => FramingError::InvalidSignature,
+    })
 }
 
 /// Checks the sender rules of RFC 9420 §6.1: external senders send proposals, new members

@@ -22,7 +22,7 @@ use mls_crypto::{CipherSuiteProvider, CryptoError, Secret, Signer};
 use mls_key_schedule::{MessageKey, SenderDataKey};
 
 use crate::FramingError;
-use crate::auth::{check_sender, sign_content, verify_content_signature};
+use crate::auth::{check_sender, sign_content, verify_signature_sized};
 use crate::public::check_confirmation_tag;
 
 /// The epoch state a PrivateMessage is protected and checked against.
@@ -248,6 +248,7 @@ pub fn open_with<T: Send>(
         .map_err(|_| FramingError::ContentDecryptionFailed)?;
     let PrivateMessageContent { content, auth, .. } =
         PrivateMessageContent::from_bytes_for(&plaintext, message.content_type)?;
+    let content_len = plaintext.len();
     drop(plaintext);
     let PrivateContentAad {
         group_id,
@@ -270,13 +271,14 @@ pub fn open_with<T: Send>(
         auth,
     };
     let verify = || {
-        verify_content_signature(
+        verify_signature_sized(
             epoch.suite,
             signature_key,
             WireFormat::MLS_PRIVATE_MESSAGE,
             &authenticated.content,
             epoch.group_context,
             &authenticated.auth.signature,
+            content_len,
         )
     };
     #[cfg(feature = "parallel")]
