@@ -212,11 +212,15 @@ pub fn open(
     open_with(epoch, message, sender_data, key, signature_key, |_| ()).map(|(content, ())| content)
 }
 
+/// The content length from which [`open_with`] verifies the signature on another core.
+#[cfg(feature = "parallel")]
+const PARALLEL_MIN_CONTENT: usize = 64 * 1024;
+
 /// [`open`], running `alongside` on the decrypted content while its signature is verified
-/// (on another core with the `parallel` feature): work that the receiver does on every
-/// accepted message anyway, such as the confirmed transcript hash of a commit, which is
-/// as large as the commit. Its result is returned only with content whose signature
-/// verified.
+/// (on another core with the `parallel` feature, for contents of 64 KiB or more): work that
+/// the receiver does on every accepted message anyway, such as the confirmed transcript hash
+/// of a commit, which is as large as the commit. Its result is returned only with content
+/// whose signature verified.
 pub fn open_with<T: Send>(
     epoch: PrivateEpoch<'_>,
     message: &PrivateMessage,
@@ -281,8 +285,14 @@ pub fn open_with<T: Send>(
             content_len,
         )
     };
+    // Handing work to another core costs a thread wake-up, more than verifying a small
+    // message: only large contents (a commit encrypted to thousands of members) are split.
     #[cfg(feature = "parallel")]
-    let (verified, extra) = rayon::join(verify, || alongside(&authenticated));
+    let (verified, extra) = if content_len >= PARALLEL_MIN_CONTENT {
+        rayon::join(verify, || alongside(&authenticated))
+    } else {
+        (verify(), alongside(&authenticated))
+    };
     #[cfg(not(feature = "parallel"))]
     let (verified, extra) = (verify(), alongside(&authenticated));
     verified?;
