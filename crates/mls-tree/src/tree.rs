@@ -325,12 +325,17 @@ impl RatchetTree {
         excluded: &[LeafIndex],
     ) -> Result<Vec<NodeIndex>, TreeError> {
         self.check_node(node)?;
+        // Sorted, so that each leaf is looked up in O(log k): a commit that adds thousands of
+        // members excludes them all from resolutions that hold them all.
+        let mut sorted = excluded.to_vec();
+        sorted.sort_unstable();
         let mut out = Vec::new();
-        self.collect_resolution(node, excluded, &mut out);
+        self.collect_resolution(node, &sorted, &mut out);
         Ok(out)
     }
 
-    /// Appends the resolution of `node`; recursion depth is the tree height (at most 30).
+    /// Appends the resolution of `node` without the leaves of the sorted `excluded`;
+    /// recursion depth is the tree height (at most 30).
     fn collect_resolution(
         &self,
         node: NodeIndex,
@@ -339,7 +344,7 @@ impl RatchetTree {
     ) {
         match node.leaf() {
             Some(leaf) => {
-                if self.leaf(leaf).is_some() && !excluded.contains(&leaf) {
+                if self.leaf(leaf).is_some() && excluded.binary_search(&leaf).is_err() {
                     out.push(node);
                 }
             }
@@ -352,7 +357,7 @@ impl RatchetTree {
                             .iter()
                             .filter(|&&leaf| leaf < self.leaf_count())
                             .map(|&leaf| LeafIndex(leaf))
-                            .filter(|leaf| !excluded.contains(leaf))
+                            .filter(|leaf| excluded.binary_search(leaf).is_err())
                             .map(LeafIndex::node),
                     );
                 }
