@@ -99,14 +99,14 @@ fn signer(provider: &Arc<dyn CryptoProvider>, key: &SignaturePrivateKey) -> Arc<
     )
 }
 
-/// The epoch keys of a member, from its saved state: magic, version, GroupContext, the tree
-/// (a vector), the tree's private keys, the epoch secrets, the secret tree.
+/// The epoch keys of a member, from its saved state: magic, version, the tree (a vector),
+/// GroupContext, the tree's private keys, the epoch secrets, the secret tree.
 fn forger(group: &Group, signer: Arc<dyn Signer>) -> Forger {
     let saved = group.save().expect("save");
     let mut reader = Reader::new(&saved);
     reader.read_bytes(8 + 2).expect("magic and version");
-    GroupContext::decode(&mut reader).expect("group context");
     VarBytes::decode(&mut reader).expect("tree");
+    GroupContext::decode(&mut reader).expect("group context");
     TreePrivateKeys::decode(&mut reader).expect("private keys");
     let secrets = EpochSecrets::decode(&mut reader).expect("epoch secrets");
     let before = reader.remaining();
