@@ -2,13 +2,30 @@
 //! SHA-256, SHA-384 and SHA-512 (DER signatures, uncompressed SEC1 public keys), as TLS 1.3
 //! defines them (RFC 9420 §5.1.2).
 
-use mls_crypto::{CryptoError, SignatureKeyPair, SignaturePrivateKey, SignatureScheme, Signer};
+use std::sync::Arc;
+
+use mls_crypto::{
+    CryptoError, SignatureKeyPair, SignaturePrivateKey, SignatureScheme, Signer, VerifyingKey,
+};
 
 /// One signature scheme.
 pub(crate) trait SignatureAlg: 'static {
     fn generate() -> SignatureKeyPair;
     fn signer(private_key: &SignaturePrivateKey) -> Result<Box<dyn Signer>, CryptoError>;
     fn verify(public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<(), CryptoError>;
+    /// Decodes a public key once for [`SignatureAlg::verify_with_key`]; by default only its
+    /// bytes are kept.
+    fn verifying_key(public_key: &[u8]) -> Result<VerifyingKey, CryptoError> {
+        Ok(VerifyingKey::unparsed(public_key))
+    }
+    /// Verifies with a prepared key; by default from its bytes.
+    fn verify_with_key(
+        key: &VerifyingKey,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), CryptoError> {
+        Self::verify(key.as_bytes(), message, signature)
+    }
 }
 
 /// Ed25519 (pure, RFC 8032 §5.1).
@@ -57,23 +74,51 @@ impl SignatureAlg for Ed25519 {
         Ok(Box::new(Ed25519Signer { key, public_key }))
     }
 
-    /// Strict verification, as `verify_strict` of ed25519-dalek defines it (neither the
-    /// public key nor R of small order), without decompressing R: `verify` accepts only the
-    /// canonical encoding of the recomputed R, so R is of small order exactly when its bytes
-    /// are one of the eight canonical encodings of such points.
     fn verify(public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<(), CryptoError> {
-        use ed25519_dalek::Verifier as _;
-        let public_key = ed25519_dalek::VerifyingKey::try_from(public_key)
-            .map_err(|_| CryptoError::InvalidPublicKey)?;
-        let signature = ed25519_dalek::Signature::from_slice(signature)
-            .map_err(|_| CryptoError::InvalidSignature)?;
-        if public_key.is_weak() || SMALL_ORDER_ENCODINGS.contains(signature.r_bytes()) {
-            return Err(CryptoError::InvalidSignature);
-        }
-        public_key
-            .verify(message, &signature)
-            .map_err(|_| CryptoError::InvalidSignature)
+        verify_ed25519(&decode_ed25519(public_key)?, message, signature)
     }
+
+    fn verifying_key(public_key: &[u8]) -> Result<VerifyingKey, CryptoError> {
+        Ok(VerifyingKey::with_decoded(
+            public_key,
+            Arc::new(decode_ed25519(public_key)?),
+        ))
+    }
+
+    fn verify_with_key(
+        key: &VerifyingKey,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), CryptoError> {
+        match key.decoded::<ed25519_dalek::VerifyingKey>() {
+            Some(decoded) => verify_ed25519(decoded, message, signature),
+            None => Self::verify(key.as_bytes(), message, signature),
+        }
+    }
+}
+
+fn decode_ed25519(public_key: &[u8]) -> Result<ed25519_dalek::VerifyingKey, CryptoError> {
+    ed25519_dalek::VerifyingKey::try_from(public_key).map_err(|_| CryptoError::InvalidPublicKey)
+}
+
+/// Strict verification, as `verify_strict` of ed25519-dalek defines it (neither the public
+/// key nor R of small order), without decompressing R: `verify` accepts only the canonical
+/// encoding of the recomputed R, so R is of small order exactly when its bytes are one of the
+/// eight canonical encodings of such points.
+fn verify_ed25519(
+    public_key: &ed25519_dalek::VerifyingKey,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), CryptoError> {
+    use ed25519_dalek::Verifier as _;
+    let signature = ed25519_dalek::Signature::from_slice(signature)
+        .map_err(|_| CryptoError::InvalidSignature)?;
+    if public_key.is_weak() || SMALL_ORDER_ENCODINGS.contains(signature.r_bytes()) {
+        return Err(CryptoError::InvalidSignature);
+    }
+    public_key
+        .verify(message, &signature)
+        .map_err(|_| CryptoError::InvalidSignature)
 }
 
 /// The canonical encodings of the eight points of small order of edwards25519: the identity,

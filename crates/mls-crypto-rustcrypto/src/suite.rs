@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 
 use mls_crypto::{
     CipherSuiteParams, CipherSuiteProvider, CryptoError, HpkeKeyPair, HpkePrivateKey, HpkeSealed,
-    Secret, SignatureKeyPair, SignaturePrivateKey, Signer, Zeroizing,
+    Secret, SignatureKeyPair, SignaturePrivateKey, Signer, VerifyingKey, Zeroizing,
 };
 use rand::Rng as _;
 
@@ -155,6 +155,19 @@ where
         signature: &[u8],
     ) -> Result<(), CryptoError> {
         S::verify(public_key, message, signature)
+    }
+
+    fn verifying_key(&self, public_key: &[u8]) -> Result<VerifyingKey, CryptoError> {
+        S::verifying_key(public_key)
+    }
+
+    fn verify_with_key(
+        &self,
+        key: &VerifyingKey,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), CryptoError> {
+        S::verify_with_key(key, message, signature)
     }
 
     fn random_bytes(&self, length: usize) -> Result<Vec<u8>, CryptoError> {

@@ -419,7 +419,7 @@ fn labeled_operations_round_trip() {
                 let verify = |label: &str| {
                     labeled::verify_with_label_writing(
                         suite,
-                        &signature_keys.public_key,
+                        &suite.verifying_key(&signature_keys.public_key).unwrap(),
                         label,
                         capacity,
                         |out| {
@@ -814,6 +814,16 @@ fn ed25519_verification_is_strict() {
                 suite.verify(public.as_bytes(), &message, candidate).is_ok(),
                 strict.is_some()
             );
+            // A key decoded once verifies alike, and so does one known only by its bytes.
+            for key in [
+                suite.verifying_key(public.as_bytes()).unwrap(),
+                mls_crypto::VerifyingKey::unparsed(public.as_bytes()),
+            ] {
+                assert_eq!(
+                    suite.verify_with_key(&key, &message, candidate).is_ok(),
+                    strict.is_some()
+                );
+            }
         }
     }
     // A small-order public key is refused whatever the signature.
@@ -821,5 +831,14 @@ fn ed25519_verification_is_strict() {
     assert_eq!(
         suite.verify(&weak, b"message", &[0; 64]),
         Err(CryptoError::InvalidSignature)
+    );
+    let weak_key = suite.verifying_key(&weak).unwrap();
+    assert_eq!(
+        suite.verify_with_key(&weak_key, b"message", &[0; 64]),
+        Err(CryptoError::InvalidSignature)
+    );
+    assert_eq!(
+        suite.verifying_key(&[1; 31]).unwrap_err(),
+        CryptoError::InvalidPublicKey
     );
 }

@@ -8,7 +8,9 @@
 use mls_codec::{CodecError, Encode, encode_opaque, encode_vector, varint};
 use zeroize::Zeroizing;
 
-use crate::{CipherSuiteProvider, CryptoError, HpkePrivateKey, HpkeSealed, Secret, Signer};
+use crate::{
+    CipherSuiteProvider, CryptoError, HpkePrivateKey, HpkeSealed, Secret, Signer, VerifyingKey,
+};
 
 /// The prefix RFC 9420 §5.1 puts before every label of ExpandWithLabel, SignWithLabel and
 /// EncryptWithLabel (not RefHash).
@@ -143,12 +145,13 @@ pub fn verify_with_label(
     suite.verify(public_key, &labeled_content(label, content)?, signature)
 }
 
-/// [`verify_with_label`] for a Content that `write_content` appends to the encoded
-/// `SignContent` in place, so that a large Content (a commit's FramedContentTBS) is encoded
-/// once, into a buffer of about `capacity` bytes, rather than encoded and then copied.
+/// [`verify_with_label`] with a prepared key, for a Content that `write_content` appends to
+/// the encoded `SignContent` in place, so that a large Content (a commit's FramedContentTBS)
+/// is encoded once, into a buffer of about `capacity` bytes, rather than encoded and then
+/// copied.
 pub fn verify_with_label_writing(
     suite: &dyn CipherSuiteProvider,
-    public_key: &[u8],
+    key: &VerifyingKey,
     label: &str,
     capacity: usize,
     write_content: impl FnOnce(&mut Vec<u8>) -> Result<(), CodecError>,
@@ -157,7 +160,7 @@ pub fn verify_with_label_writing(
     let mut out = Vec::with_capacity(4 + LABEL_PREFIX.len() + label.len() + 4 + capacity);
     encode_prefixed_label(label, &mut out)?;
     encode_vector(&mut out, write_content)?;
-    suite.verify(public_key, &out, signature)
+    suite.verify_with_key(key, &out, signature)
 }
 
 /// `EncryptWithLabel(PublicKey, Label, Context, Plaintext)` (RFC 9420 §5.1.3): HPKE SealBase

@@ -43,6 +43,7 @@ pub mod labeled;
 mod provider;
 mod secret;
 mod suite;
+mod verifying_key;
 
 pub use error::CryptoError;
 pub use labeled::{
@@ -55,4 +56,5 @@ pub use secret::{
     HpkeKeyPair, HpkePrivateKey, HpkeSealed, Secret, SignatureKeyPair, SignaturePrivateKey,
 };
 pub use suite::{CipherSuiteParams, HpkeAead, HpkeKdf, HpkeKem, SignatureScheme};
+pub use verifying_key::VerifyingKey;
 pub use zeroize::Zeroizing;

@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 
 use crate::{
     CipherSuiteParams, CryptoError, HpkeKeyPair, HpkePrivateKey, HpkeSealed, Secret,
-    SignatureKeyPair, SignaturePrivateKey, SignatureScheme,
+    SignatureKeyPair, SignaturePrivateKey, SignatureScheme, VerifyingKey,
 };
 
 /// A cryptographic library: the set of cipher suites it implements.
@@ -196,6 +196,24 @@ pub trait CipherSuiteProvider: Send + Sync {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), CryptoError>;
+
+    /// Prepares a signature public key for many verifications with
+    /// [`Self::verify_with_key`]. The default keeps the bytes; a provider can decode the key
+    /// once here. Fails only if the key cannot be decoded.
+    fn verifying_key(&self, public_key: &[u8]) -> Result<VerifyingKey, CryptoError> {
+        Ok(VerifyingKey::unparsed(public_key))
+    }
+
+    /// [`Self::verify`] with a key from [`Self::verifying_key`] (of this or another provider:
+    /// a key without this provider's decoded form is verified from its bytes).
+    fn verify_with_key(
+        &self,
+        key: &VerifyingKey,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), CryptoError> {
+        self.verify(key.as_bytes(), message, signature)
+    }
 
     /// `length` bytes from a cryptographically secure random number generator.
     fn random_bytes(&self, length: usize) -> Result<Vec<u8>, CryptoError>;

@@ -4,7 +4,8 @@ use mls_codec::{
     CodecError, ContentType, Encode, FramedContent, ProtocolVersion, Sender, WireFormat,
 };
 use mls_crypto::{
-    CipherSuiteProvider, CryptoError, Signer, sign_with_label, verify_with_label_writing,
+    CipherSuiteProvider, CryptoError, Signer, VerifyingKey, sign_with_label,
+    verify_with_label_writing,
 };
 
 use crate::FramingError;
@@ -54,7 +55,7 @@ pub fn verify_content_signature(
 ) -> Result<(), FramingError> {
     verify_signature_sized(
         suite,
-        signature_key,
+        &VerifyingKey::unparsed(signature_key),
         wire_format,
         content,
         group_context,
@@ -67,7 +68,7 @@ pub fn verify_content_signature(
 /// `SignContent`, in a buffer made for a content of about `content_len` bytes.
 pub(crate) fn verify_signature_sized(
     suite: &dyn CipherSuiteProvider,
-    signature_key: &[u8],
+    signature_key: &VerifyingKey,
     wire_format: WireFormat,
     content: &FramedContent,
     group_context: &[u8],

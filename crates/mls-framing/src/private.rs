@@ -18,7 +18,7 @@ use mls_codec::{
     PrivateContentAad, PrivateMessage, PrivateMessageContent, Sender, SenderData, SenderDataAad,
     VarBytes, WireFormat,
 };
-use mls_crypto::{CipherSuiteProvider, CryptoError, Secret, Signer};
+use mls_crypto::{CipherSuiteProvider, CryptoError, Secret, Signer, VerifyingKey};
 use mls_key_schedule::{MessageKey, SenderDataKey};
 
 use crate::FramingError;
@@ -209,7 +209,8 @@ pub fn open(
     key: &MessageKey,
     signature_key: &[u8],
 ) -> Result<AuthenticatedContent, FramingError> {
-    open_with(epoch, message, sender_data, key, signature_key, |_| ()).map(|(content, ())| content)
+    let signature_key = VerifyingKey::unparsed(signature_key);
+    open_with(epoch, message, sender_data, key, &signature_key, |_| ()).map(|(content, ())| content)
 }
 
 /// The content length from which [`open_with`] verifies the signature on another core.
@@ -220,13 +221,15 @@ const PARALLEL_MIN_CONTENT: usize = 64 * 1024;
 /// (on another core with the `parallel` feature, for contents of 64 KiB or more): work that
 /// the receiver does on every accepted message anyway, such as the confirmed transcript hash
 /// of a commit, which is as large as the commit. Its result is returned only with content
-/// whose signature verified.
+/// whose signature verified. `signature_key` is the sender's key as the provider prepared it
+/// ([`CipherSuiteProvider::verifying_key`](mls_crypto::CipherSuiteProvider::verifying_key)),
+/// so that a member's key is decoded once, not per message.
 pub fn open_with<T: Send>(
     epoch: PrivateEpoch<'_>,
     message: &PrivateMessage,
     sender_data: &SenderData,
     key: &MessageKey,
-    signature_key: &[u8],
+    signature_key: &VerifyingKey,
     alongside: impl FnOnce(&AuthenticatedContent) -> T + Send,
 ) -> Result<(AuthenticatedContent, T), FramingError> {
     if key.generation() != sender_data.generation {

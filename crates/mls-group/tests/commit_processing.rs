@@ -82,7 +82,8 @@ fn a_remove_that_blanks_our_path_forgets_its_keys() {
 
 /// Bob's message of epoch 1 arrives at Carol two commits late: after Alice removed Bob and
 /// then added Dave into Bob's old leaf. Carol checks it with Bob's signature key of epoch 1,
-/// not Dave's (the current tree's), before and after a save and load.
+/// not Dave's (the current tree's), before and after a save and load; and Dave's messages
+/// with his key, not Bob's.
 #[test]
 fn a_late_message_is_checked_against_its_own_epochs_members() {
     let provider = Arc::new(RustCryptoProvider::new());
@@ -99,6 +100,9 @@ fn a_late_message_is_checked_against_its_own_epochs_members() {
     let mut bob_group = bob.join(&welcome, None).unwrap();
     let mut carol_group = carol.join(&welcome, None).unwrap();
     let late = bob_group.encrypt_application_message(b"from bob").unwrap();
+    // Carol reads one of Bob's messages in time: she now holds Bob's decoded key for leaf 1.
+    let current = bob_group.encrypt_application_message(b"in time").unwrap();
+    carol_group.process_message(&current).unwrap();
 
     let removal = alice_group.remove_members(&[LeafIndex(1)]).unwrap();
     alice_group.merge_pending_commit().unwrap();
@@ -126,7 +130,8 @@ fn a_late_message_is_checked_against_its_own_epochs_members() {
             other => panic!("not an application message: {other:?}"),
         }
     }
-    // Dave's own message of epoch 3 is his.
+    // Dave's own message of epoch 3 is his: checked with his key, not the one Carol decoded
+    // for Bob at the same leaf.
     let current = dave_group
         .encrypt_application_message(b"from dave")
         .unwrap();

@@ -1,5 +1,7 @@
 //! Sending application messages and receiving any message (RFC 9420 §6, §15).
 
+use std::sync::Arc;
+
 use mls_codec::{
     AuthenticatedContent, ContentType, Decode, Encode, FramedContent, FramedContentBody,
     MlsMessage, MlsMessageBody, PrivateMessage, Proposal, ProtocolVersion, PublicMessage, Sender,
@@ -202,7 +204,8 @@ impl Group {
         message: &PrivateMessage,
     ) -> Result<(AuthenticatedContent, Consumed, Option<TranscriptHashes>), GroupError> {
         self.check_group_and_epoch(&message.group_id, message.epoch)?;
-        let suite = self.provider.suite(self.epoch.context.cipher_suite)?;
+        let provider = Arc::clone(&self.provider);
+        let suite = provider.suite(self.epoch.context.cipher_suite)?;
         let epoch = PrivateEpoch {
             suite,
             group_context: &self.epoch.context_bytes,
@@ -210,10 +213,11 @@ impl Group {
         };
         let sender_data = private::decrypt_sender_data(epoch, message)?;
         let leaf = LeafIndex(sender_data.leaf_index);
-        let signature_key = self.member_signature_key(leaf)?;
         if leaf == self.own_leaf() {
             return Err(GroupError::OwnMessage);
         }
+        let signature_key = self.member_signature_key(leaf)?;
+        let signature_key = self.verifying_key(leaf, &signature_key)?;
         let kind = RatchetKind::for_content_type(message.content_type);
         let staged = self.epoch.secret_tree.stage_decryption_key(
             suite,

@@ -17,7 +17,9 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use mls_codec::{CipherSuite, Credential, GroupContext, Proposal, ProposalRef, Sender};
-use mls_crypto::{CipherSuiteProvider, CryptoProvider, HpkePrivateKey, Secret, Signer};
+use mls_crypto::{
+    CipherSuiteProvider, CryptoProvider, HpkePrivateKey, Secret, Signer, VerifyingKey,
+};
 use mls_tree::{LeafIndex, RatchetTree, ReplacedLeaves, TreeChanges};
 
 use crate::{GroupConfig, GroupError};
@@ -72,6 +74,9 @@ pub struct Group {
     /// Private keys of the leaf nodes of our own Update proposals of this epoch, by public key.
     update_keys: HashMap<Vec<u8>, HpkePrivateKey>,
     pending_commit: Option<PendingCommit>,
+    /// Members' signature keys as the provider decoded them, by leaf, each checked against the
+    /// leaf's key bytes before use (not saved: a cache).
+    verifying_keys: HashMap<u32, VerifyingKey>,
 }
 
 impl std::fmt::Debug for Group {
@@ -105,6 +110,7 @@ impl Group {
             proposals: Vec::new(),
             update_keys: HashMap::new(),
             pending_commit: None,
+            verifying_keys: HashMap::new(),
         }
     }
 
@@ -235,6 +241,23 @@ impl Group {
         self.proposals.clear();
         self.update_keys.clear();
         self.pending_commit = None;
+    }
+
+    /// The signature key `signature_key` of the member at `leaf`, decoded by the provider
+    /// once per key rather than once per message.
+    fn verifying_key(
+        &mut self,
+        leaf: LeafIndex,
+        signature_key: &[u8],
+    ) -> Result<VerifyingKey, GroupError> {
+        if let Some(key) = self.verifying_keys.get(&leaf.0)
+            && key.as_bytes() == signature_key
+        {
+            return Ok(key.clone());
+        }
+        let key = self.suite()?.verifying_key(signature_key)?;
+        self.verifying_keys.insert(leaf.0, key.clone());
+        Ok(key)
     }
 
     /// The value of the resumption PSK of `epoch` of this group (§8.6), if still kept.

@@ -48,6 +48,7 @@ impl Group {
             proposals,
             update_keys,
             pending_commit,
+            verifying_keys: _,
         } = self;
         out.extend_from_slice(MAGIC);
         VERSION.encode(out)?;
@@ -169,6 +170,7 @@ impl Group {
             proposals,
             update_keys,
             pending_commit,
+            verifying_keys: HashMap::new(),
         })
     }
 }
