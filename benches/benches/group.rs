@@ -134,22 +134,10 @@ fn client(suite: CipherSuite, name: &str) -> Client {
 
 /// Key packages (MLSMessage bytes) of fresh clients, made on two threads.
 fn key_packages(suite: CipherSuite, prefix: &str, count: usize) -> Vec<Vec<u8>> {
-    let make = |range: std::ops::Range<usize>| -> Vec<Vec<u8>> {
-        range
-            .map(|i| {
-                client(suite, &format!("{prefix}{i}"))
-                    .key_package()
-                    .expect("creating a key package")
-            })
-            .collect()
-    };
-    let half = count / 2;
-    std::thread::scope(|scope| {
-        let first = scope.spawn(|| make(0..half));
-        let second = make(half..count);
-        let mut all = first.join().expect("the key package thread");
-        all.extend(second);
-        all
+    mls_benches::on_two_threads(count, |i| {
+        client(suite, &format!("{prefix}{i}"))
+            .key_package()
+            .expect("creating a key package")
     })
 }
 

@@ -63,23 +63,11 @@ fn client(name: &str) -> (Client, Vec<u8>) {
 
 /// Key packages of `count` fresh clients, made on two threads.
 fn key_packages(count: usize) -> Vec<Vec<u8>> {
-    let make = |range: std::ops::Range<usize>| -> Vec<Vec<u8>> {
-        range
-            .map(|i| {
-                client(&format!("member{i}"))
-                    .0
-                    .key_package()
-                    .expect("a key package")
-            })
-            .collect()
-    };
-    let half = count / 2;
-    std::thread::scope(|scope| {
-        let first = scope.spawn(|| make(0..half));
-        let second = make(half..count);
-        let mut all = first.join().expect("the key package thread");
-        all.extend(second);
-        all
+    mls_benches::on_two_threads(count, |i| {
+        client(&format!("member{i}"))
+            .0
+            .key_package()
+            .expect("a key package")
     })
 }
 

@@ -40,22 +40,35 @@ fn reload(provider: &Arc<RustCryptoProvider>, group: &Group, keys: &SignatureKey
         .expect("the saved state loads")
 }
 
-/// Alice (leaf 0) holds the key of node 1 from Bob's (leaf 1) self-update; Carol (leaf 2)
-/// then removes Bob, which blanks node 1, and her path does not cover it.
-#[test]
-fn a_remove_that_blanks_our_path_forgets_its_keys() {
-    let provider = Arc::new(RustCryptoProvider::new());
-    let (alice, alice_keys) = client(&provider, "alice");
-    let (mut bob, _) = client(&provider, "bob");
-    let (mut carol, _) = client(&provider, "carol");
+/// Alice's group (leaf 0) after she added Bob (leaf 1) and Carol (leaf 2) in one commit:
+/// the three members' groups, in epoch 1, and their signature keys.
+fn alice_bob_and_carol(provider: &Arc<RustCryptoProvider>) -> [(Group, SignatureKeyPair); 3] {
+    let (alice, alice_keys) = client(provider, "alice");
+    let (mut bob, bob_keys) = client(provider, "bob");
+    let (mut carol, carol_keys) = client(provider, "carol");
     let mut alice_group = alice.create_group(b"group").unwrap();
     let added = alice_group
         .add_members(&[bob.key_package().unwrap(), carol.key_package().unwrap()])
         .unwrap();
     alice_group.merge_pending_commit().unwrap();
     let welcome = added.welcome.unwrap();
-    let mut bob_group = bob.join(&welcome, None).unwrap();
-    let mut carol_group = carol.join(&welcome, None).unwrap();
+    [
+        (alice_group, alice_keys),
+        (bob.join(&welcome, None).unwrap(), bob_keys),
+        (carol.join(&welcome, None).unwrap(), carol_keys),
+    ]
+}
+
+/// Alice (leaf 0) holds the key of node 1 from Bob's (leaf 1) self-update; Carol (leaf 2)
+/// then removes Bob, which blanks node 1, and her path does not cover it.
+#[test]
+fn a_remove_that_blanks_our_path_forgets_its_keys() {
+    let provider = Arc::new(RustCryptoProvider::new());
+    let [
+        (mut alice_group, alice_keys),
+        (mut bob_group, _),
+        (mut carol_group, _),
+    ] = alice_bob_and_carol(&provider);
 
     let update = bob_group.self_update().unwrap();
     bob_group.merge_pending_commit().unwrap();
@@ -87,18 +100,12 @@ fn a_remove_that_blanks_our_path_forgets_its_keys() {
 #[test]
 fn a_late_message_is_checked_against_its_own_epochs_members() {
     let provider = Arc::new(RustCryptoProvider::new());
-    let (alice, _) = client(&provider, "alice");
-    let (mut bob, _) = client(&provider, "bob");
-    let (mut carol, carol_keys) = client(&provider, "carol");
+    let [
+        (mut alice_group, _),
+        (mut bob_group, _),
+        (mut carol_group, carol_keys),
+    ] = alice_bob_and_carol(&provider);
     let (mut dave, _) = client(&provider, "dave");
-    let mut alice_group = alice.create_group(b"group").unwrap();
-    let added = alice_group
-        .add_members(&[bob.key_package().unwrap(), carol.key_package().unwrap()])
-        .unwrap();
-    alice_group.merge_pending_commit().unwrap();
-    let welcome = added.welcome.unwrap();
-    let mut bob_group = bob.join(&welcome, None).unwrap();
-    let mut carol_group = carol.join(&welcome, None).unwrap();
     let late = bob_group.encrypt_application_message(b"from bob").unwrap();
     // Carol reads one of Bob's messages in time: she now holds Bob's decoded key for leaf 1.
     let current = bob_group.encrypt_application_message(b"in time").unwrap();
