@@ -46,16 +46,19 @@ fn alice_bob_and_carol(provider: &Arc<RustCryptoProvider>) -> [(Group, Signature
     let (alice, alice_keys) = client(provider, "alice");
     let (mut bob, bob_keys) = client(provider, "bob");
     let (mut carol, carol_keys) = client(provider, "carol");
-    let mut alice_group = alice.create_group(b"group").unwrap();
+    let mut alice_group = alice.create_group(b"group").expect("a group");
     let added = alice_group
-        .add_members(&[bob.key_package().unwrap(), carol.key_package().unwrap()])
-        .unwrap();
-    alice_group.merge_pending_commit().unwrap();
-    let welcome = added.welcome.unwrap();
+        .add_members(&[
+            bob.key_package().expect("a key package"),
+            carol.key_package().expect("a key package"),
+        ])
+        .expect("the add commit");
+    alice_group.merge_pending_commit().expect("merged");
+    let welcome = added.welcome.expect("a Welcome");
     [
         (alice_group, alice_keys),
-        (bob.join(&welcome, None).unwrap(), bob_keys),
-        (carol.join(&welcome, None).unwrap(), carol_keys),
+        (bob.join(&welcome, None).expect("Bob joins"), bob_keys),
+        (carol.join(&welcome, None).expect("Carol joins"), carol_keys),
     ]
 }
 
