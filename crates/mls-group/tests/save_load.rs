@@ -109,3 +109,48 @@ fn corrupted_saved_state_is_rejected_without_panicking() {
         );
     }
 }
+
+/// A state with past epochs and a pending commit (its tree changes stashed, §14) saves and
+/// loads to the same bytes; the loaded member merges the commit and the others follow it.
+#[test]
+fn a_pending_commit_survives_save_and_load() {
+    let provider = Arc::new(RustCryptoProvider);
+    let (alice, alice_keys) = client(&provider, "alice");
+    let (mut bob, _) = client(&provider, "bob");
+    let (mut carol, _) = client(&provider, "carol");
+    let mut alice_group = alice.create_group(b"group").unwrap();
+    let added = alice_group
+        .add_members(&[bob.key_package().unwrap()])
+        .unwrap();
+    alice_group.merge_pending_commit().unwrap();
+    let mut bob_group = bob.join(&added.welcome.unwrap(), None).unwrap();
+    let update = bob_group.self_update().unwrap();
+    bob_group.merge_pending_commit().unwrap();
+    alice_group.process_message(&update.commit).unwrap();
+
+    // Alice adds Carol: the commit grows the tree and updates her path; it is not merged.
+    let pending = alice_group
+        .add_members(&[carol.key_package().unwrap()])
+        .unwrap();
+    let saved = alice_group.save().unwrap();
+    let signer: Arc<dyn mls_crypto::Signer> = Arc::from(
+        provider
+            .suite(SUITE)
+            .unwrap()
+            .signer(&alice_keys.private_key)
+            .unwrap(),
+    );
+    let mut loaded = Group::load(provider.clone(), signer, GroupConfig::default(), &saved).unwrap();
+    assert_eq!(*loaded.save().unwrap(), *saved);
+    assert!(loaded.has_pending_commit());
+    assert_eq!(loaded.member_count(), 2);
+
+    loaded.merge_pending_commit().unwrap();
+    bob_group.process_message(&pending.commit).unwrap();
+    let carol_group = carol.join(&pending.welcome.unwrap(), None).unwrap();
+    assert_eq!(loaded.member_count(), 3);
+    for other in [&bob_group, &carol_group] {
+        assert_eq!(loaded.epoch_authenticator(), other.epoch_authenticator());
+        assert_eq!(loaded.tree_hash(), other.tree_hash());
+    }
+}

@@ -118,7 +118,7 @@ impl Group {
                 "unsupported version (saved by another release of this library)",
             ));
         }
-        let tree = decode_tree(&mut reader)?;
+        let mut tree = decode_tree(&mut reader)?;
         let epoch = decode_epoch(&mut reader)?;
         let past_epochs: VecDeque<PastEpoch> = decode_vector(&mut reader, decode_past)?.into();
         let resumption_psks: VecDeque<(u64, Secret)> =
@@ -154,9 +154,15 @@ impl Group {
         let suite = provider.suite(epoch.context.cipher_suite)?;
         check_tree(suite, &tree, &epoch)?;
         if let Some(pending) = &pending_commit {
-            let mut next = tree.clone();
-            next.apply_changes(&pending.tree_changes)?;
-            check_tree(suite, &next, &pending.epoch)?;
+            // The pending commit's tree is the current one with its changes replayed: checked
+            // on the tree itself, then undone.
+            tree.begin_changes()?;
+            let checked = tree
+                .apply_changes(&pending.tree_changes)
+                .map_err(GroupError::from)
+                .and_then(|_| check_tree(suite, &tree, &pending.epoch));
+            tree.discard_changes();
+            checked?;
         }
         Ok(Self {
             provider,
