@@ -371,7 +371,11 @@ impl Group {
                     proposal: Box::new(proposal),
                 })
             }
-            FramedContentBody::Commit(_) => self.process_commit(&authenticated, transcript),
+            FramedContentBody::Commit(_) => {
+                let processed = self.process_commit(&authenticated, transcript);
+                release_commit(authenticated);
+                processed
+            }
         }
     }
 
@@ -422,6 +426,33 @@ impl Group {
             });
         }
         Ok(())
+    }
+}
+
+/// Drops a decoded commit. One whose path is encrypted to thousands of members holds two
+/// small allocations per ciphertext, which take milliseconds to free: with the `parallel`
+/// feature that happens on another core, after the commit has been processed.
+fn release_commit(commit: AuthenticatedContent) {
+    #[cfg(feature = "parallel")]
+    if path_ciphertexts(&commit) >= 1024 {
+        rayon::spawn(move || drop(commit));
+        return;
+    }
+    drop(commit);
+}
+
+/// The number of HPKE ciphertexts in a commit's path.
+#[cfg(feature = "parallel")]
+fn path_ciphertexts(commit: &AuthenticatedContent) -> usize {
+    match &commit.content.content {
+        FramedContentBody::Commit(mls_codec::Commit {
+            path: Some(path), ..
+        }) => path
+            .nodes
+            .iter()
+            .map(|node| node.encrypted_path_secret.len())
+            .sum(),
+        _ => 0,
     }
 }
 
