@@ -227,10 +227,14 @@ impl RatchetTree {
         Ok(())
     }
 
-    /// Whether the tree may take `size`: a shrink may drop only blank nodes.
+    /// Whether the tree may take `size`: a tree only ever doubles (§7.7) or halves, and a
+    /// halving drops only blank nodes. (So a corrupted change cannot make the tree allocate
+    /// 2^30 leaves at once.)
     fn can_resize(&self, size: TreeSize) -> bool {
-        size.leaf_count() >= self.leaf_count()
-            || (size.node_count()..self.size().node_count()).all(|i| self.is_blank(NodeIndex(i)))
+        let current = self.size();
+        Some(size) == current.doubled()
+            || (Some(size) == current.halved()
+                && (size.node_count()..current.node_count()).all(|i| self.is_blank(NodeIndex(i))))
     }
 }
 

@@ -940,3 +940,30 @@ fn changes_that_do_not_fit_are_refused() {
     );
     assert_eq!(observable(&small), before);
 }
+
+/// A stashed resize is replayed only as the doubling or halving it was: a corrupted one that
+/// would jump to 2^30 leaves (and allocate for them) is refused, the tree unchanged.
+#[test]
+fn a_resize_that_is_not_a_doubling_or_halving_is_refused() {
+    let mut grown = tree_of(2);
+    grown.begin_changes().unwrap();
+    grown.add_leaf(leaf(10)).unwrap(); // doubles to four leaves
+    let changes = grown.stash_changes();
+    let mut bytes = changes.to_bytes().unwrap();
+    let encoded_four = 4u32.to_be_bytes();
+    let at = bytes
+        .windows(5)
+        .position(|w| w[0] == 3 && w[1..] == encoded_four)
+        .expect("the encoded resize");
+    bytes[at + 1..at + 5].copy_from_slice(&(1u32 << 30).to_be_bytes());
+    let corrupted = TreeChanges::from_bytes(&bytes).unwrap();
+    let before = observable(&grown);
+    assert_eq!(
+        grown.apply_changes(&corrupted),
+        Err(TreeError::InvalidChanges)
+    );
+    assert_eq!(observable(&grown), before);
+    // The genuine change still replays.
+    grown.apply_changes(&changes).unwrap();
+    assert_eq!(grown.leaf_count(), 4);
+}
