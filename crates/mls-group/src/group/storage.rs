@@ -65,14 +65,7 @@ impl Group {
                 encode_opaque(psk.as_bytes(), out)
             })
         })?;
-        let mut psk_ids: Vec<&Vec<u8>> = external_psks.keys().collect();
-        psk_ids.sort();
-        encode_vector(out, |out| {
-            psk_ids.iter().try_for_each(|id| {
-                encode_opaque(id, out)?;
-                encode_opaque(external_psks[*id].as_bytes(), out)
-            })
-        })?;
+        encode_keyed_secrets(external_psks, Secret::as_bytes, out)?;
         encode_vector(out, |out| {
             proposals.iter().try_for_each(|cached| {
                 cached.reference.encode(out)?;
@@ -80,14 +73,7 @@ impl Group {
                 cached.proposal.encode(out)
             })
         })?;
-        let mut update_public_keys: Vec<&Vec<u8>> = update_keys.keys().collect();
-        update_public_keys.sort();
-        encode_vector(out, |out| {
-            update_public_keys.iter().try_for_each(|public_key| {
-                encode_opaque(public_key, out)?;
-                encode_opaque(update_keys[*public_key].as_bytes(), out)
-            })
-        })?;
+        encode_keyed_secrets(update_keys, HpkePrivateKey::as_bytes, out)?;
         match pending_commit {
             None => out.push(0),
             Some(pending) => {
@@ -123,11 +109,7 @@ impl Group {
         let past_epochs: VecDeque<PastEpoch> = decode_vector(&mut reader, decode_past)?.into();
         let resumption_psks: VecDeque<(u64, Secret)> =
             decode_vector(&mut reader, |r| Ok((u64::decode(r)?, decode_secret(r)?)))?.into();
-        let external_psks: HashMap<Vec<u8>, Secret> = decode_vector(&mut reader, |r| {
-            Ok((VarBytes::decode(r)?.into_vec(), decode_secret(r)?))
-        })?
-        .into_iter()
-        .collect();
+        let external_psks = decode_keyed_secrets(&mut reader, Secret::new)?;
         let proposals = decode_vector(&mut reader, |r| {
             Ok(CachedProposal {
                 reference: VarBytes::decode(r)?,
@@ -135,13 +117,7 @@ impl Group {
                 proposal: Proposal::decode(r)?,
             })
         })?;
-        let update_keys: HashMap<Vec<u8>, HpkePrivateKey> = decode_vector(&mut reader, |r| {
-            let public_key = VarBytes::decode(r)?.into_vec();
-            let private_key = HpkePrivateKey::new(VarBytes::decode(r)?.into_vec());
-            Ok((public_key, private_key))
-        })?
-        .into_iter()
-        .collect();
+        let update_keys = decode_keyed_secrets(&mut reader, HpkePrivateKey::new)?;
         let pending_commit = match u8::decode(&mut reader)? {
             0 => None,
             1 => Some(PendingCommit {
@@ -266,6 +242,38 @@ fn decode_past(reader: &mut Reader<'_>) -> Result<PastEpoch, CodecError> {
 fn decode_tree(reader: &mut Reader<'_>) -> Result<RatchetTree, GroupError> {
     let body = reader.read_vector_body()?;
     Ok(RatchetTree::from_bytes(body.remaining())?)
+}
+
+/// Encodes a map from byte strings (PSK ids, public keys) to secrets, in key order so that
+/// the encoding does not depend on the map's iteration order.
+fn encode_keyed_secrets<V>(
+    map: &HashMap<Vec<u8>, V>,
+    secret_bytes: impl Fn(&V) -> &[u8],
+    out: &mut Vec<u8>,
+) -> Result<(), CodecError> {
+    let mut entries: Vec<(&Vec<u8>, &V)> = map.iter().collect();
+    entries.sort_by(|a, b| a.0.cmp(b.0));
+    encode_vector(out, |out| {
+        entries.iter().try_for_each(|(key, secret)| {
+            encode_opaque(key, out)?;
+            encode_opaque(secret_bytes(secret), out)
+        })
+    })
+}
+
+/// Decodes what [`encode_keyed_secrets`] encodes, each secret made by `secret`.
+fn decode_keyed_secrets<V>(
+    reader: &mut Reader<'_>,
+    secret: impl Fn(Vec<u8>) -> V,
+) -> Result<HashMap<Vec<u8>, V>, CodecError> {
+    Ok(decode_vector(reader, |r| {
+        Ok((
+            VarBytes::decode(r)?.into_vec(),
+            secret(VarBytes::decode(r)?.into_vec()),
+        ))
+    })?
+    .into_iter()
+    .collect())
 }
 
 fn decode_secret(reader: &mut Reader<'_>) -> Result<Secret, CodecError> {
