@@ -411,7 +411,7 @@ fn labeled_operations_round_trip() {
                 .verify(&signature_keys.public_key, b"leaf", &signature)
                 .is_err()
         );
-        // The in-place variant signs the same SignContent, whatever the capacity guess, for
+        // The in-place variants sign and verify the same SignContent, whatever the capacity guess, for
         // contents under and over 16 KiB (1- to 4-byte length headers).
         for content in [&b"leaf"[..], &[9u8; 20_000][..]] {
             let signature = labeled::sign_with_label(&*signer, "LeafNodeTBS", content).unwrap();
@@ -431,6 +431,20 @@ fn labeled_operations_round_trip() {
                 };
                 verify("LeafNodeTBS").unwrap();
                 assert!(verify("GroupInfoTBS").is_err());
+                let written =
+                    labeled::sign_with_label_writing(&*signer, "LeafNodeTBS", capacity, |out| {
+                        out.extend_from_slice(content);
+                        Ok(())
+                    })
+                    .unwrap();
+                labeled::verify_with_label(
+                    suite,
+                    &signature_keys.public_key,
+                    "LeafNodeTBS",
+                    content,
+                    &written,
+                )
+                .unwrap();
             }
         }
 

@@ -132,6 +132,21 @@ pub fn sign_with_label(
     signer.sign(&labeled_content(label, content)?)
 }
 
+/// [`sign_with_label`] for a Content that `write_content` appends to the encoded
+/// `SignContent` in place, so that a large Content (a message's FramedContentTBS) is encoded
+/// once, into a buffer of about `capacity` bytes, rather than encoded and then copied.
+pub fn sign_with_label_writing(
+    signer: &dyn Signer,
+    label: &str,
+    capacity: usize,
+    write_content: impl FnOnce(&mut Vec<u8>) -> Result<(), CodecError>,
+) -> Result<Vec<u8>, CryptoError> {
+    let mut out = Vec::with_capacity(4 + LABEL_PREFIX.len() + label.len() + 4 + capacity);
+    encode_prefixed_label(label, &mut out)?;
+    encode_vector(&mut out, write_content)?;
+    signer.sign(&out)
+}
+
 /// `VerifyWithLabel(VerificationKey, Label, Content, SignatureValue)` (RFC 9420 §5.1.2):
 /// [`CryptoError::InvalidSignature`] unless `signature` is valid over the encoded
 /// `SignContent`.

@@ -1,10 +1,11 @@
 //! Signing and verifying framed content (RFC 9420 §6.1).
 
 use mls_codec::{
-    CodecError, ContentType, Encode, FramedContent, ProtocolVersion, Sender, WireFormat,
+    CodecError, ContentType, Encode, FramedContent, FramedContentBody, ProtocolVersion, Sender,
+    WireFormat,
 };
 use mls_crypto::{
-    CipherSuiteProvider, CryptoError, Signer, VerifyingKey, sign_with_label,
+    CipherSuiteProvider, CryptoError, Signer, VerifyingKey, sign_with_label_writing,
     verify_with_label_writing,
 };
 
@@ -39,9 +40,26 @@ pub fn sign_content(
     content: &FramedContent,
     group_context: &[u8],
 ) -> Result<Vec<u8>, FramingError> {
-    let mut tbs = Vec::new();
-    encode_tbs(&mut tbs, wire_format, content, group_context)?;
-    Ok(sign_with_label(signer, FRAMED_CONTENT_TBS_LABEL, &tbs)?)
+    sign_with_label_writing(
+        signer,
+        FRAMED_CONTENT_TBS_LABEL,
+        tbs_size_hint(content, group_context),
+        |out| encode_tbs(out, wire_format, content, group_context),
+    )
+    .map_err(|error| match error {
+        CryptoError::Encoding(error) => FramingError::Codec(error),
+        error => FramingError::Crypto(error),
+    })
+}
+
+/// About the encoded size of the FramedContentTBS of `content`: exact up to a few bytes of
+/// headers for application data, a lower bound for proposals and commits (whose buffer grows).
+fn tbs_size_hint(content: &FramedContent, group_context: &[u8]) -> usize {
+    let body = match &content.content {
+        FramedContentBody::Application(data) => data.len(),
+        FramedContentBody::Proposal(_) | FramedContentBody::Commit(_) => 0,
+    };
+    32 + content.group_id.len() + content.authenticated_data.len() + body + group_context.len()
 }
 
 /// Verifies the content signature with the sender's signature key (RFC 9420 §6.1).
