@@ -14,9 +14,9 @@
 //! commits the staged key. A rejected message consumes nothing.
 
 use mls_codec::{
-    AuthenticatedContent, Decode, Encode, FramedContent, FramedContentAuthData, Mac,
-    PrivateContentAad, PrivateMessage, PrivateMessageContent, Sender, SenderData, SenderDataAad,
-    VarBytes, WireFormat,
+    AuthenticatedContent, Decode, Encode, FramedContent, FramedContentAuthData, FramedContentBody,
+    Mac, PrivateContentAad, PrivateMessage, PrivateMessageContent, Sender, SenderData,
+    SenderDataAad, VarBytes, WireFormat,
 };
 use mls_crypto::{CipherSuiteProvider, CryptoError, Secret, Signer, VerifyingKey};
 use mls_key_schedule::{MessageKey, SenderDataKey};
@@ -109,14 +109,18 @@ pub fn protect_authenticated(
         content: body,
         auth,
         length_of_padding: padding,
-    }
-    .to_bytes()?;
+    };
+    let plaintext = encode_sized(&plaintext, plaintext_size_hint(&plaintext))?;
     let aad = PrivateContentAad {
         group_id,
         epoch: epoch_number,
         content_type,
         authenticated_data,
     };
+    let encoded_aad = encode_sized(
+        &aad,
+        aad.group_id.len() + aad.authenticated_data.len() + HEADERS,
+    )?;
     let reuse_guard: [u8; 4] =
         epoch
             .suite
@@ -130,7 +134,7 @@ pub fn protect_authenticated(
     let ciphertext = epoch.suite.aead_seal(
         key.key().as_bytes(),
         key.guarded_nonce(reuse_guard).as_bytes(),
-        &aad.to_bytes()?,
+        &encoded_aad,
         &plaintext,
     )?;
     let sender_data = SenderData {
@@ -154,8 +158,8 @@ pub fn protect_authenticated(
     let encrypted_sender_data = epoch.suite.aead_seal(
         sender_data_key.key().as_bytes(),
         sender_data_key.nonce().as_bytes(),
-        &sender_data_aad.to_bytes()?,
-        &sender_data.to_bytes()?,
+        &encode_sized(&sender_data_aad, sender_data_aad.group_id.len() + HEADERS)?,
+        &encode_sized(&sender_data, SENDER_DATA_LEN)?,
     )?;
     let SenderDataAad { group_id, .. } = sender_data_aad;
     Ok(PrivateMessage {
@@ -166,6 +170,35 @@ pub fn protect_authenticated(
         encrypted_sender_data: VarBytes(encrypted_sender_data),
         ciphertext: VarBytes(ciphertext),
     })
+}
+
+/// Room for the fixed-size fields and the length prefixes of a small struct of §6.3.
+const HEADERS: usize = 32;
+
+/// The encoded length of a SenderData (RFC 9420 §6.3.2): `uint32`, `uint32`, `opaque[4]`.
+const SENDER_DATA_LEN: usize = 12;
+
+/// The encoding of `value` in a buffer allocated once for about `capacity` bytes, rather than
+/// grown from empty.
+fn encode_sized(value: &impl Encode, capacity: usize) -> Result<Vec<u8>, FramingError> {
+    let mut out = Vec::with_capacity(capacity);
+    value.encode(&mut out)?;
+    Ok(out)
+}
+
+/// About the encoded size of a PrivateMessageContent (RFC 9420 §6.3.1): exact up to a few
+/// bytes of headers for application data, without the body for proposals and commits.
+fn plaintext_size_hint(content: &PrivateMessageContent) -> usize {
+    let body = match &content.content {
+        FramedContentBody::Application(data) => data.len(),
+        FramedContentBody::Proposal(_) | FramedContentBody::Commit(_) => 0,
+    };
+    let tag = content
+        .auth
+        .confirmation_tag
+        .as_ref()
+        .map_or(0, |tag| tag.len());
+    HEADERS + body + content.auth.signature.len() + tag + content.length_of_padding
 }
 
 /// Decrypts the sender data of a PrivateMessage (RFC 9420 §6.3.2): which leaf sent it, with

@@ -458,9 +458,28 @@ fn path_ciphertexts(commit: &AuthenticatedContent) -> usize {
 
 /// Encodes an MLSMessage of MLS 1.0.
 pub(super) fn encode_message(body: MlsMessageBody) -> Result<Vec<u8>, GroupError> {
-    Ok(MlsMessage {
+    let capacity = match &body {
+        MlsMessageBody::PrivateMessage(message) => private_message_size_hint(message),
+        _ => 0,
+    };
+    let mut out = Vec::with_capacity(capacity);
+    MlsMessage {
         version: ProtocolVersion::MLS10,
         body,
     }
-    .to_bytes()?)
+    .encode(&mut out)?;
+    Ok(out)
+}
+
+/// The encoded size of an MLSMessage carrying `message` (RFC 9420 §6.3), up to a few bytes
+/// of length prefixes: one allocation for the whole message rather than a buffer grown from
+/// empty around the ciphertext.
+fn private_message_size_hint(message: &PrivateMessage) -> usize {
+    // version, wire_format, epoch, content_type and four length prefixes of at most 4 bytes.
+    let fixed = 2 + 2 + 8 + 1 + 4 * 4;
+    fixed
+        + message.group_id.len()
+        + message.authenticated_data.len()
+        + message.encrypted_sender_data.len()
+        + message.ciphertext.len()
 }
