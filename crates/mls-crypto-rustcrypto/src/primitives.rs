@@ -24,6 +24,8 @@ pub(crate) trait HashAlg: 'static {
     /// `Extract(salt, concat(ikm_parts))`, without copying the parts into one buffer.
     fn extract_concat(salt: &[u8], ikm_parts: &[&[u8]]) -> Secret;
     fn expand(prk: &[u8], info: &[u8], length: usize) -> Result<Secret, CryptoError>;
+    /// [`HashAlg::expand`] for each `(info, length)`, HMAC keyed with `prk` once.
+    fn expand_many(prk: &[u8], requests: &[(&[u8], usize)]) -> Result<Vec<Secret>, CryptoError>;
 }
 
 /// The RustCrypto hash `H` (SHA-256, SHA-384 or SHA-512).
@@ -64,20 +66,43 @@ impl<H: EagerHash + 'static> HashAlg for Sha<H> {
     }
 
     fn expand(prk: &[u8], info: &[u8], length: usize) -> Result<Secret, CryptoError> {
-        let hash_len = <H as hmac::digest::OutputSizeUser>::output_size();
-        let hkdf = hkdf::Hkdf::<H>::from_prk(prk).map_err(|_| CryptoError::InvalidLength {
-            what: "KDF.Expand secret",
-            expected: hash_len,
-            actual: prk.len(),
-        })?;
-        if length > 255 * hash_len {
-            return Err(CryptoError::KdfOutputTooLong { length });
-        }
-        let mut okm = Zeroizing::new(vec![0u8; length]);
-        hkdf.expand(info, &mut okm)
-            .map_err(|_| CryptoError::KdfOutputTooLong { length })?;
-        Ok(Secret::from(okm))
+        expand_keyed(&Self::hkdf(prk)?, info, length)
     }
+
+    fn expand_many(prk: &[u8], requests: &[(&[u8], usize)]) -> Result<Vec<Secret>, CryptoError> {
+        // The HKDF holds HMAC keyed with the PRK; each expansion starts from a copy of it.
+        let hkdf = Self::hkdf(prk)?;
+        requests
+            .iter()
+            .map(|&(info, length)| expand_keyed(&hkdf, info, length))
+            .collect()
+    }
+}
+
+impl<H: EagerHash + 'static> Sha<H> {
+    /// HKDF from a PRK of at least `Nh` bytes (RFC 5869 §2.3): HMAC keyed with it.
+    fn hkdf(prk: &[u8]) -> Result<hkdf::Hkdf<H>, CryptoError> {
+        hkdf::Hkdf::<H>::from_prk(prk).map_err(|_| CryptoError::InvalidLength {
+            what: "KDF.Expand secret",
+            expected: <H as hmac::digest::OutputSizeUser>::output_size(),
+            actual: prk.len(),
+        })
+    }
+}
+
+/// `HKDF-Expand(PRK, info, length)` (RFC 5869 §2.3) with an HKDF already keyed with the PRK.
+fn expand_keyed<H: EagerHash>(
+    hkdf: &hkdf::Hkdf<H>,
+    info: &[u8],
+    length: usize,
+) -> Result<Secret, CryptoError> {
+    if length > 255 * <H as hmac::digest::OutputSizeUser>::output_size() {
+        return Err(CryptoError::KdfOutputTooLong { length });
+    }
+    let mut okm = Zeroizing::new(vec![0u8; length]);
+    hkdf.expand(info, &mut okm)
+        .map_err(|_| CryptoError::KdfOutputTooLong { length })?;
+    Ok(Secret::from(okm))
 }
 
 /// An AEAD (RFC 9420 §5.1, RFC 5116).

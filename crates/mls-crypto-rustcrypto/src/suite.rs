@@ -55,6 +55,14 @@ where
         H::expand(prk, info, length)
     }
 
+    fn kdf_expand_many(
+        &self,
+        prk: &[u8],
+        requests: &[(&[u8], usize)],
+    ) -> Result<Vec<Secret>, CryptoError> {
+        H::expand_many(prk, requests)
+    }
+
     fn aead_seal(
         &self,
         key: &[u8],

@@ -464,6 +464,29 @@ fn labeled_operations_round_trip() {
             tree,
             labeled::expand_with_label(suite, secret.as_bytes(), "key", &[0, 0, 0, 1], 16).unwrap()
         );
+        // Several expansions from one secret give what they give one by one, in order,
+        // including an output longer than one hash block and a context long enough for a
+        // two-byte length prefix.
+        let long_context = [5u8; 70];
+        let requests = [
+            ("key", &[0u8, 0, 0, 1][..], 16),
+            ("secret", &long_context[..], 3 * nh + 1),
+            ("nonce", &[][..], 12),
+        ];
+        let many = labeled::expand_with_labels(suite, secret.as_bytes(), requests).unwrap();
+        for ((label, context, length), got) in requests.into_iter().zip(&many) {
+            let one = labeled::expand_with_label(suite, secret.as_bytes(), label, context, length);
+            assert_eq!(got, &one.unwrap());
+        }
+        assert_eq!(many[0], tree);
+        assert_eq!(
+            labeled::expand_with_labels(suite, &vec![1; nh], [("a", &[][..], 65536)]),
+            Err(CryptoError::KdfOutputTooLong { length: 65536 })
+        );
+        assert!(matches!(
+            labeled::expand_with_labels(suite, &[1; 3], [("a", &[][..], 16)]),
+            Err(CryptoError::InvalidLength { .. })
+        ));
         let kp_ref = labeled::make_key_package_ref(suite, b"kp").unwrap();
         assert_eq!(
             kp_ref,

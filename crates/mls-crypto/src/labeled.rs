@@ -32,11 +32,27 @@ fn encode_prefixed_label(label: &str, out: &mut Vec<u8>) -> Result<(), CryptoErr
 
 /// The encoded `KDFLabel` (RFC 9420 §8).
 fn kdf_label(label: &str, context: &[u8], length: u16) -> Result<Vec<u8>, CryptoError> {
-    let mut out = Vec::with_capacity(2 + 2 + LABEL_PREFIX.len() + label.len() + 4 + context.len());
-    length.encode(&mut out)?;
-    encode_prefixed_label(label, &mut out)?;
-    encode_opaque(context, &mut out)?;
+    let mut out = Vec::with_capacity(kdf_label_len(label, context));
+    write_kdf_label(label, context, length, &mut out)?;
     Ok(out)
+}
+
+/// At least the encoded length of a `KDFLabel` (RFC 9420 §8) with `label` and `context`.
+fn kdf_label_len(label: &str, context: &[u8]) -> usize {
+    2 + 2 + LABEL_PREFIX.len() + label.len() + 4 + context.len()
+}
+
+/// Appends the encoded `KDFLabel` (RFC 9420 §8).
+fn write_kdf_label(
+    label: &str,
+    context: &[u8],
+    length: u16,
+    out: &mut Vec<u8>,
+) -> Result<(), CryptoError> {
+    length.encode(out)?;
+    encode_prefixed_label(label, out)?;
+    encode_opaque(context, out)?;
+    Ok(())
 }
 
 /// The encoded `RefHashInput` (RFC 9420 §5.2).
@@ -70,6 +86,47 @@ pub fn expand_with_label(
     let length16 = u16::try_from(length).map_err(|_| CryptoError::KdfOutputTooLong { length })?;
     let info = kdf_label(label, context, length16)?;
     suite.kdf_expand(secret, &info, length)
+}
+
+/// `ExpandWithLabel(Secret, Label, Context, Length)` (RFC 9420 §8) for each
+/// `(Label, Context, Length)` of `requests`, all from the same `secret`, as RFC 9420 does for
+/// the key, nonce and next secret of a ratchet generation (§9.1) or the sender data key and
+/// nonce (§6.3.2): one [`Secret`] per request, in order, equal to what [`expand_with_label`]
+/// returns for it.
+///
+/// The KDFLabels are encoded into one buffer and expanded with
+/// [`CipherSuiteProvider::kdf_expand_many`], so that a provider keys HMAC with `secret` once.
+pub fn expand_with_labels<const N: usize>(
+    suite: &dyn CipherSuiteProvider,
+    secret: &[u8],
+    requests: [(&str, &[u8], usize); N],
+) -> Result<[Secret; N], CryptoError> {
+    let capacity = requests
+        .iter()
+        .map(|&(label, context, _)| kdf_label_len(label, context))
+        .sum();
+    let mut infos = Vec::with_capacity(capacity);
+    let mut ends = [0; N];
+    for (end, &(label, context, length)) in ends.iter_mut().zip(&requests) {
+        let length16 =
+            u16::try_from(length).map_err(|_| CryptoError::KdfOutputTooLong { length })?;
+        write_kdf_label(label, context, length16, &mut infos)?;
+        *end = infos.len();
+    }
+    let mut rest = infos.as_slice();
+    let mut start = 0;
+    let pieces: [(&[u8], usize); N] = std::array::from_fn(|i| {
+        let (info, tail) = rest.split_at(ends[i] - start);
+        (start, rest) = (ends[i], tail);
+        (info, requests[i].2)
+    });
+    let secrets = suite.kdf_expand_many(secret, &pieces)?;
+    let actual = secrets.len();
+    secrets.try_into().map_err(|_| CryptoError::InvalidLength {
+        what: "KDF.Expand outputs",
+        expected: N,
+        actual,
+    })
 }
 
 /// `DeriveSecret(Secret, Label) = ExpandWithLabel(Secret, Label, "", KDF.Nh)` (RFC 9420 §8).

@@ -48,8 +48,9 @@ mod verifying_key;
 pub use error::CryptoError;
 pub use labeled::{
     decrypt_with_label, derive_secret, derive_tree_secret, encrypt_with_label,
-    encrypt_with_label_many, expand_with_label, make_key_package_ref, make_proposal_ref, ref_hash,
-    sign_with_label, sign_with_label_writing, verify_with_label, verify_with_label_writing,
+    encrypt_with_label_many, expand_with_label, expand_with_labels, make_key_package_ref,
+    make_proposal_ref, ref_hash, sign_with_label, sign_with_label_writing, verify_with_label,
+    verify_with_label_writing,
 };
 pub use provider::{CipherSuiteProvider, CryptoProvider, Signer};
 pub use secret::{

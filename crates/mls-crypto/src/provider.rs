@@ -72,6 +72,29 @@ pub trait CipherSuiteProvider: Send + Sync {
     /// `length` at most `255 * Nh`.
     fn kdf_expand(&self, prk: &[u8], info: &[u8], length: usize) -> Result<Secret, CryptoError>;
 
+    /// `KDF.Expand(prk, info, length)` (RFC 5869 §2.3) for each `(info, length)` of
+    /// `requests`, all from the same `prk`: one [`Secret`] per request, in order, each what
+    /// [`kdf_expand`] would return for it.
+    ///
+    /// RFC 9420 derives several secrets from one: the key, nonce and next secret of a ratchet
+    /// generation (§9.1), the sender data key and nonce (§6.3.2). HKDF-Expand keys HMAC with
+    /// `prk`, which costs two hash compressions before any output; a provider should override
+    /// this method to key HMAC once for all the requests. The default implementation calls
+    /// [`kdf_expand`] once per request. On failure the error is the one of the first failing
+    /// request, and no output is returned.
+    ///
+    /// [`kdf_expand`]: CipherSuiteProvider::kdf_expand
+    fn kdf_expand_many(
+        &self,
+        prk: &[u8],
+        requests: &[(&[u8], usize)],
+    ) -> Result<Vec<Secret>, CryptoError> {
+        requests
+            .iter()
+            .map(|&(info, length)| self.kdf_expand(prk, info, length))
+            .collect()
+    }
+
     /// `AEAD.Seal(key, nonce, aad, plaintext)` (RFC 9180 §5.2, RFC 9420 §6.3): the ciphertext
     /// with the tag appended.
     fn aead_seal(
