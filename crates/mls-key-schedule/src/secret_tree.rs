@@ -25,6 +25,7 @@ use mls_codec::{
 };
 use mls_crypto::{
     CipherSuiteParams, CipherSuiteProvider, Secret, derive_tree_secret, expand_with_label,
+    expand_with_labels,
 };
 use mls_tree::{LeafIndex, NodeIndex, TreeSize};
 
@@ -101,12 +102,50 @@ impl MessageKey {
         generation: u32,
     ) -> Result<Self, KeyScheduleError> {
         let params = suite.params();
-        let secret = ratchet_secret.as_bytes();
+        let context = generation.to_be_bytes();
+        let [key, nonce] = expand_with_labels(
+            suite,
+            ratchet_secret.as_bytes(),
+            [
+                ("key", &context, params.aead_key_len()),
+                ("nonce", &context, params.aead_nonce_len()),
+            ],
+        )?;
         Ok(Self {
             generation,
-            key: derive_tree_secret(suite, secret, "key", generation, params.aead_key_len())?,
-            nonce: derive_tree_secret(suite, secret, "nonce", generation, params.aead_nonce_len())?,
+            key,
+            nonce,
         })
+    }
+
+    /// The key and nonce of `generation` and `ratchet_secret_[generation + 1]` (RFC 9420
+    /// §9.1), all three from `ratchet_secret_[generation]` with one KDF keying; no next secret
+    /// after generation 2^32 - 1.
+    fn derive_with_next(
+        suite: &dyn CipherSuiteProvider,
+        ratchet_secret: &Secret,
+        generation: u32,
+    ) -> Result<(Self, Option<Secret>), KeyScheduleError> {
+        if generation == u32::MAX {
+            return Ok((Self::derive(suite, ratchet_secret, generation)?, None));
+        }
+        let params = suite.params();
+        let context = generation.to_be_bytes();
+        let [key, nonce, next] = expand_with_labels(
+            suite,
+            ratchet_secret.as_bytes(),
+            [
+                ("key", &context, params.aead_key_len()),
+                ("nonce", &context, params.aead_nonce_len()),
+                ("secret", &context, suite.hash_len()),
+            ],
+        )?;
+        let key = Self {
+            generation,
+            key,
+            nonce,
+        };
+        Ok((key, Some(next)))
     }
 
     /// The generation this key belongs to (the `generation` of SenderData, §6.3.2).
@@ -435,31 +474,23 @@ impl SecretTree {
         let mut secret = start.clone();
         let mut skipped = Vec::new();
         for skipped_generation in next_generation..generation {
-            if skipped_generation >= keep_from {
-                skipped.push(MessageKey::derive(suite, &secret, skipped_generation)?);
-            }
-            secret = derive_tree_secret(
-                suite,
-                secret.as_bytes(),
-                "secret",
-                skipped_generation,
-                hash_len,
-            )?;
-        }
-        let key = MessageKey::derive(suite, &secret, generation)?;
-        let (next_secret, next_generation) = match generation.checked_add(1) {
-            Some(next) => (
-                Some(derive_tree_secret(
+            secret = if skipped_generation >= keep_from {
+                let (key, next) = MessageKey::derive_with_next(suite, &secret, skipped_generation)?;
+                skipped.push(key);
+                // A skipped generation is below `generation`, so it has a next secret.
+                next.ok_or(KeyScheduleError::RatchetExhausted { leaf, kind })?
+            } else {
+                derive_tree_secret(
                     suite,
                     secret.as_bytes(),
                     "secret",
-                    generation,
+                    skipped_generation,
                     hash_len,
-                )?),
-                next,
-            ),
-            None => (None, generation),
-        };
+                )?
+            };
+        }
+        let (key, next_secret) = MessageKey::derive_with_next(suite, &secret, generation)?;
+        let next_generation = generation.saturating_add(1);
         let change = Change::Advance {
             leaf,
             kind,

@@ -1,6 +1,6 @@
 //! The key and nonce of the sender data of a PrivateMessage (RFC 9420 §6.3.2).
 
-use mls_crypto::{CipherSuiteProvider, Secret, expand_with_label};
+use mls_crypto::{CipherSuiteProvider, Secret, expand_with_labels};
 
 use crate::KeyScheduleError;
 
@@ -27,11 +27,15 @@ impl SenderDataKey {
     ) -> Result<Self, KeyScheduleError> {
         let sample = ciphertext.get(..suite.hash_len()).unwrap_or(ciphertext);
         let params = suite.params();
-        let secret = sender_data_secret.as_bytes();
-        Ok(Self {
-            key: expand_with_label(suite, secret, "key", sample, params.aead_key_len())?,
-            nonce: expand_with_label(suite, secret, "nonce", sample, params.aead_nonce_len())?,
-        })
+        let [key, nonce] = expand_with_labels(
+            suite,
+            sender_data_secret.as_bytes(),
+            [
+                ("key", sample, params.aead_key_len()),
+                ("nonce", sample, params.aead_nonce_len()),
+            ],
+        )?;
+        Ok(Self { key, nonce })
     }
 
     /// The AEAD key (`AEAD.Nk` bytes).
