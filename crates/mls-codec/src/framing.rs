@@ -3,7 +3,7 @@
 
 use crate::{
     CodecError, Commit, Decode, Encode, GroupContext, GroupInfo, KeyPackage, Mac, Proposal,
-    ProtocolVersion, Reader, VarBytes, Welcome,
+    ProtocolVersion, Reader, VarBytes, Welcome, encode_opaque,
 };
 
 mls_registry! {
@@ -201,6 +201,26 @@ impl FramedContent {
     /// The `content_type` of the content.
     pub fn content_type(&self) -> ContentType {
         self.content.content_type()
+    }
+
+    /// Appends the encoding of a FramedContent's fields up to its `content_type`: the encoded
+    /// FramedContent is this header followed by the body as
+    /// [`FramedContentBody::encode_body`] writes it, which is also how a PrivateMessageContent
+    /// carries it (RFC 9420 §6, §6.3.1). A received body can so be signed and hashed as it
+    /// was decrypted, under a header rebuilt from the PrivateMessage and its sender data.
+    pub fn encode_header(
+        out: &mut Vec<u8>,
+        group_id: &[u8],
+        epoch: u64,
+        sender: &Sender,
+        authenticated_data: &[u8],
+        content_type: ContentType,
+    ) -> Result<(), CodecError> {
+        encode_opaque(group_id, out)?;
+        epoch.encode(out)?;
+        sender.encode(out)?;
+        encode_opaque(authenticated_data, out)?;
+        content_type.encode(out)
     }
 }
 
@@ -461,17 +481,30 @@ impl PrivateMessageContent {
         reader: &mut Reader<'_>,
         content_type: ContentType,
     ) -> Result<Self, CodecError> {
+        Self::decode_measured(reader, content_type).map(|(content, _)| content)
+    }
+
+    /// [`Self::decode_for`], also returning the length of the body's encoding, which is
+    /// where the decoded bytes start: the encoded FramedContent of the message is
+    /// [`FramedContent::encode_header`] followed by those bytes.
+    pub fn decode_measured(
+        reader: &mut Reader<'_>,
+        content_type: ContentType,
+    ) -> Result<(Self, usize), CodecError> {
+        let before = reader.remaining().len();
         let content = FramedContentBody::decode_body(reader, content_type)?;
+        let body_len = before - reader.remaining().len();
         let auth = FramedContentAuthData::decode_for(reader, content_type)?;
         let padding = reader.read_rest();
         if let Some(offset) = padding.iter().position(|byte| *byte != 0) {
             return Err(CodecError::NonZeroPadding { offset });
         }
-        Ok(Self {
+        let decoded = Self {
             content,
             auth,
             length_of_padding: padding.len(),
-        })
+        };
+        Ok((decoded, body_len))
     }
 
     /// Decodes a whole plaintext of a PrivateMessage of type `content_type`.
@@ -829,6 +862,41 @@ mod tests {
                 PrivateMessageContent::from_bytes_for(&bytes, value.content.content_type()).unwrap();
             prop_assert_eq!(&decoded, &value);
             prop_assert_eq!(decoded.to_bytes().unwrap(), bytes);
+        }
+
+        #[test]
+        fn header_and_measured_body_encode_the_framed_content(
+            content in FramedContent::arb(),
+            padding in 0usize..40,
+        ) {
+            let content_type = content.content_type();
+            let plaintext = PrivateMessageContent {
+                content: content.content.clone(),
+                auth: FramedContentAuthData {
+                    signature: VarBytes::from(b"signature"),
+                    confirmation_tag: (content_type == ContentType::Commit)
+                        .then(|| Mac::from(b"tag")),
+                },
+                length_of_padding: padding,
+            }
+            .to_bytes()
+            .unwrap();
+            let (decoded, body_len) =
+                PrivateMessageContent::decode_measured(&mut Reader::new(&plaintext), content_type)
+                    .unwrap();
+            prop_assert_eq!(&decoded.content, &content.content);
+            let mut encoded = Vec::new();
+            FramedContent::encode_header(
+                &mut encoded,
+                &content.group_id,
+                content.epoch,
+                &content.sender,
+                &content.authenticated_data,
+                content_type,
+            )
+            .unwrap();
+            encoded.extend_from_slice(&plaintext[..body_len]);
+            prop_assert_eq!(encoded, content.to_bytes().unwrap());
         }
     }
 

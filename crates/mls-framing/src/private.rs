@@ -15,14 +15,14 @@
 
 use mls_codec::{
     AuthenticatedContent, Decode, Encode, FramedContent, FramedContentAuthData, Mac,
-    PrivateContentAad, PrivateMessage, PrivateMessageContent, Sender, SenderData, SenderDataAad,
-    VarBytes, WireFormat,
+    PrivateContentAad, PrivateMessage, PrivateMessageContent, Reader, Sender, SenderData,
+    SenderDataAad, VarBytes, WireFormat,
 };
 use mls_crypto::{CipherSuiteProvider, CryptoError, Secret, Signer, VerifyingKey};
 use mls_key_schedule::{MessageKey, SenderDataKey};
 
 use crate::FramingError;
-use crate::auth::{check_sender, sign_content, verify_signature_sized};
+use crate::auth::{check_sender, sign_content, verify_encoded_content_signature};
 use crate::public::check_confirmation_tag;
 
 /// The epoch state a PrivateMessage is protected and checked against.
@@ -210,7 +210,8 @@ pub fn open(
     signature_key: &[u8],
 ) -> Result<AuthenticatedContent, FramingError> {
     let signature_key = VerifyingKey::unparsed(signature_key);
-    open_with(epoch, message, sender_data, key, &signature_key, |_| ()).map(|(content, ())| content)
+    open_with(epoch, message, sender_data, key, &signature_key, |_, _| ())
+        .map(|(content, ())| content)
 }
 
 /// The content length from which [`open_with`] verifies the signature on another core.
@@ -224,13 +225,18 @@ const PARALLEL_MIN_CONTENT: usize = 64 * 1024;
 /// whose signature verified. `signature_key` is the sender's key as the provider prepared it
 /// ([`CipherSuiteProvider::verifying_key`](mls_crypto::CipherSuiteProvider::verifying_key)),
 /// so that a member's key is decoded once, not per message.
+///
+/// `alongside` also gets the encoded FramedContent in two pieces, `encoded[0] || encoded[1]`:
+/// a header rebuilt from the message and its sender data
+/// ([`FramedContent::encode_header`]), and the body as it was decrypted. The signature is
+/// verified over the same pieces, so a large commit is neither encoded again nor copied.
 pub fn open_with<T: Send>(
     epoch: PrivateEpoch<'_>,
     message: &PrivateMessage,
     sender_data: &SenderData,
     key: &MessageKey,
     signature_key: &VerifyingKey,
-    alongside: impl FnOnce(&AuthenticatedContent) -> T + Send,
+    alongside: impl FnOnce(&AuthenticatedContent, &[&[u8]]) -> T + Send,
 ) -> Result<(AuthenticatedContent, T), FramingError> {
     if key.generation() != sender_data.generation {
         return Err(FramingError::GenerationMismatch {
@@ -253,10 +259,8 @@ pub fn open_with<T: Send>(
             &message.ciphertext,
         )
         .map_err(|_| FramingError::ContentDecryptionFailed)?;
-    let PrivateMessageContent { content, auth, .. } =
-        PrivateMessageContent::from_bytes_for(&plaintext, message.content_type)?;
-    let content_len = plaintext.len();
-    drop(plaintext);
+    let (PrivateMessageContent { content, auth, .. }, body_len) =
+        PrivateMessageContent::decode_measured(&mut Reader::new(&plaintext), message.content_type)?;
     let PrivateContentAad {
         group_id,
         epoch: epoch_number,
@@ -272,32 +276,44 @@ pub fn open_with<T: Send>(
     };
     check_sender(&content)?;
     check_confirmation_tag(&content, auth.confirmation_tag.as_ref())?;
+    let mut header =
+        Vec::with_capacity(content.group_id.len() + content.authenticated_data.len() + 24);
+    FramedContent::encode_header(
+        &mut header,
+        &content.group_id,
+        content.epoch,
+        &content.sender,
+        &content.authenticated_data,
+        message.content_type,
+    )?;
+    // The decoder read the body from the front of the plaintext: `body_len` is within it.
+    let encoded: [&[u8]; 2] = [&header, &plaintext[..body_len]];
     let authenticated = AuthenticatedContent {
         wire_format: WireFormat::MLS_PRIVATE_MESSAGE,
         content,
         auth,
     };
     let verify = || {
-        verify_signature_sized(
+        verify_encoded_content_signature(
             epoch.suite,
             signature_key,
             WireFormat::MLS_PRIVATE_MESSAGE,
-            &authenticated.content,
+            &authenticated.content.sender,
+            &encoded,
             epoch.group_context,
             &authenticated.auth.signature,
-            content_len,
         )
     };
     // Handing work to another core costs a thread wake-up, more than verifying a small
     // message: only large contents (a commit encrypted to thousands of members) are split.
     #[cfg(feature = "parallel")]
-    let (verified, extra) = if content_len >= PARALLEL_MIN_CONTENT {
-        rayon::join(verify, || alongside(&authenticated))
+    let (verified, extra) = if plaintext.len() >= PARALLEL_MIN_CONTENT {
+        rayon::join(verify, || alongside(&authenticated, &encoded))
     } else {
-        (verify(), alongside(&authenticated))
+        (verify(), alongside(&authenticated, &encoded))
     };
     #[cfg(not(feature = "parallel"))]
-    let (verified, extra) = (verify(), alongside(&authenticated));
+    let (verified, extra) = (verify(), alongside(&authenticated, &encoded));
     verified?;
     Ok((authenticated, extra))
 }
