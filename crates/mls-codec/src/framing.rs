@@ -140,6 +140,25 @@ impl FramedContentBody {
         }
     }
 
+    /// Reads past content of type `content_type` that is not preceded by its type, as
+    /// [`Self::decode_body`] would, building only small parts (see [`Commit::skip`]).
+    pub fn skip_body(reader: &mut Reader<'_>, content_type: ContentType) -> Result<(), CodecError> {
+        match content_type {
+            ContentType::Application => reader.read_vector_body().map(drop),
+            ContentType::Proposal => Proposal::decode(reader).map(drop),
+            ContentType::Commit => Commit::skip(reader),
+        }
+    }
+
+    /// Decodes content of type `content_type` that fills `bytes` exactly, as
+    /// [`PrivateMessageContent::split_for`] returns it.
+    pub fn decode_exact(bytes: &[u8], content_type: ContentType) -> Result<Self, CodecError> {
+        let mut reader = Reader::new(bytes);
+        let content = Self::decode_body(&mut reader, content_type)?;
+        reader.finish()?;
+        Ok(content)
+    }
+
     /// Decodes content of type `content_type` that is not preceded by its type, as in
     /// PrivateMessageContent (§6.3.1).
     pub fn decode_body(
@@ -481,30 +500,32 @@ impl PrivateMessageContent {
         reader: &mut Reader<'_>,
         content_type: ContentType,
     ) -> Result<Self, CodecError> {
-        Self::decode_measured(reader, content_type).map(|(content, _)| content)
+        let (body, auth, length_of_padding) = Self::split_for(reader.read_rest(), content_type)?;
+        Ok(Self {
+            content: FramedContentBody::decode_exact(body, content_type)?,
+            auth,
+            length_of_padding,
+        })
     }
 
-    /// [`Self::decode_for`], also returning the length of the body's encoding, which is
-    /// where the decoded bytes start: the encoded FramedContent of the message is
-    /// [`FramedContent::encode_header`] followed by those bytes.
-    pub fn decode_measured(
-        reader: &mut Reader<'_>,
+    /// Splits the plaintext of a PrivateMessage of type `content_type` without decoding its
+    /// body: returns the body's encoding, which is also the tail of the encoded FramedContent
+    /// after [`FramedContent::encode_header`], the decoded auth and the padding length, once
+    /// the padding is checked. [`FramedContentBody::decode_exact`] then decodes the body, so
+    /// that a large commit can be decoded while its signature is being verified.
+    pub fn split_for(
+        bytes: &[u8],
         content_type: ContentType,
-    ) -> Result<(Self, usize), CodecError> {
-        let before = reader.remaining().len();
-        let content = FramedContentBody::decode_body(reader, content_type)?;
-        let body_len = before - reader.remaining().len();
-        let auth = FramedContentAuthData::decode_for(reader, content_type)?;
+    ) -> Result<(&[u8], FramedContentAuthData, usize), CodecError> {
+        let mut reader = Reader::new(bytes);
+        FramedContentBody::skip_body(&mut reader, content_type)?;
+        let body_len = bytes.len() - reader.remaining().len();
+        let auth = FramedContentAuthData::decode_for(&mut reader, content_type)?;
         let padding = reader.read_rest();
         if let Some(offset) = padding.iter().position(|byte| *byte != 0) {
             return Err(CodecError::NonZeroPadding { offset });
         }
-        let decoded = Self {
-            content,
-            auth,
-            length_of_padding: padding.len(),
-        };
-        Ok((decoded, body_len))
+        Ok((&bytes[..body_len], auth, padding.len()))
     }
 
     /// Decodes a whole plaintext of a PrivateMessage of type `content_type`.
@@ -865,7 +886,7 @@ mod tests {
         }
 
         #[test]
-        fn header_and_measured_body_encode_the_framed_content(
+        fn header_and_split_body_encode_the_framed_content(
             content in FramedContent::arb(),
             padding in 0usize..40,
         ) {
@@ -881,10 +902,14 @@ mod tests {
             }
             .to_bytes()
             .unwrap();
-            let (decoded, body_len) =
-                PrivateMessageContent::decode_measured(&mut Reader::new(&plaintext), content_type)
-                    .unwrap();
-            prop_assert_eq!(&decoded.content, &content.content);
+            let (body, auth, length_of_padding) =
+                PrivateMessageContent::split_for(&plaintext, content_type).unwrap();
+            prop_assert_eq!(length_of_padding, padding);
+            prop_assert_eq!(auth.signature.as_slice(), b"signature");
+            prop_assert_eq!(
+                &FramedContentBody::decode_exact(body, content_type).unwrap(),
+                &content.content
+            );
             let mut encoded = Vec::new();
             FramedContent::encode_header(
                 &mut encoded,
@@ -895,7 +920,7 @@ mod tests {
                 content_type,
             )
             .unwrap();
-            encoded.extend_from_slice(&plaintext[..body_len]);
+            encoded.extend_from_slice(body);
             prop_assert_eq!(encoded, content.to_bytes().unwrap());
         }
     }

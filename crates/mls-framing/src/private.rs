@@ -14,8 +14,8 @@
 //! commits the staged key. A rejected message consumes nothing.
 
 use mls_codec::{
-    AuthenticatedContent, Decode, Encode, FramedContent, FramedContentAuthData, Mac,
-    PrivateContentAad, PrivateMessage, PrivateMessageContent, Reader, Sender, SenderData,
+    AuthenticatedContent, Decode, Encode, FramedContent, FramedContentAuthData, FramedContentBody,
+    Mac, PrivateContentAad, PrivateMessage, PrivateMessageContent, Sender, SenderData,
     SenderDataAad, VarBytes, WireFormat,
 };
 use mls_crypto::{CipherSuiteProvider, CryptoError, Secret, Signer, VerifyingKey};
@@ -229,7 +229,9 @@ const PARALLEL_MIN_CONTENT: usize = 64 * 1024;
 /// `alongside` also gets the encoded FramedContent in two pieces, `encoded[0] || encoded[1]`:
 /// a header rebuilt from the message and its sender data
 /// ([`FramedContent::encode_header`]), and the body as it was decrypted. The signature is
-/// verified over the same pieces, so a large commit is neither encoded again nor copied.
+/// verified over the same pieces, so a large commit is neither encoded again nor copied, and
+/// while it is verified the body is decoded and `alongside` runs (decoding errors are
+/// reported before a bad signature).
 pub fn open_with<T: Send>(
     epoch: PrivateEpoch<'_>,
     message: &PrivateMessage,
@@ -259,61 +261,66 @@ pub fn open_with<T: Send>(
             &message.ciphertext,
         )
         .map_err(|_| FramingError::ContentDecryptionFailed)?;
-    let (PrivateMessageContent { content, auth, .. }, body_len) =
-        PrivateMessageContent::decode_measured(&mut Reader::new(&plaintext), message.content_type)?;
+    let content_type = message.content_type;
+    let (body, auth, _) = PrivateMessageContent::split_for(&plaintext, content_type)?;
     let PrivateContentAad {
         group_id,
         epoch: epoch_number,
         authenticated_data,
         ..
     } = aad;
-    let content = FramedContent {
-        group_id,
-        epoch: epoch_number,
-        sender: Sender::Member(sender_data.leaf_index),
-        authenticated_data,
-        content,
-    };
-    check_sender(&content)?;
-    check_confirmation_tag(&content, auth.confirmation_tag.as_ref())?;
-    let mut header =
-        Vec::with_capacity(content.group_id.len() + content.authenticated_data.len() + 24);
+    let sender = Sender::Member(sender_data.leaf_index);
+    let mut header = Vec::with_capacity(group_id.len() + authenticated_data.len() + 24);
     FramedContent::encode_header(
         &mut header,
-        &content.group_id,
-        content.epoch,
-        &content.sender,
-        &content.authenticated_data,
-        message.content_type,
+        &group_id,
+        epoch_number,
+        &sender,
+        &authenticated_data,
+        content_type,
     )?;
-    // The decoder read the body from the front of the plaintext: `body_len` is within it.
-    let encoded: [&[u8]; 2] = [&header, &plaintext[..body_len]];
-    let authenticated = AuthenticatedContent {
-        wire_format: WireFormat::MLS_PRIVATE_MESSAGE,
-        content,
-        auth,
-    };
+    let encoded: [&[u8]; 2] = [&header, body];
     let verify = || {
         verify_encoded_content_signature(
             epoch.suite,
             signature_key,
             WireFormat::MLS_PRIVATE_MESSAGE,
-            &authenticated.content.sender,
+            &sender,
             &encoded,
             epoch.group_context,
-            &authenticated.auth.signature,
+            &auth.signature,
         )
     };
+    let decode = || {
+        let content = FramedContent {
+            group_id,
+            epoch: epoch_number,
+            sender,
+            authenticated_data,
+            content: FramedContentBody::decode_exact(body, content_type)?,
+        };
+        check_sender(&content)?;
+        check_confirmation_tag(&content, auth.confirmation_tag.as_ref())?;
+        let authenticated = AuthenticatedContent {
+            wire_format: WireFormat::MLS_PRIVATE_MESSAGE,
+            content,
+            auth: auth.clone(),
+        };
+        let extra = alongside(&authenticated, &encoded);
+        Ok::<_, FramingError>((authenticated, extra))
+    };
     // Handing work to another core costs a thread wake-up, more than verifying a small
-    // message: only large contents (a commit encrypted to thousands of members) are split.
+    // message: only large contents (a commit encrypted to thousands of members) are decoded
+    // while the signature is verified.
     #[cfg(feature = "parallel")]
-    let (verified, extra) = if plaintext.len() >= PARALLEL_MIN_CONTENT {
-        rayon::join(verify, || alongside(&authenticated, &encoded))
+    let (verified, opened) = if plaintext.len() >= PARALLEL_MIN_CONTENT {
+        rayon::join(verify, decode)
     } else {
-        (verify(), alongside(&authenticated, &encoded))
+        (verify(), decode())
     };
     #[cfg(not(feature = "parallel"))]
-    let (verified, extra) = (verify(), alongside(&authenticated, &encoded));
+    let (verified, opened) = (verify(), decode());
+    let (authenticated, extra) = opened?;
     verified?;
     Ok((authenticated, extra))
 }
