@@ -214,7 +214,8 @@ pub fn open(
         .map(|(content, ())| content)
 }
 
-/// The content length from which [`open_with`] verifies the signature on another core.
+/// The plaintext length from which [`open_with`] decodes the content while verifying its
+/// signature, on two cores, and zeroizes the plaintext on another core.
 #[cfg(feature = "parallel")]
 const PARALLEL_MIN_CONTENT: usize = 64 * 1024;
 
@@ -320,6 +321,12 @@ pub fn open_with<T: Send>(
     };
     #[cfg(not(feature = "parallel"))]
     let (verified, opened) = (verify(), decode());
+    // The plaintext is zeroized when dropped, byte by byte: for a large one that takes longer
+    // than a thread wake-up, so it happens on another core.
+    #[cfg(feature = "parallel")]
+    if plaintext.len() >= PARALLEL_MIN_CONTENT {
+        rayon::spawn(move || drop(plaintext));
+    }
     let (authenticated, extra) = opened?;
     verified?;
     Ok((authenticated, extra))
