@@ -1,6 +1,6 @@
 //! Commits (RFC 9420 §12.4).
 
-use crate::{CodecError, Decode, Encode, Proposal, ProposalRef, Reader, UpdatePath};
+use crate::{CodecError, Decode, Encode, LeafNode, Proposal, ProposalRef, Reader, UpdatePath};
 
 mls_enum! {
     /// Whether a commit carries a proposal by value or by reference (RFC 9420 §12.4).
@@ -76,6 +76,24 @@ mls_struct! {
     }
 }
 
+impl Commit {
+    /// Reads past an encoded Commit as [`Commit::decode`] would, without building its large
+    /// parts: the proposals and the UpdatePath's nodes are vectors whose length headers say
+    /// where they end; only the path's leaf node is decoded, to find its end. The skipped
+    /// bytes are not checked: decode them with [`Commit::decode`] to use them.
+    pub fn skip(reader: &mut Reader<'_>) -> Result<(), CodecError> {
+        reader.read_vector_body()?;
+        match u8::decode(reader)? {
+            0 => Ok(()),
+            1 => {
+                LeafNode::decode(reader)?;
+                reader.read_vector_body().map(drop)
+            }
+            flag => Err(CodecError::InvalidOptionalFlag(flag)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,6 +101,15 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
+        #[test]
+        fn skip_reads_exactly_the_commit(value in Commit::arb(), trailing in any::<u8>()) {
+            let mut bytes = value.to_bytes().unwrap();
+            let commit_len = bytes.len();
+            bytes.push(trailing);
+            let mut reader = Reader::new(&bytes);
+            Commit::skip(&mut reader).unwrap();
+            prop_assert_eq!(reader.remaining().len(), bytes.len() - commit_len);
+        }
         #[test]
         fn proposal_or_ref_type_round_trips(value in ProposalOrRefType::arb()) {
             assert_round_trip(&value)?;

@@ -3,7 +3,7 @@
 
 use crate::{
     CodecError, Commit, Decode, Encode, GroupContext, GroupInfo, KeyPackage, Mac, Proposal,
-    ProtocolVersion, Reader, VarBytes, Welcome,
+    ProtocolVersion, Reader, VarBytes, Welcome, encode_opaque,
 };
 
 mls_registry! {
@@ -140,6 +140,25 @@ impl FramedContentBody {
         }
     }
 
+    /// Reads past content of type `content_type` that is not preceded by its type, as
+    /// [`Self::decode_body`] would, building only small parts (see [`Commit::skip`]).
+    pub fn skip_body(reader: &mut Reader<'_>, content_type: ContentType) -> Result<(), CodecError> {
+        match content_type {
+            ContentType::Application => reader.read_vector_body().map(drop),
+            ContentType::Proposal => Proposal::decode(reader).map(drop),
+            ContentType::Commit => Commit::skip(reader),
+        }
+    }
+
+    /// Decodes content of type `content_type` that fills `bytes` exactly, as
+    /// [`PrivateMessageContent::split_for`] returns it.
+    pub fn decode_exact(bytes: &[u8], content_type: ContentType) -> Result<Self, CodecError> {
+        let mut reader = Reader::new(bytes);
+        let content = Self::decode_body(&mut reader, content_type)?;
+        reader.finish()?;
+        Ok(content)
+    }
+
     /// Decodes content of type `content_type` that is not preceded by its type, as in
     /// PrivateMessageContent (§6.3.1).
     pub fn decode_body(
@@ -201,6 +220,26 @@ impl FramedContent {
     /// The `content_type` of the content.
     pub fn content_type(&self) -> ContentType {
         self.content.content_type()
+    }
+
+    /// Appends the encoding of a FramedContent's fields up to its `content_type`: the encoded
+    /// FramedContent is this header followed by the body as
+    /// [`FramedContentBody::encode_body`] writes it, which is also how a PrivateMessageContent
+    /// carries it (RFC 9420 §6, §6.3.1). A received body can so be signed and hashed as it
+    /// was decrypted, under a header rebuilt from the PrivateMessage and its sender data.
+    pub fn encode_header(
+        out: &mut Vec<u8>,
+        group_id: &[u8],
+        epoch: u64,
+        sender: &Sender,
+        authenticated_data: &[u8],
+        content_type: ContentType,
+    ) -> Result<(), CodecError> {
+        encode_opaque(group_id, out)?;
+        epoch.encode(out)?;
+        sender.encode(out)?;
+        encode_opaque(authenticated_data, out)?;
+        content_type.encode(out)
     }
 }
 
@@ -461,17 +500,32 @@ impl PrivateMessageContent {
         reader: &mut Reader<'_>,
         content_type: ContentType,
     ) -> Result<Self, CodecError> {
-        let content = FramedContentBody::decode_body(reader, content_type)?;
-        let auth = FramedContentAuthData::decode_for(reader, content_type)?;
+        let (body, auth, length_of_padding) = Self::split_for(reader.read_rest(), content_type)?;
+        Ok(Self {
+            content: FramedContentBody::decode_exact(body, content_type)?,
+            auth,
+            length_of_padding,
+        })
+    }
+
+    /// Splits the plaintext of a PrivateMessage of type `content_type` without decoding its
+    /// body: returns the body's encoding, which is also the tail of the encoded FramedContent
+    /// after [`FramedContent::encode_header`], the decoded auth and the padding length, once
+    /// the padding is checked. [`FramedContentBody::decode_exact`] then decodes the body, so
+    /// that a large commit can be decoded while its signature is being verified.
+    pub fn split_for(
+        bytes: &[u8],
+        content_type: ContentType,
+    ) -> Result<(&[u8], FramedContentAuthData, usize), CodecError> {
+        let mut reader = Reader::new(bytes);
+        FramedContentBody::skip_body(&mut reader, content_type)?;
+        let body_len = bytes.len() - reader.remaining().len();
+        let auth = FramedContentAuthData::decode_for(&mut reader, content_type)?;
         let padding = reader.read_rest();
         if let Some(offset) = padding.iter().position(|byte| *byte != 0) {
             return Err(CodecError::NonZeroPadding { offset });
         }
-        Ok(Self {
-            content,
-            auth,
-            length_of_padding: padding.len(),
-        })
+        Ok((&bytes[..body_len], auth, padding.len()))
     }
 
     /// Decodes a whole plaintext of a PrivateMessage of type `content_type`.
@@ -829,6 +883,45 @@ mod tests {
                 PrivateMessageContent::from_bytes_for(&bytes, value.content.content_type()).unwrap();
             prop_assert_eq!(&decoded, &value);
             prop_assert_eq!(decoded.to_bytes().unwrap(), bytes);
+        }
+
+        #[test]
+        fn header_and_split_body_encode_the_framed_content(
+            content in FramedContent::arb(),
+            padding in 0usize..40,
+        ) {
+            let content_type = content.content_type();
+            let plaintext = PrivateMessageContent {
+                content: content.content.clone(),
+                auth: FramedContentAuthData {
+                    signature: VarBytes::from(b"signature"),
+                    confirmation_tag: (content_type == ContentType::Commit)
+                        .then(|| Mac::from(b"tag")),
+                },
+                length_of_padding: padding,
+            }
+            .to_bytes()
+            .unwrap();
+            let (body, auth, length_of_padding) =
+                PrivateMessageContent::split_for(&plaintext, content_type).unwrap();
+            prop_assert_eq!(length_of_padding, padding);
+            prop_assert_eq!(auth.signature.as_slice(), b"signature");
+            prop_assert_eq!(
+                &FramedContentBody::decode_exact(body, content_type).unwrap(),
+                &content.content
+            );
+            let mut encoded = Vec::new();
+            FramedContent::encode_header(
+                &mut encoded,
+                &content.group_id,
+                content.epoch,
+                &content.sender,
+                &content.authenticated_data,
+                content_type,
+            )
+            .unwrap();
+            encoded.extend_from_slice(body);
+            prop_assert_eq!(encoded, content.to_bytes().unwrap());
         }
     }
 

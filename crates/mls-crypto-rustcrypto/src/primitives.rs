@@ -19,6 +19,8 @@ pub(crate) type Marker<T> = PhantomData<fn() -> T>;
 /// A hash function with the HMAC and HKDF built on it (RFC 9420 §5.1).
 pub(crate) trait HashAlg: 'static {
     fn hash(data: &[u8]) -> Vec<u8>;
+    /// `Hash(concat(parts))`, without copying the parts into one buffer.
+    fn hash_concat(parts: &[&[u8]]) -> Vec<u8>;
     fn mac(key: &[u8], data: &[u8]) -> Vec<u8>;
     fn extract(salt: &[u8], ikm: &[u8]) -> Secret;
     /// `Extract(salt, concat(ikm_parts))`, without copying the parts into one buffer.
@@ -34,6 +36,14 @@ pub(crate) struct Sha<H>(Marker<H>);
 impl<H: EagerHash + 'static> HashAlg for Sha<H> {
     fn hash(data: &[u8]) -> Vec<u8> {
         H::digest(data).to_vec()
+    }
+
+    fn hash_concat(parts: &[&[u8]]) -> Vec<u8> {
+        let mut hasher = H::new();
+        for part in parts {
+            hasher.update(part);
+        }
+        hasher.finalize().to_vec()
     }
 
     fn mac(key: &[u8], data: &[u8]) -> Vec<u8> {

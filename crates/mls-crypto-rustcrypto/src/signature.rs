@@ -12,7 +12,8 @@ use mls_crypto::{
 pub(crate) trait SignatureAlg: 'static {
     fn generate() -> SignatureKeyPair;
     fn signer(private_key: &SignaturePrivateKey) -> Result<Box<dyn Signer>, CryptoError>;
-    fn verify(public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<(), CryptoError>;
+    /// Verifies `signature` over the message `message[0] || message[1] || ...`.
+    fn verify(public_key: &[u8], message: &[&[u8]], signature: &[u8]) -> Result<(), CryptoError>;
     /// Decodes a public key once for [`SignatureAlg::verify_with_key`]; by default only its
     /// bytes are kept.
     fn verifying_key(public_key: &[u8]) -> Result<VerifyingKey, CryptoError> {
@@ -21,7 +22,7 @@ pub(crate) trait SignatureAlg: 'static {
     /// Verifies with a prepared key; by default from its bytes.
     fn verify_with_key(
         key: &VerifyingKey,
-        message: &[u8],
+        message: &[&[u8]],
         signature: &[u8],
     ) -> Result<(), CryptoError> {
         Self::verify(key.as_bytes(), message, signature)
@@ -74,7 +75,7 @@ impl SignatureAlg for Ed25519 {
         Ok(Box::new(Ed25519Signer { key, public_key }))
     }
 
-    fn verify(public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<(), CryptoError> {
+    fn verify(public_key: &[u8], message: &[&[u8]], signature: &[u8]) -> Result<(), CryptoError> {
         verify_ed25519(&decode_ed25519(public_key)?, message, signature)
     }
 
@@ -87,7 +88,7 @@ impl SignatureAlg for Ed25519 {
 
     fn verify_with_key(
         key: &VerifyingKey,
-        message: &[u8],
+        message: &[&[u8]],
         signature: &[u8],
     ) -> Result<(), CryptoError> {
         match key.decoded::<ed25519_dalek::VerifyingKey>() {
@@ -107,17 +108,17 @@ fn decode_ed25519(public_key: &[u8]) -> Result<ed25519_dalek::VerifyingKey, Cryp
 /// eight canonical encodings of such points.
 fn verify_ed25519(
     public_key: &ed25519_dalek::VerifyingKey,
-    message: &[u8],
+    message: &[&[u8]],
     signature: &[u8],
 ) -> Result<(), CryptoError> {
-    use ed25519_dalek::Verifier as _;
+    use ed25519_dalek::ed25519::signature::MultipartVerifier as _;
     let signature = ed25519_dalek::Signature::from_slice(signature)
         .map_err(|_| CryptoError::InvalidSignature)?;
     if public_key.is_weak() || SMALL_ORDER_ENCODINGS.contains(signature.r_bytes()) {
         return Err(CryptoError::InvalidSignature);
     }
     public_key
-        .verify(message, &signature)
+        .multipart_verify(message, &signature)
         .map_err(|_| CryptoError::InvalidSignature)
 }
 
@@ -216,10 +217,10 @@ macro_rules! ecdsa_scheme {
 
             fn verify(
                 public_key: &[u8],
-                message: &[u8],
+                message: &[&[u8]],
                 signature: &[u8],
             ) -> Result<(), CryptoError> {
-                use $curve::ecdsa::signature::Verifier as _;
+                use $curve::ecdsa::signature::MultipartVerifier as _;
                 // Only uncompressed points (RFC 9420 §5.1.1 via TLS 1.3 §4.2.3).
                 if public_key.first() != Some(&0x04) {
                     return Err(CryptoError::InvalidPublicKey);
@@ -229,7 +230,7 @@ macro_rules! ecdsa_scheme {
                 let signature = $curve::ecdsa::DerSignature::from_bytes(signature)
                     .map_err(|_| CryptoError::InvalidSignature)?;
                 public_key
-                    .verify(message, &signature)
+                    .multipart_verify(message, &signature)
                     .map_err(|_| CryptoError::InvalidSignature)
             }
         }

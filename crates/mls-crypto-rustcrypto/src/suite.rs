@@ -43,6 +43,10 @@ where
         H::hash(data)
     }
 
+    fn hash_concat(&self, parts: &[&[u8]]) -> Vec<u8> {
+        H::hash_concat(parts)
+    }
+
     fn mac(&self, key: &[u8], data: &[u8]) -> Vec<u8> {
         H::mac(key, data)
     }
@@ -162,7 +166,7 @@ where
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), CryptoError> {
-        S::verify(public_key, message, signature)
+        S::verify(public_key, &[message], signature)
     }
 
     fn verifying_key(&self, public_key: &[u8]) -> Result<VerifyingKey, CryptoError> {
@@ -175,7 +179,16 @@ where
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), CryptoError> {
-        S::verify_with_key(key, message, signature)
+        S::verify_with_key(key, &[message], signature)
+    }
+
+    fn verify_concat(
+        &self,
+        key: &VerifyingKey,
+        parts: &[&[u8]],
+        signature: &[u8],
+    ) -> Result<(), CryptoError> {
+        S::verify_with_key(key, parts, signature)
     }
 
     fn random_bytes(&self, length: usize) -> Result<Vec<u8>, CryptoError> {

@@ -2,7 +2,8 @@
 
 use mls_codec::CipherSuite;
 use mls_crypto::{
-    CipherSuiteProvider, CryptoError, CryptoProvider, HpkePrivateKey, SignaturePrivateKey, labeled,
+    CipherSuiteProvider, CryptoError, CryptoProvider, HpkePrivateKey, SignaturePrivateKey,
+    VerifyingKey, labeled,
 };
 
 use crate::RustCryptoProvider;
@@ -411,26 +412,33 @@ fn labeled_operations_round_trip() {
                 .verify(&signature_keys.public_key, b"leaf", &signature)
                 .is_err()
         );
-        // The in-place variants sign and verify the same SignContent, whatever the capacity guess, for
-        // contents under and over 16 KiB (1- to 4-byte length headers).
-        for content in [&b"leaf"[..], &[9u8; 20_000][..]] {
+        // For contents under and over 16 KiB (1- to 4-byte length headers): the in-place
+        // signing variant signs the same SignContent whatever the capacity guess, and the
+        // Content to verify may come in pieces, split anywhere, with a decoded or unparsed key.
+        let long: Vec<u8> = (0..20_000u32).map(|i| i.to_le_bytes()[0]).collect();
+        for content in [&b"leaf"[..], &long[..]] {
             let signature = labeled::sign_with_label(&*signer, "LeafNodeTBS", content).unwrap();
-            for capacity in [0, content.len()] {
-                let verify = |label: &str| {
-                    labeled::verify_with_label_writing(
-                        suite,
-                        &suite.verifying_key(&signature_keys.public_key).unwrap(),
-                        label,
-                        capacity,
-                        |out| {
-                            out.extend_from_slice(content);
-                            Ok(())
-                        },
-                        &signature,
-                    )
+            let keys = [
+                suite.verifying_key(&signature_keys.public_key).unwrap(),
+                VerifyingKey::unparsed(&signature_keys.public_key),
+            ];
+            for (key, split) in keys
+                .iter()
+                .flat_map(|key| [0, 1, content.len() / 2, content.len()].map(|split| (key, split)))
+            {
+                let (head, tail) = content.split_at(split);
+                let verify = |label: &str, parts: &[&[u8]]| {
+                    labeled::verify_with_label_concat(suite, key, label, parts, &signature)
                 };
-                verify("LeafNodeTBS").unwrap();
-                assert!(verify("GroupInfoTBS").is_err());
+                verify("LeafNodeTBS", &[head, tail]).unwrap();
+                verify("LeafNodeTBS", &[head, &[], tail]).unwrap();
+                assert!(verify("GroupInfoTBS", &[head, tail]).is_err());
+                if !head.is_empty() && !tail.is_empty() {
+                    assert!(verify("LeafNodeTBS", &[tail, head]).is_err());
+                    assert!(verify("LeafNodeTBS", &[head]).is_err());
+                }
+            }
+            for capacity in [0, content.len()] {
                 let written =
                     labeled::sign_with_label_writing(&*signer, "LeafNodeTBS", capacity, |out| {
                         out.extend_from_slice(content);
@@ -446,6 +454,10 @@ fn labeled_operations_round_trip() {
                 )
                 .unwrap();
             }
+            assert_eq!(
+                suite.hash_concat(&[&content[..1], &content[1..]]),
+                suite.hash(content)
+            );
         }
 
         let nh = suite.hash_len();

@@ -245,20 +245,27 @@ pub fn verify_with_label(
     suite.verify(public_key, &labeled_content(label, content)?, signature)
 }
 
-/// [`verify_with_label`] with a prepared key, for a Content that `write_content` appends to
-/// the encoded `SignContent` in place, so that a large Content (a commit's FramedContentTBS)
-/// is encoded once, into a buffer of about `capacity` bytes, rather than encoded and then
-/// copied.
-pub fn verify_with_label_writing(
+/// [`verify_with_label`] with a prepared key, for a Content given in pieces
+/// (`content_parts[0] || content_parts[1] || ...`), so that a large Content (a received
+/// commit's FramedContentTBS, whose body is hashed where it was decrypted) is not copied into
+/// one buffer. Only the label and the Content's length header are encoded here.
+pub fn verify_with_label_concat(
     suite: &dyn CipherSuiteProvider,
     key: &VerifyingKey,
     label: &str,
-    capacity: usize,
-    write_content: impl FnOnce(&mut Vec<u8>) -> Result<(), CodecError>,
+    content_parts: &[&[u8]],
     signature: &[u8],
 ) -> Result<(), CryptoError> {
-    let (out, start) = labeled_content_writing(label, capacity, write_content)?;
-    suite.verify_with_key(key, out.get(start..).unwrap_or_default(), signature)
+    let mut prefix = Vec::with_capacity(4 + LABEL_PREFIX.len() + label.len() + 4);
+    encode_prefixed_label(label, &mut prefix)?;
+    varint::write(
+        content_parts.iter().map(|part| part.len()).sum(),
+        &mut prefix,
+    )?;
+    let mut parts = Vec::with_capacity(1 + content_parts.len());
+    parts.push(prefix.as_slice());
+    parts.extend_from_slice(content_parts);
+    suite.verify_concat(key, &parts, signature)
 }
 
 /// `EncryptWithLabel(PublicKey, Label, Context, Plaintext)` (RFC 9420 §5.1.3): HPKE SealBase

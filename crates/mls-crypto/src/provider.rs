@@ -51,6 +51,13 @@ pub trait CipherSuiteProvider: Send + Sync {
     /// `Hash(data)` with the suite's hash function (RFC 9420 §5.1).
     fn hash(&self, data: &[u8]) -> Vec<u8>;
 
+    /// `Hash(parts[0] || parts[1] || ...)`: [`Self::hash`] of a message given in pieces, such
+    /// as a received commit whose large body is hashed where it was decrypted. The default
+    /// joins the pieces first; a provider can hash them in place.
+    fn hash_concat(&self, parts: &[&[u8]]) -> Vec<u8> {
+        self.hash(&parts.concat())
+    }
+
     /// `MAC(key, data)`: HMAC with the suite's hash (RFC 9420 §5.1, RFC 2104).
     fn mac(&self, key: &[u8], data: &[u8]) -> Vec<u8>;
 
@@ -236,6 +243,18 @@ pub trait CipherSuiteProvider: Send + Sync {
         signature: &[u8],
     ) -> Result<(), CryptoError> {
         self.verify(key.as_bytes(), message, signature)
+    }
+
+    /// [`Self::verify_with_key`] of the message `parts[0] || parts[1] || ...`, given in
+    /// pieces so that a large signed content need not be copied into one buffer. The default
+    /// joins the pieces first; a provider can hash them in place.
+    fn verify_concat(
+        &self,
+        key: &VerifyingKey,
+        parts: &[&[u8]],
+        signature: &[u8],
+    ) -> Result<(), CryptoError> {
+        self.verify_with_key(key, &parts.concat(), signature)
     }
 
     /// `length` bytes from a cryptographically secure random number generator.

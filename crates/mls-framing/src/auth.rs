@@ -6,13 +6,19 @@ use mls_codec::{
 };
 use mls_crypto::{
     CipherSuiteProvider, CryptoError, Signer, VerifyingKey, sign_with_label_writing,
-    verify_with_label_writing,
+    verify_with_label_concat,
 };
 
 use crate::FramingError;
 
 /// The label of the content signature (RFC 9420 §6.1).
 const FRAMED_CONTENT_TBS_LABEL: &str = "FramedContentTBS";
+
+/// Whether the FramedContentTBS of content from `sender` carries the GroupContext: for
+/// `member` and `new_member_commit` senders only (RFC 9420 §6.1).
+fn signs_group_context(sender: &Sender) -> bool {
+    matches!(sender, Sender::Member(_) | Sender::NewMemberCommit)
+}
 
 /// Appends the encoding of `FramedContentTBS` (RFC 9420 §6.1) without copying the content.
 ///
@@ -27,7 +33,7 @@ pub(crate) fn encode_tbs(
     ProtocolVersion::MLS10.encode(out)?;
     wire_format.encode(out)?;
     content.encode(out)?;
-    if matches!(content.sender, Sender::Member(_) | Sender::NewMemberCommit) {
+    if signs_group_context(&content.sender) {
         out.extend_from_slice(group_context);
     }
     Ok(())
@@ -71,34 +77,47 @@ pub fn verify_content_signature(
     group_context: &[u8],
     signature: &[u8],
 ) -> Result<(), FramingError> {
-    verify_signature_sized(
+    verify_encoded_content_signature(
         suite,
         &VerifyingKey::unparsed(signature_key),
         wire_format,
-        content,
+        &content.sender,
+        &[&content.to_bytes()?],
         group_context,
         signature,
-        0,
     )
 }
 
-/// [`verify_content_signature`], the FramedContentTBS encoded straight into the signed
-/// `SignContent`, in a buffer made for a content of about `content_len` bytes.
-pub(crate) fn verify_signature_sized(
+/// [`verify_content_signature`] for content from `sender` given by its encoding,
+/// `encoded_content[0] || encoded_content[1] || ...`, with the sender's key as the provider
+/// prepared it: the FramedContentTBS is signed in pieces, so a large received content is
+/// neither encoded again nor copied.
+pub(crate) fn verify_encoded_content_signature(
     suite: &dyn CipherSuiteProvider,
     signature_key: &VerifyingKey,
     wire_format: WireFormat,
-    content: &FramedContent,
+    sender: &Sender,
+    encoded_content: &[&[u8]],
     group_context: &[u8],
     signature: &[u8],
-    content_len: usize,
 ) -> Result<(), FramingError> {
-    verify_with_label_writing(
+    let mut head = Vec::with_capacity(4);
+    ProtocolVersion::MLS10.encode(&mut head)?;
+    wire_format.encode(&mut head)?;
+    let group_context = if signs_group_context(sender) {
+        group_context
+    } else {
+        &[]
+    };
+    let mut tbs = Vec::with_capacity(encoded_content.len() + 2);
+    tbs.push(head.as_slice());
+    tbs.extend_from_slice(encoded_content);
+    tbs.push(group_context);
+    verify_with_label_concat(
         suite,
         signature_key,
         FRAMED_CONTENT_TBS_LABEL,
-        content_len + group_context.len() + 64,
-        |out| encode_tbs(out, wire_format, content, group_context),
+        &tbs,
         signature,
     )
     .map_err(|error| match error {

@@ -22,7 +22,7 @@ use mls_crypto::{CipherSuiteProvider, CryptoError, Secret, Signer, VerifyingKey}
 use mls_key_schedule::{MessageKey, SenderDataKey};
 
 use crate::FramingError;
-use crate::auth::{check_sender, sign_content, verify_signature_sized};
+use crate::auth::{check_sender, sign_content, verify_encoded_content_signature};
 use crate::public::check_confirmation_tag;
 
 /// The epoch state a PrivateMessage is protected and checked against.
@@ -243,10 +243,12 @@ pub fn open(
     signature_key: &[u8],
 ) -> Result<AuthenticatedContent, FramingError> {
     let signature_key = VerifyingKey::unparsed(signature_key);
-    open_with(epoch, message, sender_data, key, &signature_key, |_| ()).map(|(content, ())| content)
+    open_with(epoch, message, sender_data, key, &signature_key, |_, _| ())
+        .map(|(content, ())| content)
 }
 
-/// The content length from which [`open_with`] verifies the signature on another core.
+/// The plaintext length from which [`open_with`] decodes the content while verifying its
+/// signature, on two cores, and zeroizes the plaintext on another core.
 #[cfg(feature = "parallel")]
 const PARALLEL_MIN_CONTENT: usize = 64 * 1024;
 
@@ -257,13 +259,20 @@ const PARALLEL_MIN_CONTENT: usize = 64 * 1024;
 /// whose signature verified. `signature_key` is the sender's key as the provider prepared it
 /// ([`CipherSuiteProvider::verifying_key`](mls_crypto::CipherSuiteProvider::verifying_key)),
 /// so that a member's key is decoded once, not per message.
+///
+/// `alongside` also gets the encoded FramedContent in two pieces, `encoded[0] || encoded[1]`:
+/// a header rebuilt from the message and its sender data
+/// ([`FramedContent::encode_header`]), and the body as it was decrypted. The signature is
+/// verified over the same pieces, so a large commit is neither encoded again nor copied, and
+/// while it is verified the body is decoded and `alongside` runs (decoding errors are
+/// reported before a bad signature).
 pub fn open_with<T: Send>(
     epoch: PrivateEpoch<'_>,
     message: &PrivateMessage,
     sender_data: &SenderData,
     key: &MessageKey,
     signature_key: &VerifyingKey,
-    alongside: impl FnOnce(&AuthenticatedContent) -> T + Send,
+    alongside: impl FnOnce(&AuthenticatedContent, &[&[u8]]) -> T + Send,
 ) -> Result<(AuthenticatedContent, T), FramingError> {
     if key.generation() != sender_data.generation {
         return Err(FramingError::GenerationMismatch {
@@ -286,51 +295,72 @@ pub fn open_with<T: Send>(
             &message.ciphertext,
         )
         .map_err(|_| FramingError::ContentDecryptionFailed)?;
-    let PrivateMessageContent { content, auth, .. } =
-        PrivateMessageContent::from_bytes_for(&plaintext, message.content_type)?;
-    let content_len = plaintext.len();
-    drop(plaintext);
+    let content_type = message.content_type;
+    let (body, auth, _) = PrivateMessageContent::split_for(&plaintext, content_type)?;
     let PrivateContentAad {
         group_id,
         epoch: epoch_number,
         authenticated_data,
         ..
     } = aad;
-    let content = FramedContent {
-        group_id,
-        epoch: epoch_number,
-        sender: Sender::Member(sender_data.leaf_index),
-        authenticated_data,
-        content,
-    };
-    check_sender(&content)?;
-    check_confirmation_tag(&content, auth.confirmation_tag.as_ref())?;
-    let authenticated = AuthenticatedContent {
-        wire_format: WireFormat::MLS_PRIVATE_MESSAGE,
-        content,
-        auth,
-    };
+    let sender = Sender::Member(sender_data.leaf_index);
+    let mut header = Vec::with_capacity(group_id.len() + authenticated_data.len() + 24);
+    FramedContent::encode_header(
+        &mut header,
+        &group_id,
+        epoch_number,
+        &sender,
+        &authenticated_data,
+        content_type,
+    )?;
+    let encoded: [&[u8]; 2] = [&header, body];
     let verify = || {
-        verify_signature_sized(
+        verify_encoded_content_signature(
             epoch.suite,
             signature_key,
             WireFormat::MLS_PRIVATE_MESSAGE,
-            &authenticated.content,
+            &sender,
+            &encoded,
             epoch.group_context,
-            &authenticated.auth.signature,
-            content_len,
+            &auth.signature,
         )
     };
+    let decode = || {
+        let content = FramedContent {
+            group_id,
+            epoch: epoch_number,
+            sender,
+            authenticated_data,
+            content: FramedContentBody::decode_exact(body, content_type)?,
+        };
+        check_sender(&content)?;
+        check_confirmation_tag(&content, auth.confirmation_tag.as_ref())?;
+        let authenticated = AuthenticatedContent {
+            wire_format: WireFormat::MLS_PRIVATE_MESSAGE,
+            content,
+            auth: auth.clone(),
+        };
+        let extra = alongside(&authenticated, &encoded);
+        Ok::<_, FramingError>((authenticated, extra))
+    };
     // Handing work to another core costs a thread wake-up, more than verifying a small
-    // message: only large contents (a commit encrypted to thousands of members) are split.
+    // message: only large contents (a commit encrypted to thousands of members) are decoded
+    // while the signature is verified.
     #[cfg(feature = "parallel")]
-    let (verified, extra) = if content_len >= PARALLEL_MIN_CONTENT {
-        rayon::join(verify, || alongside(&authenticated))
+    let (verified, opened) = if plaintext.len() >= PARALLEL_MIN_CONTENT {
+        rayon::join(verify, decode)
     } else {
-        (verify(), alongside(&authenticated))
+        (verify(), decode())
     };
     #[cfg(not(feature = "parallel"))]
-    let (verified, extra) = (verify(), alongside(&authenticated));
+    let (verified, opened) = (verify(), decode());
+    // The plaintext is zeroized when dropped, byte by byte: for a large one that takes longer
+    // than a thread wake-up, so it happens on another core.
+    #[cfg(feature = "parallel")]
+    if plaintext.len() >= PARALLEL_MIN_CONTENT {
+        rayon::spawn(move || drop(plaintext));
+    }
+    let (authenticated, extra) = opened?;
     verified?;
     Ok((authenticated, extra))
 }

@@ -68,8 +68,8 @@ pub use psk::{PskInput, psk_secret};
 pub use secret_tree::{MessageKey, RatchetKind, SecretTree, SecretTreeConfig, StagedKey};
 pub use sender_data::SenderDataKey;
 pub use transcript::{
-    TranscriptHashes, confirmation_tag, confirmed_transcript_hash, interim_transcript_hash,
-    verify_confirmation_tag,
+    TranscriptHashes, confirmation_tag, confirmed_transcript_hash,
+    confirmed_transcript_hash_of_encoded, interim_transcript_hash, verify_confirmation_tag,
 };
 
 /// Every type here that holds secrets holds them only in [`Secret`] (a

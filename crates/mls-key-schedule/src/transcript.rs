@@ -32,16 +32,41 @@ pub fn confirmed_transcript_hash(
     content: &FramedContent,
     signature: &[u8],
 ) -> Result<Vec<u8>, KeyScheduleError> {
-    if content.content_type() != ContentType::Commit {
+    confirmed_transcript_hash_of_encoded(
+        suite,
+        interim_transcript_hash_before,
+        wire_format,
+        content.content_type(),
+        &[&content.to_bytes()?],
+        signature,
+    )
+}
+
+/// [`confirmed_transcript_hash`] of a content of type `content_type` given by its encoding,
+/// `content_parts[0] || content_parts[1] || ...`: a received commit is hashed where it was
+/// decrypted, without being encoded again or copied.
+pub fn confirmed_transcript_hash_of_encoded(
+    suite: &dyn CipherSuiteProvider,
+    interim_transcript_hash_before: &[u8],
+    wire_format: WireFormat,
+    content_type: ContentType,
+    content_parts: &[&[u8]],
+    signature: &[u8],
+) -> Result<Vec<u8>, KeyScheduleError> {
+    if content_type != ContentType::Commit {
         return Err(KeyScheduleError::NotACommit);
     }
-    // The encoding of ConfirmedTranscriptHashInput, written field by field after the interim
-    // hash so that the content is not copied into a struct first.
-    let mut input = interim_transcript_hash_before.to_vec();
-    wire_format.encode(&mut input)?;
-    content.encode(&mut input)?;
-    encode_opaque(signature, &mut input)?;
-    Ok(suite.hash(&input))
+    // ConfirmedTranscriptHashInput = wire_format || content || signature<V>, after the
+    // interim hash.
+    let mut head = interim_transcript_hash_before.to_vec();
+    wire_format.encode(&mut head)?;
+    let mut tail = Vec::with_capacity(signature.len() + 4);
+    encode_opaque(signature, &mut tail)?;
+    let mut parts = Vec::with_capacity(content_parts.len() + 2);
+    parts.push(head.as_slice());
+    parts.extend_from_slice(content_parts);
+    parts.push(tail.as_slice());
+    Ok(suite.hash_concat(&parts))
 }
 
 /// `Hash(confirmed_transcript_hash || InterimTranscriptHashInput)` (RFC 9420 §8.2), where the
@@ -118,11 +143,25 @@ impl TranscriptHashes {
         suite: &dyn CipherSuiteProvider,
         commit: &AuthenticatedContent,
     ) -> Result<Self, KeyScheduleError> {
-        let confirmed = confirmed_transcript_hash(
+        self.after_encoded_commit(suite, commit, &[&commit.content.to_bytes()?])
+    }
+
+    /// [`Self::after_commit`] for a commit whose FramedContent is encoded as
+    /// `encoded_content[0] || encoded_content[1] || ...`, as it was received (see
+    /// [`confirmed_transcript_hash_of_encoded`]). The encoding must be that of
+    /// `commit.content`.
+    pub fn after_encoded_commit(
+        &self,
+        suite: &dyn CipherSuiteProvider,
+        commit: &AuthenticatedContent,
+        encoded_content: &[&[u8]],
+    ) -> Result<Self, KeyScheduleError> {
+        let confirmed = confirmed_transcript_hash_of_encoded(
             suite,
             &self.interim,
             commit.wire_format,
-            &commit.content,
+            commit.content.content_type(),
+            encoded_content,
             commit.auth.signature.as_slice(),
         )?;
         let tag = commit

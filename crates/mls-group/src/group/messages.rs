@@ -237,9 +237,9 @@ impl Group {
             &sender_data,
             staged.key(),
             &signature_key,
-            |content| {
+            |content, encoded| {
                 (message.content_type == ContentType::Commit)
-                    .then(|| transcript.after_commit(suite, content))
+                    .then(|| transcript.after_encoded_commit(suite, content, encoded))
             },
         )?;
         drop(staged);
