@@ -411,11 +411,10 @@ fn tampered_private_messages_are_rejected_with_their_error() {
     ));
 }
 
-#[test]
-fn non_zero_padding_is_rejected() {
-    // Encrypt a plaintext whose padding has a non-zero byte, as a malicious sender could.
-    let (keys, _, message) = sent_private(4);
-    let sender_data = private::decrypt_sender_data(private_epoch(), &message).unwrap();
+/// `message` re-encrypted, as a malicious sender holding the keys could, with its plaintext
+/// changed by `edit`.
+fn reencrypted(message: &PrivateMessage, edit: impl FnOnce(&mut Vec<u8>)) -> PrivateMessage {
+    let sender_data = private::decrypt_sender_data(private_epoch(), message).unwrap();
     let key = application_key(sender_data.generation);
     let nonce = key.guarded_nonce(sender_data.reuse_guard);
     let (key, nonce) = (key.key().as_bytes(), nonce.as_bytes());
@@ -430,8 +429,7 @@ fn non_zero_padding_is_rejected() {
         .aead_open(key, nonce, &aad, &message.ciphertext)
         .unwrap()
         .to_vec();
-    let last = plaintext.len() - 1;
-    plaintext[last] = 1;
+    edit(&mut plaintext);
     let mut forged = message.clone();
     forged.ciphertext = VarBytes(suite().aead_seal(key, nonce, &aad, &plaintext).unwrap());
     // Re-encrypt the sender data under the new ciphertext sample.
@@ -453,12 +451,51 @@ fn non_zero_padding_is_rejected() {
             )
             .unwrap(),
     );
+    forged
+}
+
+#[test]
+fn non_zero_padding_is_rejected() {
+    let (keys, _, message) = sent_private(4);
+    let forged = reencrypted(&message, |plaintext| {
+        let last = plaintext.len() - 1;
+        plaintext[last] = 1;
+    });
     assert!(matches!(
         receive(&forged, &keys),
         Err(FramingError::Codec(
             mls_codec::CodecError::NonZeroPadding { .. }
         ))
     ));
+}
+
+/// Small contents and contents of 64 KiB and more (decoded while the signature is verified,
+/// with the `parallel` feature) are accepted as sent, and refused when a byte of the body
+/// changes under the sender's signature, or when the signature is another sender's.
+#[test]
+fn the_signature_covers_the_decrypted_body_whatever_its_size() {
+    for len in [12, 70_000] {
+        let keys = new_keys();
+        let sent = application(&vec![0x5a; len]);
+        let message = protect_from(&mut secret_tree(), &keys, sent.clone(), None, 0);
+        assert_eq!(receive(&message, &keys).unwrap(), sent);
+        assert!(matches!(
+            receive(&message, &new_keys()),
+            Err(FramingError::InvalidSignature)
+        ));
+        // The body is `data<V>` first: flip a byte of the data, keep the signature.
+        let forged = reencrypted(&message, |plaintext| plaintext[len / 2] ^= 1);
+        assert!(matches!(
+            receive(&forged, &keys),
+            Err(FramingError::InvalidSignature)
+        ));
+        // A body that does not decode is a codec error, whatever the signature.
+        let truncated = reencrypted(&message, |plaintext| plaintext.truncate(len / 2));
+        assert!(matches!(
+            receive(&truncated, &keys),
+            Err(FramingError::Codec(_))
+        ));
+    }
 }
 
 #[test]
