@@ -211,38 +211,20 @@ impl Group {
 /// The checks of a ratchet tree received to join a group (RFC 9420 §12.4.3.1, by Welcome or by
 /// external commit), in this order: its tree hash is `tree_hash`, the GroupContext's
 /// ([`GroupError::TreeHashMismatch`]); then [`RatchetTree::validate`]: unmerged leaves, parent
-/// hashes (§7.9.2) and every leaf's signature (§7.3) with `group_id`.
+/// hashes (§7.9.2) and every leaf's signature (§7.3) with `group_id`, the signatures on every
+/// core with the `parallel` feature.
 ///
-/// With the `parallel` feature the leaf signatures, which take nearly all the time, are
-/// verified beside the rest (the tree hash alone is some 30000 hashes at 16384 members), so
-/// that no core waits for the hashes. Both sides then run to the end, and the error reported
-/// is still the first one in the order above: a bad tree costs at most the work of a tree
-/// whose last leaf signature is bad, which an attacker could send anyway.
+/// The tree hash (about 30000 hashes at 16384 members) is not computed beside the signatures:
+/// measured with `rayon::join` on two cores, it did not make a join faster.
 pub(crate) fn check_received_tree(
     suite: &dyn CipherSuiteProvider,
     tree: &RatchetTree,
     tree_hash: &[u8],
     group_id: &[u8],
 ) -> Result<(), GroupError> {
-    let structure = || -> Result<(), GroupError> {
-        if tree.tree_hash(suite)? != tree_hash {
-            return Err(GroupError::TreeHashMismatch);
-        }
-        tree.verify_unmerged_leaves()?;
-        tree.verify_parent_hashes(suite)?;
-        Ok(())
-    };
-    let signatures = || tree.verify_leaf_signatures(suite, group_id);
-    #[cfg(feature = "parallel")]
-    {
-        let (structure, signatures) = rayon::join(structure, signatures);
-        structure?;
-        signatures?;
+    if tree.tree_hash(suite)? != tree_hash {
+        return Err(GroupError::TreeHashMismatch);
     }
-    #[cfg(not(feature = "parallel"))]
-    {
-        structure()?;
-        signatures()?;
-    }
+    tree.validate(suite, group_id)?;
     Ok(())
 }

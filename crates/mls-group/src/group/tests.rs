@@ -1319,9 +1319,8 @@ fn a_received_custom_proposal_of_an_unsupported_type_is_rejected() {
     f.assert_still_works(ALICE);
 }
 
-/// The checks of a received tree report the first failing one in the order of §12.4.3.1
-/// (tree hash, then unmerged leaves and parent hashes, then leaf signatures), although the
-/// signatures are verified beside the rest with the `parallel` feature.
+/// The checks of a received tree report the first failing one in the order of §12.4.3.1:
+/// tree hash, then unmerged leaves and parent hashes, then leaf signatures.
 #[test]
 fn received_tree_errors_keep_their_precedence() {
     let f = fixture(3, WireFormat::MLS_PUBLIC_MESSAGE);
