@@ -27,6 +27,13 @@ pub(crate) trait SignatureAlg: 'static {
     ) -> Result<(), CryptoError> {
         Self::verify(key.as_bytes(), message, signature)
     }
+    /// [`SignatureAlg::verify_with_key`] for each item, in order; by default one by one.
+    fn verify_many(items: &[(&VerifyingKey, &[u8], &[u8])]) -> Vec<Result<(), CryptoError>> {
+        items
+            .iter()
+            .map(|&(key, message, signature)| Self::verify_with_key(key, &[message], signature))
+            .collect()
+    }
 }
 
 /// Ed25519 (pure, RFC 8032 §5.1).
@@ -96,6 +103,53 @@ impl SignatureAlg for Ed25519 {
             None => Self::verify(key.as_bytes(), message, signature),
         }
     }
+
+    /// The strict check of [`verify_ed25519`] for every item, with the recomputed points
+    /// `R'` compressed together: Montgomery's trick turns their field inversions (one per
+    /// compression) into one inversion and three multiplications per point. The comparison
+    /// of each `R'` with its own R is unchanged, so exactly the same signatures are accepted.
+    fn verify_many(items: &[(&VerifyingKey, &[u8], &[u8])]) -> Vec<Result<(), CryptoError>> {
+        let mut results = Vec::with_capacity(items.len());
+        // The items that reach the comparison: their index, their R and their R'.
+        let mut expected = Vec::with_capacity(items.len());
+        let mut recomputed = Vec::with_capacity(items.len());
+        for (index, &(key, message, signature)) in items.iter().enumerate() {
+            let decoded;
+            let public_key = match key.decoded::<ed25519_dalek::VerifyingKey>() {
+                Some(public_key) => public_key,
+                None => match decode_ed25519(key.as_bytes()) {
+                    Ok(public_key) => {
+                        decoded = public_key;
+                        &decoded
+                    }
+                    Err(error) => {
+                        results.push(Err(error));
+                        continue;
+                    }
+                },
+            };
+            match recompute_r_ed25519(public_key, message, signature) {
+                Ok((r, r_prime)) => {
+                    // Replaced by the outcome of the comparison below.
+                    results.push(Err(CryptoError::InvalidSignature));
+                    expected.push((index, r));
+                    recomputed.push(r_prime);
+                }
+                Err(error) => results.push(Err(error)),
+            }
+        }
+        if !recomputed.is_empty() {
+            let compressed = curve25519_dalek::EdwardsPoint::compress_batch_alloc(&recomputed);
+            for ((index, r), r_prime) in expected.into_iter().zip(compressed) {
+                if r_prime.as_bytes() == &r
+                    && let Some(result) = results.get_mut(index)
+                {
+                    *result = Ok(());
+                }
+            }
+        }
+        results
+    }
 }
 
 fn decode_ed25519(public_key: &[u8]) -> Result<ed25519_dalek::VerifyingKey, CryptoError> {
@@ -120,6 +174,40 @@ fn verify_ed25519(
     public_key
         .multipart_verify(message, &signature)
         .map_err(|_| CryptoError::InvalidSignature)
+}
+
+/// The checks of [`verify_ed25519`] up to the comparison, as ed25519-dalek 3 does them
+/// (`VerifyingKey::verify`, `RCompute`): the signature's R bytes and the point
+/// `R' = [s]B - [k]A` (projective, not yet compressed) with `s` canonical and
+/// `k = SHA-512(R || A || M) mod l` over R's bytes, the public key's bytes as given and the
+/// message (RFC 8032 §5.1.7). The signature is valid exactly when `R'` compresses to R's bytes.
+fn recompute_r_ed25519(
+    public_key: &ed25519_dalek::VerifyingKey,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<([u8; 32], curve25519_dalek::EdwardsPoint), CryptoError> {
+    use curve25519_dalek::{EdwardsPoint, Scalar};
+    use sha2::Digest as _;
+    let signature = ed25519_dalek::Signature::from_slice(signature)
+        .map_err(|_| CryptoError::InvalidSignature)?;
+    let r = *signature.r_bytes();
+    if public_key.is_weak() || SMALL_ORDER_ENCODINGS.contains(&r) {
+        return Err(CryptoError::InvalidSignature);
+    }
+    let s = Option::<Scalar>::from(Scalar::from_canonical_bytes(*signature.s_bytes()))
+        .ok_or(CryptoError::InvalidSignature)?;
+    let hash: [u8; 64] = sha2::Sha512::new()
+        .chain_update(r)
+        .chain_update(public_key.as_bytes())
+        .chain_update(message)
+        .finalize()
+        .into();
+    let k = Scalar::from_bytes_mod_order_wide(&hash);
+    let minus_a = -public_key.to_edwards();
+    Ok((
+        r,
+        EdwardsPoint::vartime_double_scalar_mul_basepoint(&k, &minus_a, &s),
+    ))
 }
 
 /// The canonical encodings of the eight points of small order of edwards25519: the identity,

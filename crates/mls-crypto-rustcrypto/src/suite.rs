@@ -191,6 +191,10 @@ where
         S::verify_with_key(key, parts, signature)
     }
 
+    fn verify_many(&self, items: &[(&VerifyingKey, &[u8], &[u8])]) -> Vec<Result<(), CryptoError>> {
+        S::verify_many(items)
+    }
+
     fn random_bytes(&self, length: usize) -> Result<Vec<u8>, CryptoError> {
         let mut bytes = vec![0u8; length];
         rand::rng().fill_bytes(&mut bytes);

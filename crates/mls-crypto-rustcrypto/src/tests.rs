@@ -891,3 +891,312 @@ fn ed25519_verification_is_strict() {
         CryptoError::InvalidPublicKey
     );
 }
+
+fn ed25519_suite() -> &'static dyn CipherSuiteProvider {
+    static PROVIDER: RustCryptoProvider = RustCryptoProvider::new();
+    PROVIDER
+        .suite(CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519)
+        .unwrap()
+}
+
+/// The group order l of edwards25519, little-endian.
+const ED25519_ORDER: [u8; 32] = [
+    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+];
+
+/// `a + b` as 256-bit little-endian integers (the caller keeps the sum below 2^256).
+fn add_le(a: &[u8], b: &[u8; 32]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    let mut carry = 0u16;
+    for i in 0..32 {
+        let sum = u16::from(a[i]) + u16::from(b[i]) + carry;
+        out[i] = sum.to_le_bytes()[0];
+        carry = sum >> 8;
+    }
+    assert_eq!(carry, 0);
+    out
+}
+
+/// Whether ed25519-dalek's `verify_strict` accepts `signature` by `public_key` on `message`
+/// (false if the key or the signature does not even parse).
+fn dalek_strict(public_key: &[u8], message: &[u8], signature: &[u8]) -> bool {
+    let Ok(key) = ed25519_dalek::VerifyingKey::try_from(public_key) else {
+        return false;
+    };
+    ed25519_dalek::Signature::from_slice(signature)
+        .is_ok_and(|signature| key.verify_strict(message, &signature).is_ok())
+}
+
+/// A public key, a message and a signature, owned, for building batches.
+type Case = (Vec<u8>, Vec<u8>, Vec<u8>);
+
+/// Checks `verify_many` on `cases` against the single verifications, item by item, with keys
+/// decoded by the suite (where they decode) and keys known only by their bytes, and against
+/// `verify_strict`.
+fn check_verify_many(suite: &dyn CipherSuiteProvider, cases: &[Case]) {
+    let decoded: Vec<mls_crypto::VerifyingKey> = cases
+        .iter()
+        .map(|(key, _, _)| {
+            suite
+                .verifying_key(key)
+                .unwrap_or_else(|_| mls_crypto::VerifyingKey::unparsed(key))
+        })
+        .collect();
+    let unparsed: Vec<mls_crypto::VerifyingKey> = cases
+        .iter()
+        .map(|(key, _, _)| mls_crypto::VerifyingKey::unparsed(key))
+        .collect();
+    for keys in [&decoded, &unparsed] {
+        let items: Vec<(&mls_crypto::VerifyingKey, &[u8], &[u8])> = keys
+            .iter()
+            .zip(cases)
+            .map(|(key, (_, message, signature))| (key, message.as_slice(), signature.as_slice()))
+            .collect();
+        let batch = suite.verify_many(&items);
+        assert_eq!(batch.len(), cases.len());
+        for (i, ((key, message, signature), result)) in items.iter().zip(&batch).enumerate() {
+            let alone = suite.verify_with_key(key, message, signature);
+            assert_eq!(result, &alone, "item {i}");
+            assert_eq!(
+                result,
+                &suite.verify(key.as_bytes(), message, signature),
+                "item {i}"
+            );
+            if suite.params().signature_scheme == mls_crypto::SignatureScheme::Ed25519 {
+                assert_eq!(
+                    result.is_ok(),
+                    dalek_strict(key.as_bytes(), message, signature),
+                    "item {i}"
+                );
+            }
+        }
+        // The same items in reverse order give the same results, reversed.
+        let reversed: Vec<_> = items.iter().rev().copied().collect();
+        let mut again = suite.verify_many(&reversed);
+        again.reverse();
+        assert_eq!(again, batch);
+    }
+}
+
+/// A 32-byte string that is not the encoding of a point of edwards25519.
+fn ed25519_non_point() -> [u8; 32] {
+    (0u8..=255)
+        .map(|b| [b; 32])
+        .find(|bytes| ed25519_dalek::VerifyingKey::from_bytes(bytes).is_err())
+        .unwrap()
+}
+
+/// `verify_many` with its shared inversion gives, item by item, what `verify` and
+/// `verify_with_key` give, and accepts what `verify_strict` accepts, on a batch that mixes
+/// valid signatures with every kind of bad one.
+#[test]
+fn ed25519_verify_many_agrees_with_single_verification() {
+    use ed25519_dalek::Signer as _;
+    let suite = ed25519_suite();
+    let mut cases: Vec<Case> = Vec::new();
+    for seed in 0u8..6 {
+        let key = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
+        let public = key.verifying_key().to_bytes().to_vec();
+        let message = vec![seed; usize::from(seed) * 29];
+        let signature = key.sign(&message).to_bytes();
+        let (r, s) = signature.split_at(32);
+        let mut other_message = message.clone();
+        other_message.push(1);
+        let mut tampered_r = signature;
+        tampered_r[0] ^= 4;
+        let mut tampered_s = signature;
+        tampered_s[32] ^= 1;
+        // s + l: the same scalar, not canonically encoded (malleability).
+        let s_plus_l = [r, &add_le(s, &ED25519_ORDER)].concat();
+        let s_is_l = [r, &ED25519_ORDER[..]].concat();
+        let mut s_high_bit = signature;
+        s_high_bit[63] |= 0x80;
+        let case = |m: &[u8], sig: &[u8]| (public.clone(), m.to_vec(), sig.to_vec());
+        cases.extend([
+            case(&message, &signature),
+            case(&other_message, &signature),
+            case(&message, &tampered_r),
+            case(&message, &tampered_s),
+            case(&message, &s_plus_l),
+            case(&message, &s_is_l),
+            case(&message, &s_high_bit),
+            case(&message, &signature[..63]),
+            case(&message, &[&signature[..], &[0]].concat()),
+            case(&message, &[]),
+            case(&message, &signature),
+        ]);
+        // Every R of small order, with this signature's s.
+        for small in crate::signature::SMALL_ORDER_ENCODINGS {
+            cases.push(case(&message, &[&small[..], s].concat()));
+        }
+        // Another key, a weak key, a malformed key, a truncated key.
+        let other = ed25519_dalek::SigningKey::from_bytes(&[seed ^ 0x80; 32]).verifying_key();
+        cases.push((
+            other.to_bytes().to_vec(),
+            message.clone(),
+            signature.to_vec(),
+        ));
+        for weak in crate::signature::SMALL_ORDER_ENCODINGS {
+            cases.push((weak.to_vec(), message.clone(), signature.to_vec()));
+        }
+        cases.push((
+            ed25519_non_point().to_vec(),
+            message.clone(),
+            signature.to_vec(),
+        ));
+        cases.push((public[1..].to_vec(), message.clone(), signature.to_vec()));
+    }
+    // The identity as key and as R with s = 0 satisfies the cofactorless equation; the
+    // strict check refuses it.
+    let identity = crate::signature::SMALL_ORDER_ENCODINGS[0];
+    cases.push((
+        identity.to_vec(),
+        b"any".to_vec(),
+        [&identity[..], &[0; 32]].concat(),
+    ));
+    assert!(
+        cases
+            .iter()
+            .filter(|(k, m, s)| dalek_strict(k, m, s))
+            .count()
+            >= 12
+    );
+    check_verify_many(suite, &cases);
+    // A batch of one item, of valid items only, and an empty batch.
+    check_verify_many(suite, &cases[..1]);
+    let valid: Vec<Case> = cases
+        .iter()
+        .filter(|(k, m, s)| dalek_strict(k, m, s))
+        .cloned()
+        .collect();
+    check_verify_many(suite, &valid);
+    assert!(suite.verify_many(&[]).is_empty());
+}
+
+/// Keys with a torsion component (A = aB + T, T of order 2) pass the cofactorless equation
+/// only when `[k]T` vanishes; `verify_many` accepts exactly the ones `verify_strict` accepts,
+/// over many random keys and messages.
+#[test]
+fn ed25519_verify_many_matches_verify_strict_on_random_and_mixed_order_keys() {
+    use curve25519_dalek::{EdwardsPoint, Scalar, constants};
+    use sha2::Digest as _;
+    let wide = |parts: &[&[u8]]| {
+        let mut hash = sha2::Sha512::new();
+        for part in parts {
+            hash.update(part);
+        }
+        let bytes: [u8; 64] = hash.finalize().into();
+        Scalar::from_bytes_mod_order_wide(&bytes)
+    };
+    let torsion = constants::EIGHT_TORSION[4];
+    assert_eq!(
+        torsion.compress().as_bytes(),
+        &crate::signature::SMALL_ORDER_ENCODINGS[1]
+    );
+    let mut cases: Vec<Case> = Vec::new();
+    for i in 0usize..96 {
+        let seed = u32::try_from(i).unwrap().to_le_bytes();
+        let a = wide(&[b"a", &seed]);
+        let r = wide(&[b"r", &seed]);
+        let mut public: EdwardsPoint = constants::ED25519_BASEPOINT_POINT * a;
+        if i % 2 == 0 {
+            public += torsion;
+        }
+        let public = public.compress().to_bytes();
+        let message = wide(&[b"m", &seed]).to_bytes()[..i % 33].to_vec();
+        let big_r = (constants::ED25519_BASEPOINT_POINT * r)
+            .compress()
+            .to_bytes();
+        let k = wide(&[&big_r, &public, &message]);
+        let s = r + k * a;
+        let mut signature = [&big_r[..], s.as_bytes()].concat();
+        if i % 7 == 3 {
+            signature[i % 64] ^= 1 << (i % 8);
+        }
+        cases.push((public.to_vec(), message, signature));
+    }
+    let accepted = cases
+        .iter()
+        .filter(|(k, m, s)| dalek_strict(k, m, s))
+        .count();
+    // About half of the mixed-order keys and all the honest untampered ones pass.
+    assert!((40..90).contains(&accepted), "{accepted}");
+    check_verify_many(ed25519_suite(), &cases);
+    // The same in chunks of 7.
+    for chunk in cases.chunks(7) {
+        check_verify_many(ed25519_suite(), chunk);
+    }
+}
+
+/// The suites that keep the default `verify_many` (ECDSA) agree with their single
+/// verification too.
+#[test]
+fn verify_many_agrees_with_verify_in_every_suite() {
+    for suite in suites() {
+        let keys = suite.generate_signature_key_pair().unwrap();
+        let signer = suite.signer(&keys.private_key).unwrap();
+        let signature = signer.sign(b"message").unwrap();
+        let other = suite.generate_signature_key_pair().unwrap();
+        let public = keys.public_key.clone();
+        let cases: Vec<Case> = vec![
+            (public.clone(), b"message".to_vec(), signature.clone()),
+            (public.clone(), b"messagf".to_vec(), signature.clone()),
+            (
+                public.clone(),
+                b"message".to_vec(),
+                flip_last_bit(&signature),
+            ),
+            (public.clone(), b"message".to_vec(), Vec::new()),
+            (other.public_key, b"message".to_vec(), signature.clone()),
+            (public[1..].to_vec(), b"message".to_vec(), signature.clone()),
+            (public, b"message".to_vec(), signature),
+        ];
+        check_verify_many(suite, &cases);
+        let results = suite.verify_many(&[]);
+        assert!(results.is_empty());
+    }
+}
+
+/// `verify_with_label_many` gives what `verify_with_label` gives, item by item.
+#[test]
+fn verify_with_label_many_agrees_with_verify_with_label() {
+    for suite in suites() {
+        let keys = suite.generate_signature_key_pair().unwrap();
+        let signer = suite.signer(&keys.private_key).unwrap();
+        let contents: [&[u8]; 3] = [b"zero", b"", &[7; 300]];
+        let mut signatures: Vec<Vec<u8>> = contents
+            .iter()
+            .map(|content| labeled::sign_with_label(&*signer, "LeafNodeTBS", content).unwrap())
+            .collect();
+        signatures[1] = flip_last_bit(&signatures[1]);
+        let key = suite.verifying_key(&keys.public_key).unwrap();
+        let items: Vec<(&mls_crypto::VerifyingKey, &[u8], &[u8])> = contents
+            .iter()
+            .zip(&signatures)
+            .map(|(content, signature)| (&key, *content, signature.as_slice()))
+            .collect();
+        let results = labeled::verify_with_label_many(suite, "LeafNodeTBS", &items);
+        let expected: Vec<_> = items
+            .iter()
+            .map(|&(_, content, signature)| {
+                labeled::verify_with_label(
+                    suite,
+                    &keys.public_key,
+                    "LeafNodeTBS",
+                    content,
+                    signature,
+                )
+            })
+            .collect();
+        assert_eq!(results, expected);
+        assert!(results[0].is_ok() && results[1].is_err() && results[2].is_ok());
+        // Another label does not verify.
+        assert!(
+            labeled::verify_with_label_many(suite, "Other", &items)
+                .iter()
+                .all(Result::is_err)
+        );
+        assert!(labeled::verify_with_label_many(suite, "LeafNodeTBS", &[]).is_empty());
+    }
+}

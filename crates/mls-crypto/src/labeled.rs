@@ -245,6 +245,42 @@ pub fn verify_with_label(
     suite.verify(public_key, &labeled_content(label, content)?, signature)
 }
 
+/// `VerifyWithLabel(VerificationKey, Label, Content, SignatureValue)` (RFC 9420 §5.1.2) for
+/// each `(key, content, signature)` of `items`, all with the same `label`, through
+/// [`CipherSuiteProvider::verify_many`] so that a provider can share work across the
+/// signatures (as joining a group does for every leaf, RFC 9420 §12.4.3.1).
+///
+/// One result per item, in input order, each the one [`verify_with_label`] gives for that item
+/// alone: an item whose `SignContent` cannot be encoded gets that error and is not verified.
+pub fn verify_with_label_many(
+    suite: &dyn CipherSuiteProvider,
+    label: &str,
+    items: &[(&VerifyingKey, &[u8], &[u8])],
+) -> Vec<Result<(), CryptoError>> {
+    let contents: Vec<Result<Vec<u8>, CryptoError>> = items
+        .iter()
+        .map(|&(_, content, _)| labeled_content(label, content))
+        .collect();
+    let batch: Vec<(&VerifyingKey, &[u8], &[u8])> = items
+        .iter()
+        .zip(&contents)
+        .filter_map(|(&(key, _, signature), content)| {
+            Some((key, content.as_ref().ok()?.as_slice(), signature))
+        })
+        .collect();
+    let mut verified = suite.verify_many(&batch).into_iter();
+    contents
+        .into_iter()
+        .map(|content| {
+            content?;
+            // A provider that returns too few results fails closed.
+            verified
+                .next()
+                .unwrap_or(Err(CryptoError::InvalidSignature))
+        })
+        .collect()
+}
+
 /// [`verify_with_label`] with a prepared key, for a Content given in pieces
 /// (`content_parts[0] || content_parts[1] || ...`), so that a large Content (a received
 /// commit's FramedContentTBS, whose body is hashed where it was decrypted) is not copied into

@@ -50,7 +50,7 @@ pub use labeled::{
     decrypt_with_label, derive_secret, derive_tree_secret, encrypt_with_label,
     encrypt_with_label_many, expand_with_label, expand_with_labels, make_key_package_ref,
     make_proposal_ref, ref_hash, sign_with_label, sign_with_label_writing, verify_with_label,
-    verify_with_label_concat,
+    verify_with_label_concat, verify_with_label_many,
 };
 pub use provider::{CipherSuiteProvider, CryptoProvider, Signer};
 pub use secret::{

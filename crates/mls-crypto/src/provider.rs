@@ -257,6 +257,24 @@ pub trait CipherSuiteProvider: Send + Sync {
         self.verify_with_key(key, &parts.concat(), signature)
     }
 
+    /// [`Self::verify_with_key`] for each `(key, message, signature)` of `items`: one result
+    /// per item, in input order, each the same as verifying that item on its own would give.
+    /// An empty `items` gives an empty result.
+    ///
+    /// Every signature is still checked individually (RFC 9420 §5.1.2), so that a batch
+    /// accepts exactly the signatures that [`Self::verify_with_key`] accepts; a provider may
+    /// only share work across items that does not change the outcome, e.g. one field
+    /// inversion for all the recomputed points of Ed25519 (Montgomery's trick). Joining a
+    /// group verifies every leaf's signature (RFC 9420 §7.3, §12.4.3.1) this way.
+    ///
+    /// The default implementation calls [`Self::verify_with_key`] once per item.
+    fn verify_many(&self, items: &[(&VerifyingKey, &[u8], &[u8])]) -> Vec<Result<(), CryptoError>> {
+        items
+            .iter()
+            .map(|&(key, message, signature)| self.verify_with_key(key, message, signature))
+            .collect()
+    }
+
     /// `length` bytes from a cryptographically secure random number generator.
     fn random_bytes(&self, length: usize) -> Result<Vec<u8>, CryptoError>;
 }

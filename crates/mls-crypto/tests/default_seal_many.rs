@@ -1,5 +1,6 @@
 //! The default `CipherSuiteProvider::hpke_seal_many` (a loop over `hpke_seal`), as a provider
-//! that does not override it gets it, and `encrypt_with_label_many` on top of it.
+//! that does not override it gets it, and `encrypt_with_label_many` on top of it; likewise
+//! the default `verify_many` and `verify_with_label_many`.
 #![expect(
     clippy::unwrap_used,
     reason = "a test fails by panicking, helpers included"
@@ -10,16 +11,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use mls_codec::CipherSuite;
 use mls_crypto::{
     CipherSuiteParams, CipherSuiteProvider, CryptoError, CryptoProvider, HpkeKeyPair,
-    HpkePrivateKey, HpkeSealed, Secret, SignatureKeyPair, SignaturePrivateKey, Signer, Zeroizing,
-    labeled,
+    HpkePrivateKey, HpkeSealed, Secret, SignatureKeyPair, SignaturePrivateKey, Signer,
+    VerifyingKey, Zeroizing, labeled,
 };
 use mls_crypto_rustcrypto::RustCryptoProvider;
 
 /// Delegates every required method to a RustCrypto suite and keeps the default
-/// `hpke_seal_many`; counts the calls of `hpke_seal`.
+/// `hpke_seal_many` and `verify_many`; counts the calls of `hpke_seal` and `verify`.
 struct Plain {
     inner: &'static dyn CipherSuiteProvider,
     seals: AtomicUsize,
+    verifies: AtomicUsize,
 }
 
 impl CipherSuiteProvider for Plain {
@@ -119,6 +121,7 @@ impl CipherSuiteProvider for Plain {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), CryptoError> {
+        self.verifies.fetch_add(1, Ordering::Relaxed);
         self.inner.verify(public_key, message, signature)
     }
     fn random_bytes(&self, length: usize) -> Result<Vec<u8>, CryptoError> {
@@ -131,6 +134,7 @@ fn plain(cipher_suite: CipherSuite) -> Plain {
     Plain {
         inner: PROVIDER.suite(cipher_suite).unwrap(),
         seals: AtomicUsize::new(0),
+        verifies: AtomicUsize::new(0),
     }
 }
 
@@ -199,5 +203,33 @@ fn the_default_seals_each_recipient_once_in_order() {
             suite.hpke_seal_many(b"info", b"", &[recipients[0], (truncated, b"x")]),
             Err(CryptoError::InvalidPublicKey)
         );
+    }
+}
+
+#[test]
+fn the_default_verifies_each_item_once_in_order() {
+    for &cs in RustCryptoProvider::new().supported_suites() {
+        let suite = plain(cs);
+        let pair = suite.generate_signature_key_pair().unwrap();
+        let signer = suite.signer(&pair.private_key).unwrap();
+        let key = VerifyingKey::unparsed(&pair.public_key);
+        let good = labeled::sign_with_label(&*signer, "Label", b"content").unwrap();
+        let items: [(&VerifyingKey, &[u8], &[u8]); 3] = [
+            (&key, b"content", &good),
+            (&key, b"other", &good),
+            (&key, b"content", &good[1..]),
+        ];
+        let results = labeled::verify_with_label_many(&suite, "Label", &items);
+        assert_eq!(suite.verifies.load(Ordering::Relaxed), 3);
+        assert_eq!(results[0], Ok(()));
+        assert!(results[1].is_err() && results[2].is_err());
+        for (result, &(key, content, signature)) in results.iter().zip(&items) {
+            assert_eq!(
+                result,
+                &labeled::verify_with_label(&suite, key.as_bytes(), "Label", content, signature)
+            );
+        }
+        assert!(suite.verify_many(&[]).is_empty());
+        assert_eq!(suite.verifies.load(Ordering::Relaxed), 6);
     }
 }

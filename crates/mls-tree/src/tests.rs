@@ -967,3 +967,87 @@ fn a_resize_that_is_not_a_doubling_or_halving_is_refused() {
     grown.apply_changes(&changes).unwrap();
     assert_eq!(grown.leaf_count(), 4);
 }
+
+/// A tree of `leaves` leaves, every third one blank (the last one not), each other one signed
+/// by its own Ed25519 key for group `group_id`, with the three leaf node sources in turn.
+fn signed_tree(leaves: u32, group_id: &[u8]) -> Vec<Option<Node>> {
+    let mut array: Vec<Option<Node>> = vec![None; 2 * leaves as usize - 1];
+    for index in (0..leaves).filter(|i| i % 3 != 1 || *i == leaves - 1) {
+        let keys = suite().generate_signature_key_pair().unwrap();
+        let signer = suite().signer(&keys.private_key).unwrap();
+        let mut node = leaf(index);
+        node.signature_key = VarBytes(keys.public_key);
+        node.leaf_node_source = match index % 3 {
+            0 => LeafNodeSourceData::Commit(VarBytes::from(b"parent hash")),
+            1 => LeafNodeSourceData::Update,
+            _ => node.leaf_node_source,
+        };
+        crate::sign_leaf_node(&*signer, &mut node, group_id, LeafIndex(index)).unwrap();
+        array[2 * index as usize] = Some(Node::Leaf(node));
+    }
+    array
+}
+
+/// The first failing leaf, verifying the leaves one by one.
+fn first_bad_leaf_one_by_one(tree: &RatchetTree, group_id: &[u8]) -> Result<(), TreeError> {
+    tree.members().try_for_each(|(index, node)| {
+        crate::verify_leaf_node_signature(suite(), node, group_id, index)
+    })
+}
+
+#[test]
+fn chunked_leaf_signature_checks_report_the_lowest_bad_leaf() {
+    let group_id = b"large group";
+    let leaves = 300;
+    let array = signed_tree(leaves, group_id);
+    let tree = RatchetTree::from_nodes(array.clone()).unwrap();
+    assert_eq!(tree.members().count(), 200);
+    tree.verify_leaf_signatures(suite(), group_id).unwrap();
+    // Leaves at chunk boundaries, inside chunks, alone and in pairs; signatures and keys.
+    let cases: &[&[u32]] = &[
+        &[150],
+        &[leaves - 1],
+        &[0],
+        &[63],
+        &[65],
+        &[150, 42],
+        &[150, 152],
+        &[129, 128],
+        &[299, 3, 200],
+    ];
+    for bad in cases {
+        for break_key in [false, true] {
+            let mut array = array.clone();
+            for &index in *bad {
+                let Some(Node::Leaf(node)) = &mut array[2 * index as usize] else {
+                    panic!("leaf {index} is blank");
+                };
+                if break_key {
+                    node.signature_key.0.truncate(31);
+                } else {
+                    node.signature.0[40] ^= 0x10;
+                }
+            }
+            let tree = RatchetTree::from_nodes(array).unwrap();
+            let lowest = *bad.iter().min().unwrap();
+            let expected = Err(TreeError::InvalidLeafSignature {
+                leaf: LeafIndex(lowest),
+            });
+            assert_eq!(
+                tree.verify_leaf_signatures(suite(), group_id),
+                expected,
+                "{bad:?}"
+            );
+            assert_eq!(
+                first_bad_leaf_one_by_one(&tree, group_id),
+                expected,
+                "{bad:?}"
+            );
+        }
+    }
+    // Another group id breaks the update and commit leaves, the lowest of which is leaf 0.
+    assert_eq!(
+        tree.verify_leaf_signatures(suite(), b"other group"),
+        Err(TreeError::InvalidLeafSignature { leaf: LeafIndex(0) })
+    );
+}

@@ -181,10 +181,7 @@ impl Group {
             .signature_key
             .clone();
         welcome::verify_group_info(suite, &group_info, &signer_key)?;
-        if tree.tree_hash(suite)? != current.tree_hash.as_slice() {
-            return Err(GroupError::TreeHashMismatch);
-        }
-        tree.validate(suite, &current.group_id)?;
+        super::join::check_received_tree(suite, &tree, &current.tree_hash, &current.group_id)?;
         let external_pub = external_pub(&group_info)?;
         let current_bytes = current.to_bytes()?;
         let before = TranscriptHashes::from_group_info(

@@ -1318,3 +1318,39 @@ fn a_received_custom_proposal_of_an_unsupported_type_is_rejected() {
     });
     f.assert_still_works(ALICE);
 }
+
+/// The checks of a received tree report the first failing one in the order of §12.4.3.1:
+/// tree hash, then unmerged leaves and parent hashes, then leaf signatures.
+#[test]
+fn received_tree_errors_keep_their_precedence() {
+    let f = fixture(3, WireFormat::MLS_PUBLIC_MESSAGE);
+    let group = &f.groups[BOB];
+    let suite = f.provider.suite(SUITE).unwrap();
+    let tree = &group.tree;
+    let hash = tree.tree_hash(suite).unwrap();
+    super::join::check_received_tree(suite, tree, &hash, GROUP_ID).unwrap();
+    assert!(matches!(
+        super::join::check_received_tree(suite, tree, &[0; 32], GROUP_ID),
+        Err(GroupError::TreeHashMismatch)
+    ));
+
+    // Carol's leaf signature broken: with the tree's own hash the signature is what fails,
+    // with the GroupContext's hash the hash fails first.
+    let mut nodes = tree.to_nodes();
+    let Some(mls_codec::Node::Leaf(carol)) = &mut nodes[4] else {
+        panic!("Carol's leaf is blank");
+    };
+    carol.signature.0[0] ^= 1;
+    let tampered = mls_tree::RatchetTree::from_nodes(nodes).unwrap();
+    let tampered_hash = tampered.tree_hash(suite).unwrap();
+    assert!(matches!(
+        super::join::check_received_tree(suite, &tampered, &tampered_hash, GROUP_ID),
+        Err(GroupError::Tree(TreeError::InvalidLeafSignature {
+            leaf: LeafIndex(2)
+        }))
+    ));
+    assert!(matches!(
+        super::join::check_received_tree(suite, &tampered, &hash, GROUP_ID),
+        Err(GroupError::TreeHashMismatch)
+    ));
+}
