@@ -1,8 +1,8 @@
 //! The group context (RFC 9420 §8.1), GroupInfo (§12.4.3) and Welcome (§12.4.3.1).
 
 use crate::{
-    CipherSuite, Extension, HpkeCiphertext, KeyPackageRef, Mac, PreSharedKeyId, ProtocolVersion,
-    VarBytes,
+    CipherSuite, CodecError, Encode, Extension, HpkeCiphertext, KeyPackageRef, Mac, PreSharedKeyId,
+    ProtocolVersion, VarBytes,
 };
 
 mls_struct! {
@@ -51,6 +51,15 @@ impl GroupInfo {
             confirmation_tag: self.confirmation_tag.clone(),
             signer: self.signer,
         }
+    }
+
+    /// Appends the encoding of [`Self::to_tbs`] without copying this GroupInfo first: its
+    /// extensions can hold the whole ratchet tree.
+    pub fn encode_tbs(&self, out: &mut Vec<u8>) -> Result<(), CodecError> {
+        self.group_context.encode(out)?;
+        self.extensions.encode(out)?;
+        self.confirmation_tag.encode(out)?;
+        self.signer.encode(out)
     }
 }
 
@@ -139,6 +148,9 @@ mod tests {
         fn tbs_is_the_group_info_without_its_signature(value in GroupInfo::arb()) {
             let full = value.to_bytes().unwrap();
             let tbs = value.to_tbs().to_bytes().unwrap();
+            let mut encoded = Vec::new();
+            value.encode_tbs(&mut encoded).unwrap();
+            prop_assert_eq!(&encoded, &tbs);
             let signature = value.signature.to_bytes().unwrap();
             prop_assert_eq!([tbs, signature].concat(), full);
         }

@@ -10,7 +10,7 @@ use mls_codec::{
 use mls_crypto::{CryptoProvider, SignaturePrivateKey, Signer};
 use mls_tree::RatchetTree;
 
-use crate::group::Group;
+use crate::group::{Group, RELEASE_ELSEWHERE_FROM, release};
 use crate::key_package::{
     KeyPackageBundle, KeyPackageOptions, create_key_package, is_last_resort, key_package_ref,
     last_resort_extension,
@@ -227,7 +227,10 @@ impl Client {
             &welcome,
             tree,
             self.config.clone(),
-        )?;
+        );
+        let large = welcome.secrets.len() >= RELEASE_ELSEWHERE_FROM;
+        release(welcome, large);
+        let group = group?;
         // The key package is used up only by a successful join, and a last-resort one not
         // even then.
         if !is_last_resort(&bundle.key_package) {

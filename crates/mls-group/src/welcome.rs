@@ -18,8 +18,8 @@ use mls_codec::{
     KeyPackage, PathSecret, PreSharedKeyId, ProtocolVersion, VarBytes, Welcome,
 };
 use mls_crypto::{
-    CipherSuiteProvider, HpkePrivateKey, Secret, Signer, Zeroizing, decrypt_with_label,
-    encrypt_with_label_many, sign_with_label, verify_with_label,
+    CipherSuiteProvider, HpkePrivateKey, Secret, Signer, VerifyingKey, Zeroizing,
+    decrypt_with_label, encrypt_with_label_many, sign_with_label, verify_with_label_concat,
 };
 use mls_key_schedule::{JoinerSecret, WelcomeSecret};
 use zeroize::Zeroize;
@@ -59,11 +59,13 @@ pub fn verify_group_info(
     group_info: &GroupInfo,
     signer_key: &[u8],
 ) -> Result<(), GroupError> {
-    verify_with_label(
+    let mut tbs = Vec::new();
+    group_info.encode_tbs(&mut tbs)?;
+    verify_with_label_concat(
         suite,
-        signer_key,
+        &VerifyingKey::unparsed(signer_key),
         GROUP_INFO_TBS_LABEL,
-        &group_info.to_tbs().to_bytes()?,
+        &[&tbs],
         &group_info.signature,
     )
     .map_err(|_| GroupError::InvalidGroupInfoSignature)

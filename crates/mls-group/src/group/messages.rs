@@ -373,7 +373,9 @@ impl Group {
             }
             FramedContentBody::Commit(_) => {
                 let processed = self.process_commit(&authenticated, transcript);
-                release_commit(authenticated);
+                // A commit encrypted to thousands of members is freed after it is processed.
+                let large = path_ciphertexts(&authenticated) >= RELEASE_ELSEWHERE_FROM;
+                release(authenticated, large);
                 processed
             }
         }
@@ -429,20 +431,25 @@ impl Group {
     }
 }
 
-/// Drops a decoded commit. One whose path is encrypted to thousands of members holds two
-/// small allocations per ciphertext, which take milliseconds to free: with the `parallel`
-/// feature that happens on another core, after the commit has been processed.
-fn release_commit(commit: AuthenticatedContent) {
+/// The number of small allocations (HPKE ciphertexts, GroupSecrets) from which a decoded
+/// message is freed on another core.
+pub(crate) const RELEASE_ELSEWHERE_FROM: usize = 1024;
+
+/// Drops `value`, on another core if it is `large` and the `parallel` feature is on: a
+/// decoded message holding thousands of small allocations (a commit encrypted to every
+/// member, a Welcome to thousands of new members) takes milliseconds to free.
+pub(crate) fn release<T: Send + 'static>(value: T, large: bool) {
     #[cfg(feature = "parallel")]
-    if path_ciphertexts(&commit) >= 1024 {
-        rayon::spawn(move || drop(commit));
+    if large {
+        rayon::spawn(move || drop(value));
         return;
     }
-    drop(commit);
+    #[cfg(not(feature = "parallel"))]
+    let _ = large;
+    drop(value);
 }
 
 /// The number of HPKE ciphertexts in a commit's path.
-#[cfg(feature = "parallel")]
 fn path_ciphertexts(commit: &AuthenticatedContent) -> usize {
     match &commit.content.content {
         FramedContentBody::Commit(mls_codec::Commit {

@@ -26,6 +26,7 @@ use crate::{GroupConfig, GroupError};
 pub use commit::{CommitOptions, CommitOutput};
 pub(crate) use epoch::{Epoch, PastEpoch};
 pub use messages::ProcessedMessage;
+pub(crate) use messages::{RELEASE_ELSEWHERE_FROM, release};
 
 /// A member of the group, as the ratchet tree lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
