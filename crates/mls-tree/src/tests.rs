@@ -786,6 +786,29 @@ fn check_invariants(tree: &RatchetTree) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// A large tree hashes as one computed node by node without the cache, whether its cache is
+/// cold (just decoded) or partly filled.
+#[test]
+fn large_uncached_trees_hash_like_a_recomputation() {
+    let mut tree = tree_of(3000);
+    let fresh = tree.uncached_hashes(suite()).unwrap();
+    let decoded = RatchetTree::from_bytes(&tree.to_bytes().unwrap()).unwrap();
+    assert_eq!(
+        decoded.tree_hash(suite()).unwrap(),
+        fresh[tree.root().0 as usize]
+    );
+    for (i, expected) in (0u32..).zip(&fresh) {
+        assert_eq!(decoded.hashes.get(NodeIndex(i)), Some(expected.as_slice()));
+    }
+    tree.tree_hash(suite()).unwrap();
+    tree.update_leaf(LeafIndex(2999), leaf(5000)).unwrap();
+    let fresh = tree.uncached_hashes(suite()).unwrap();
+    assert_eq!(
+        tree.tree_hash(suite()).unwrap(),
+        fresh[tree.root().0 as usize]
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
