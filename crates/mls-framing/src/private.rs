@@ -345,10 +345,19 @@ pub fn open_with<T: Send>(
     };
     // Handing work to another core costs a thread wake-up, more than verifying a small
     // message: only large contents (a commit encrypted to thousands of members) are decoded
-    // while the signature is verified.
+    // while the signature is verified. The calling thread verifies, the longer job (one pass
+    // of the signature's hash over the whole content), and a pool thread decodes: with
+    // `rayon::join`, called from outside the pool, both would move into the pool, and one
+    // pool thread slow to wake made them run one after the other.
     #[cfg(feature = "parallel")]
     let (verified, opened) = if plaintext.len() >= PARALLEL_MIN_CONTENT {
-        rayon::join(verify, decode)
+        // Replaced by the decoding's result before the scope ends; never observed.
+        let mut opened = Err(FramingError::InvalidSignature);
+        let verified = rayon::in_place_scope(|scope| {
+            scope.spawn(|_| opened = decode());
+            verify()
+        });
+        (verified, opened)
     } else {
         (verify(), decode())
     };
