@@ -180,8 +180,13 @@ impl Group {
             .ok_or(GroupError::UnknownSender(signer_leaf))?
             .signature_key
             .clone();
-        welcome::verify_group_info(suite, &group_info, &signer_key)?;
-        super::join::check_received_tree(suite, &tree, &current.tree_hash, &current.group_id)?;
+        super::join::check_received_tree(
+            suite,
+            &tree,
+            &current.tree_hash,
+            &current.group_id,
+            || welcome::verify_group_info(suite, &group_info, &signer_key),
+        )?;
         let external_pub = external_pub(&group_info)?;
         let current_bytes = current.to_bytes()?;
         let before = TranscriptHashes::from_group_info(

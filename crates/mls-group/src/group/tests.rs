@@ -1320,7 +1320,8 @@ fn a_received_custom_proposal_of_an_unsupported_type_is_rejected() {
 }
 
 /// The checks of a received tree report the first failing one in the order of §12.4.3.1:
-/// tree hash, then unmerged leaves and parent hashes, then leaf signatures.
+/// the GroupInfo's signature, the tree hash, then unmerged leaves and parent hashes, then leaf
+/// signatures, whichever thread found them.
 #[test]
 fn received_tree_errors_keep_their_precedence() {
     let f = fixture(3, WireFormat::MLS_PUBLIC_MESSAGE);
@@ -1328,14 +1329,27 @@ fn received_tree_errors_keep_their_precedence() {
     let suite = f.provider.suite(SUITE).unwrap();
     let tree = &group.tree;
     let hash = tree.tree_hash(suite).unwrap();
-    super::join::check_received_tree(suite, tree, &hash, GROUP_ID).unwrap();
+    let check = |tree, hash: &[u8], group_info_ok: bool| {
+        super::join::check_received_tree(suite, tree, hash, GROUP_ID, || {
+            if group_info_ok {
+                Ok(())
+            } else {
+                Err(GroupError::InvalidGroupInfoSignature)
+            }
+        })
+    };
+    check(tree, &hash, true).unwrap();
     assert!(matches!(
-        super::join::check_received_tree(suite, tree, &[0; 32], GROUP_ID),
+        check(tree, &[0; 32], true),
         Err(GroupError::TreeHashMismatch)
+    ));
+    assert!(matches!(
+        check(tree, &[0; 32], false),
+        Err(GroupError::InvalidGroupInfoSignature)
     ));
 
     // Carol's leaf signature broken: with the tree's own hash the signature is what fails,
-    // with the GroupContext's hash the hash fails first.
+    // with the GroupContext's hash the hash fails first, and a bad GroupInfo before both.
     let mut nodes = tree.to_nodes();
     let Some(mls_codec::Node::Leaf(carol)) = &mut nodes[4] else {
         panic!("Carol's leaf is blank");
@@ -1344,13 +1358,17 @@ fn received_tree_errors_keep_their_precedence() {
     let tampered = mls_tree::RatchetTree::from_nodes(nodes).unwrap();
     let tampered_hash = tampered.tree_hash(suite).unwrap();
     assert!(matches!(
-        super::join::check_received_tree(suite, &tampered, &tampered_hash, GROUP_ID),
+        check(&tampered, &tampered_hash, true),
         Err(GroupError::Tree(TreeError::InvalidLeafSignature {
             leaf: LeafIndex(2)
         }))
     ));
     assert!(matches!(
-        super::join::check_received_tree(suite, &tampered, &hash, GROUP_ID),
+        check(&tampered, &hash, true),
         Err(GroupError::TreeHashMismatch)
+    ));
+    assert!(matches!(
+        check(&tampered, &tampered_hash, false),
+        Err(GroupError::InvalidGroupInfoSignature)
     ));
 }
