@@ -27,6 +27,20 @@ fn client(provider: &Arc<RustCryptoProvider>, name: &str) -> (Client, SignatureK
     (client, keys)
 }
 
+/// The signer a member rebuilds from its signature private key to load its saved state.
+fn signer(
+    provider: &Arc<RustCryptoProvider>,
+    keys: &SignatureKeyPair,
+) -> Arc<dyn mls_crypto::Signer> {
+    Arc::from(
+        provider
+            .suite(SUITE)
+            .unwrap()
+            .signer(&keys.private_key)
+            .unwrap(),
+    )
+}
+
 #[test]
 fn a_loaded_group_equals_the_saved_one_and_keeps_working() {
     let provider = Arc::new(RustCryptoProvider);
@@ -42,13 +56,7 @@ fn a_loaded_group_equals_the_saved_one_and_keeps_working() {
     // Consume some message keys so that the secret tree has state worth saving.
     let message = alice_group.encrypt_application_message(b"one").unwrap();
     let saved = bob_group.save().unwrap();
-    let signer: Arc<dyn mls_crypto::Signer> = Arc::from(
-        provider
-            .suite(SUITE)
-            .unwrap()
-            .signer(&bob_keys.private_key)
-            .unwrap(),
-    );
+    let signer = signer(&provider, &bob_keys);
     let mut loaded = Group::load(provider.clone(), signer, GroupConfig::default(), &saved).unwrap();
     assert_eq!(*loaded.save().unwrap(), *saved);
     assert_eq!(
@@ -78,13 +86,7 @@ fn corrupted_saved_state_is_rejected_without_panicking() {
     let (alice, keys) = client(&provider, "alice");
     let group = alice.create_group(b"group").unwrap();
     let saved = group.save().unwrap();
-    let signer: Arc<dyn mls_crypto::Signer> = Arc::from(
-        provider
-            .suite(SUITE)
-            .unwrap()
-            .signer(&keys.private_key)
-            .unwrap(),
-    );
+    let signer = signer(&provider, &keys);
     for cut in [0, 7, 10, saved.len() / 2, saved.len() - 1] {
         assert!(
             Group::load(
@@ -133,13 +135,7 @@ fn a_pending_commit_survives_save_and_load() {
         .add_members(&[carol.key_package().unwrap()])
         .unwrap();
     let saved = alice_group.save().unwrap();
-    let signer: Arc<dyn mls_crypto::Signer> = Arc::from(
-        provider
-            .suite(SUITE)
-            .unwrap()
-            .signer(&alice_keys.private_key)
-            .unwrap(),
-    );
+    let signer = signer(&provider, &alice_keys);
     let mut loaded = Group::load(provider.clone(), signer, GroupConfig::default(), &saved).unwrap();
     assert_eq!(*loaded.save().unwrap(), *saved);
     assert!(loaded.has_pending_commit());
