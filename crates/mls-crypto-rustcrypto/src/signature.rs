@@ -128,7 +128,7 @@ impl SignatureAlg for Ed25519 {
                     }
                 },
             };
-            match recompute_r_ed25519(public_key, message, signature) {
+            match recompute_r_ed25519(public_key, &[message], signature) {
                 Ok((r, r_prime)) => {
                     // Replaced by the outcome of the comparison below.
                     results.push(Err(CryptoError::InvalidSignature));
@@ -157,33 +157,31 @@ fn decode_ed25519(public_key: &[u8]) -> Result<ed25519_dalek::VerifyingKey, Cryp
 }
 
 /// Strict verification, as `verify_strict` of ed25519-dalek defines it (neither the public
-/// key nor R of small order), without decompressing R: `verify` accepts only the canonical
-/// encoding of the recomputed R, so R is of small order exactly when its bytes are one of the
-/// eight canonical encodings of such points.
+/// key nor R of small order), without decompressing R: the recomputed R' must compress to R's
+/// bytes, which only the canonical encoding of a point does, so R is of small order exactly
+/// when its bytes are one of the eight canonical encodings of such points.
 fn verify_ed25519(
     public_key: &ed25519_dalek::VerifyingKey,
     message: &[&[u8]],
     signature: &[u8],
 ) -> Result<(), CryptoError> {
-    use ed25519_dalek::ed25519::signature::MultipartVerifier as _;
-    let signature = ed25519_dalek::Signature::from_slice(signature)
-        .map_err(|_| CryptoError::InvalidSignature)?;
-    if public_key.is_weak() || SMALL_ORDER_ENCODINGS.contains(signature.r_bytes()) {
-        return Err(CryptoError::InvalidSignature);
+    let (r, r_prime) = recompute_r_ed25519(public_key, message, signature)?;
+    if r_prime.compress().as_bytes() == &r {
+        Ok(())
+    } else {
+        Err(CryptoError::InvalidSignature)
     }
-    public_key
-        .multipart_verify(message, &signature)
-        .map_err(|_| CryptoError::InvalidSignature)
 }
 
 /// The checks of [`verify_ed25519`] up to the comparison, as ed25519-dalek 3 does them
 /// (`VerifyingKey::verify`, `RCompute`): the signature's R bytes and the point
 /// `R' = [s]B - [k]A` (projective, not yet compressed) with `s` canonical and
 /// `k = SHA-512(R || A || M) mod l` over R's bytes, the public key's bytes as given and the
-/// message (RFC 8032 §5.1.7). The signature is valid exactly when `R'` compresses to R's bytes.
+/// message `message[0] || message[1] || ...` (RFC 8032 §5.1.7). The signature is valid
+/// exactly when `R'` compresses to R's bytes.
 fn recompute_r_ed25519(
     public_key: &ed25519_dalek::VerifyingKey,
-    message: &[u8],
+    message: &[&[u8]],
     signature: &[u8],
 ) -> Result<([u8; 32], curve25519_dalek::EdwardsPoint), CryptoError> {
     use curve25519_dalek::{EdwardsPoint, Scalar};
@@ -196,12 +194,13 @@ fn recompute_r_ed25519(
     }
     let s = Option::<Scalar>::from(Scalar::from_canonical_bytes(*signature.s_bytes()))
         .ok_or(CryptoError::InvalidSignature)?;
-    let hash: [u8; 64] = sha2::Sha512::new()
+    let mut hasher = sha2::Sha512::new()
         .chain_update(r)
-        .chain_update(public_key.as_bytes())
-        .chain_update(message)
-        .finalize()
-        .into();
+        .chain_update(public_key.as_bytes());
+    for part in message {
+        hasher.update(part);
+    }
+    let hash: [u8; 64] = hasher.finalize().into();
     let k = Scalar::from_bytes_mod_order_wide(&hash);
     let minus_a = -public_key.to_edwards();
     Ok((

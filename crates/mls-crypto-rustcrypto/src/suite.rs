@@ -176,19 +176,10 @@ where
     fn verify_with_key(
         &self,
         key: &VerifyingKey,
-        message: &[u8],
+        message: &[&[u8]],
         signature: &[u8],
     ) -> Result<(), CryptoError> {
-        S::verify_with_key(key, &[message], signature)
-    }
-
-    fn verify_concat(
-        &self,
-        key: &VerifyingKey,
-        parts: &[&[u8]],
-        signature: &[u8],
-    ) -> Result<(), CryptoError> {
-        S::verify_with_key(key, parts, signature)
+        S::verify_with_key(key, message, signature)
     }
 
     fn verify_many(&self, items: &[(&VerifyingKey, &[u8], &[u8])]) -> Vec<Result<(), CryptoError>> {

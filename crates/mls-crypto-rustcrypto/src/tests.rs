@@ -869,7 +869,7 @@ fn ed25519_verification_is_strict() {
                 mls_crypto::VerifyingKey::unparsed(public.as_bytes()),
             ] {
                 assert_eq!(
-                    suite.verify_with_key(&key, &message, candidate).is_ok(),
+                    suite.verify_with_key(&key, &[&message], candidate).is_ok(),
                     strict.is_some()
                 );
             }
@@ -883,7 +883,7 @@ fn ed25519_verification_is_strict() {
     );
     let weak_key = suite.verifying_key(&weak).unwrap();
     assert_eq!(
-        suite.verify_with_key(&weak_key, b"message", &[0; 64]),
+        suite.verify_with_key(&weak_key, &[b"message"], &[0; 64]),
         Err(CryptoError::InvalidSignature)
     );
     assert_eq!(
@@ -956,7 +956,7 @@ fn check_verify_many(suite: &dyn CipherSuiteProvider, cases: &[Case]) {
         let batch = suite.verify_many(&items);
         assert_eq!(batch.len(), cases.len());
         for (i, ((key, message, signature), result)) in items.iter().zip(&batch).enumerate() {
-            let alone = suite.verify_with_key(key, message, signature);
+            let alone = suite.verify_with_key(key, &[message], signature);
             assert_eq!(result, &alone, "item {i}");
             assert_eq!(
                 result,

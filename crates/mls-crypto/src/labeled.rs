@@ -301,7 +301,7 @@ pub fn verify_with_label_concat(
     let mut parts = Vec::with_capacity(1 + content_parts.len());
     parts.push(prefix.as_slice());
     parts.extend_from_slice(content_parts);
-    suite.verify_concat(key, &parts, signature)
+    suite.verify_with_key(key, &parts, signature)
 }
 
 /// `EncryptWithLabel(PublicKey, Label, Context, Plaintext)` (RFC 9420 §5.1.3): HPKE SealBase

@@ -235,26 +235,18 @@ pub trait CipherSuiteProvider: Send + Sync {
     }
 
     /// [`Self::verify`] with a key from [`Self::verifying_key`] (of this or another provider:
-    /// a key without this provider's decoded form is verified from its bytes).
+    /// a key without this provider's decoded form is verified from its bytes), of the message
+    /// `message[0] || message[1] || ...`: a large signed content (a received commit's
+    /// FramedContentTBS) can be given in pieces instead of copied into one buffer, and a
+    /// message in one piece is `&[message]`. The default joins the pieces and verifies from
+    /// the key's bytes; a provider can hash the pieces in place.
     fn verify_with_key(
         &self,
         key: &VerifyingKey,
-        message: &[u8],
+        message: &[&[u8]],
         signature: &[u8],
     ) -> Result<(), CryptoError> {
-        self.verify(key.as_bytes(), message, signature)
-    }
-
-    /// [`Self::verify_with_key`] of the message `parts[0] || parts[1] || ...`, given in
-    /// pieces so that a large signed content need not be copied into one buffer. The default
-    /// joins the pieces first; a provider can hash them in place.
-    fn verify_concat(
-        &self,
-        key: &VerifyingKey,
-        parts: &[&[u8]],
-        signature: &[u8],
-    ) -> Result<(), CryptoError> {
-        self.verify_with_key(key, &parts.concat(), signature)
+        self.verify(key.as_bytes(), &message.concat(), signature)
     }
 
     /// [`Self::verify_with_key`] for each `(key, message, signature)` of `items`: one result
@@ -271,7 +263,7 @@ pub trait CipherSuiteProvider: Send + Sync {
     fn verify_many(&self, items: &[(&VerifyingKey, &[u8], &[u8])]) -> Vec<Result<(), CryptoError>> {
         items
             .iter()
-            .map(|&(key, message, signature)| self.verify_with_key(key, message, signature))
+            .map(|&(key, message, signature)| self.verify_with_key(key, &[message], signature))
             .collect()
     }
 
