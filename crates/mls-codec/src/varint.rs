@@ -15,11 +15,8 @@ pub fn write(value: usize, out: &mut Vec<u8>) -> Result<(), CodecError> {
     Ok(())
 }
 
-/// Writes the minimal encoding of `value` into `buf` and returns the bytes used (the last 1,
-/// 2 or 4 of `buf`), for a caller that fills in a length prefix after the fact.
-///
-/// Fails with [`CodecError::VectorTooLong`] above [`MAX_VARINT`].
-pub fn encode(value: usize, buf: &mut [u8; 4]) -> Result<&[u8], CodecError> {
+/// Writes the minimal encoding of `value` into `buf` and returns the bytes used.
+pub(crate) fn encode(value: usize, buf: &mut [u8; 4]) -> Result<&[u8], CodecError> {
     let too_long = CodecError::VectorTooLong { length: value };
     let v = u32::try_from(value).map_err(|_| too_long.clone())?;
     if v > MAX_VARINT {

@@ -5,7 +5,7 @@
 //! straight into one buffer (the tests check the bytes against the structs' own encoding), so
 //! that signing a large message or hashing a key package does not copy the content twice.
 
-use mls_codec::{CodecError, Encode, encode_opaque, varint};
+use mls_codec::{CodecError, Encode, encode_opaque, encode_vector, varint};
 use zeroize::Zeroizing;
 
 use crate::{
@@ -73,33 +73,17 @@ fn labeled_content(label: &str, content: &[u8]) -> Result<Vec<u8>, CryptoError> 
 }
 
 /// The encoded `SignContent` (RFC 9420 §5.1.2) of a Content that `write_content` appends in
-/// place, in a buffer of about `capacity` bytes of Content: the buffer and the offset at which
-/// the SignContent starts in it.
-///
-/// The length of the Content is known only once it is written, and its varint prefix takes 1
-/// to 4 bytes (§2.1.2). Four bytes are reserved, and what is left unused is closed up by
-/// moving the short label forward, not the long Content back, so the Content is written once
-/// and never moved.
+/// place ([`encode_vector`] writes its length header), in a buffer made for about `capacity`
+/// bytes of Content, so that the Content is encoded once and not copied.
 fn labeled_content_writing(
     label: &str,
     capacity: usize,
     write_content: impl FnOnce(&mut Vec<u8>) -> Result<(), CodecError>,
-) -> Result<(Vec<u8>, usize), CryptoError> {
-    const ROOM: usize = 4;
-    let mut out = Vec::with_capacity(ROOM + 4 + LABEL_PREFIX.len() + label.len() + ROOM + capacity);
-    out.extend_from_slice(&[0; ROOM]);
+) -> Result<Vec<u8>, CryptoError> {
+    let mut out = Vec::with_capacity(4 + LABEL_PREFIX.len() + label.len() + 4 + capacity);
     encode_prefixed_label(label, &mut out)?;
-    let label_end = out.len();
-    out.extend_from_slice(&[0; ROOM]);
-    write_content(&mut out)?;
-    let mut header = [0u8; ROOM];
-    let header = varint::encode(out.len() - label_end - ROOM, &mut header)?;
-    let unused = ROOM - header.len();
-    if let Some(slot) = out.get_mut(label_end + unused..label_end + ROOM) {
-        slot.copy_from_slice(header);
-    }
-    out.copy_within(ROOM..label_end, ROOM + unused);
-    Ok((out, ROOM + unused))
+    encode_vector(&mut out, write_content)?;
+    Ok(out)
 }
 
 /// `ExpandWithLabel(Secret, Label, Context, Length)` (RFC 9420 §8):
@@ -228,8 +212,7 @@ pub fn sign_with_label_writing(
     capacity: usize,
     write_content: impl FnOnce(&mut Vec<u8>) -> Result<(), CodecError>,
 ) -> Result<Vec<u8>, CryptoError> {
-    let (out, start) = labeled_content_writing(label, capacity, write_content)?;
-    signer.sign(out.get(start..).unwrap_or_default())
+    signer.sign(&labeled_content_writing(label, capacity, write_content)?)
 }
 
 /// `VerifyWithLabel(VerificationKey, Label, Content, SignatureValue)` (RFC 9420 §5.1.2):
@@ -385,12 +368,12 @@ mod tests {
             .to_bytes()
             .unwrap();
             for capacity in [0, len, 2 * len + 10] {
-                let (out, start) = labeled_content_writing("FramedContentTBS", capacity, |out| {
+                let out = labeled_content_writing("FramedContentTBS", capacity, |out| {
                     out.extend_from_slice(&content);
                     Ok(())
                 })
                 .unwrap();
-                assert_eq!(&out[start..], expected.as_slice());
+                assert_eq!(out, expected);
             }
         }
     }
