@@ -61,11 +61,24 @@ pub fn sign_content(
 /// About the encoded size of the FramedContentTBS of `content`: exact up to a few bytes of
 /// headers for application data, a lower bound for proposals and commits (whose buffer grows).
 fn tbs_size_hint(content: &FramedContent, group_context: &[u8]) -> usize {
-    let body = match &content.content {
+    HEADERS
+        + content.group_id.len()
+        + content.authenticated_data.len()
+        + body_size_hint(&content.content)
+        + group_context.len()
+}
+
+/// Room for the fixed-size fields and the length prefixes of a framing struct (§6).
+pub(crate) const HEADERS: usize = 32;
+
+/// About the encoded size of a content's body, for sizing a buffer before encoding it: the
+/// length of application data, and 0 for proposals and commits, which are not measured
+/// without being encoded (their buffer grows instead).
+pub(crate) fn body_size_hint(body: &FramedContentBody) -> usize {
+    match body {
         FramedContentBody::Application(data) => data.len(),
         FramedContentBody::Proposal(_) | FramedContentBody::Commit(_) => 0,
-    };
-    32 + content.group_id.len() + content.authenticated_data.len() + body + group_context.len()
+    }
 }
 
 /// Verifies the content signature with the sender's signature key (RFC 9420 §6.1).

@@ -22,7 +22,9 @@ use mls_crypto::{CipherSuiteProvider, CryptoError, Secret, Signer, VerifyingKey}
 use mls_key_schedule::{MessageKey, SenderDataKey};
 
 use crate::FramingError;
-use crate::auth::{check_sender, sign_content, verify_encoded_content_signature};
+use crate::auth::{
+    HEADERS, body_size_hint, check_sender, sign_content, verify_encoded_content_signature,
+};
 use crate::public::check_confirmation_tag;
 
 /// The epoch state a PrivateMessage is protected and checked against.
@@ -172,9 +174,6 @@ pub fn protect_authenticated(
     })
 }
 
-/// Room for the fixed-size fields and the length prefixes of a small struct of §6.3.
-const HEADERS: usize = 32;
-
 /// The encoded length of a SenderData (RFC 9420 §6.3.2): `uint32`, `uint32`, `opaque[4]`.
 const SENDER_DATA_LEN: usize = 12;
 
@@ -189,10 +188,7 @@ fn encode_sized(value: &impl Encode, capacity: usize) -> Result<Vec<u8>, Framing
 /// About the encoded size of a PrivateMessageContent (RFC 9420 §6.3.1): exact up to a few
 /// bytes of headers for application data, without the body for proposals and commits.
 fn plaintext_size_hint(content: &PrivateMessageContent) -> usize {
-    let body = match &content.content {
-        FramedContentBody::Application(data) => data.len(),
-        FramedContentBody::Proposal(_) | FramedContentBody::Commit(_) => 0,
-    };
+    let body = body_size_hint(&content.content);
     let tag = content
         .auth
         .confirmation_tag
