@@ -41,17 +41,23 @@ fn signer(
     )
 }
 
-#[test]
-fn a_loaded_group_equals_the_saved_one_and_keeps_working() {
-    let provider = Arc::new(RustCryptoProvider);
-    let (alice, _) = client(&provider, "alice");
-    let (mut bob, bob_keys) = client(&provider, "bob");
+/// Alice's new group, in which she has added Bob, and Bob's, joined from her Welcome.
+fn group_of_two(alice: &Client, bob: &mut Client) -> (Group, Group) {
     let mut alice_group = alice.create_group(b"group").unwrap();
     let added = alice_group
         .add_members(&[bob.key_package().unwrap()])
         .unwrap();
     alice_group.merge_pending_commit().unwrap();
     let bob_group = bob.join(&added.welcome.unwrap(), None).unwrap();
+    (alice_group, bob_group)
+}
+
+#[test]
+fn a_loaded_group_equals_the_saved_one_and_keeps_working() {
+    let provider = Arc::new(RustCryptoProvider);
+    let (alice, _) = client(&provider, "alice");
+    let (mut bob, bob_keys) = client(&provider, "bob");
+    let (mut alice_group, bob_group) = group_of_two(&alice, &mut bob);
 
     // Consume some message keys so that the secret tree has state worth saving.
     let message = alice_group.encrypt_application_message(b"one").unwrap();
@@ -120,12 +126,7 @@ fn a_pending_commit_survives_save_and_load() {
     let (alice, alice_keys) = client(&provider, "alice");
     let (mut bob, _) = client(&provider, "bob");
     let (mut carol, _) = client(&provider, "carol");
-    let mut alice_group = alice.create_group(b"group").unwrap();
-    let added = alice_group
-        .add_members(&[bob.key_package().unwrap()])
-        .unwrap();
-    alice_group.merge_pending_commit().unwrap();
-    let mut bob_group = bob.join(&added.welcome.unwrap(), None).unwrap();
+    let (mut alice_group, mut bob_group) = group_of_two(&alice, &mut bob);
     let update = bob_group.self_update().unwrap();
     bob_group.merge_pending_commit().unwrap();
     alice_group.process_message(&update.commit).unwrap();
