@@ -840,6 +840,95 @@ fn ed25519_small_order_encodings_are_the_eight_torsion_points() {
     }
 }
 
+/// Ed25519 signatures are RFC 8032's, deterministic: byte for byte those of ed25519-dalek's
+/// `SigningKey` for the same seed and message, with the same public key, for messages from
+/// empty to several SHA-512 blocks; and a seed that is not 32 bytes is refused.
+#[test]
+fn ed25519_signatures_match_rfc_8032_as_ed25519_dalek_computes_them() {
+    use ed25519_dalek::Signer as _;
+    let suite = ed25519_suite();
+    for seed in 0u8..32 {
+        let seed_bytes: [u8; 32] =
+            std::array::from_fn(|i| seed.wrapping_mul(31) ^ i.to_le_bytes()[0]);
+        let reference = ed25519_dalek::SigningKey::from_bytes(&seed_bytes);
+        let signer = suite
+            .signer(&SignaturePrivateKey::from_slice(&seed_bytes))
+            .unwrap();
+        assert_eq!(signer.public_key(), reference.verifying_key().as_bytes());
+        for len in [0usize, 1, 63, 64, 111, 112, 128, 255, 1100] {
+            let message: Vec<u8> = (0..len).map(|i| i.to_le_bytes()[0] ^ seed).collect();
+            assert_eq!(
+                signer.sign(&message).unwrap(),
+                reference.sign(&message).to_bytes(),
+                "seed {seed}, message of {len} bytes"
+            );
+        }
+    }
+    for wrong in [&[7u8; 31][..], &[7u8; 33][..]] {
+        assert_eq!(
+            suite.signer(&SignaturePrivateKey::from_slice(wrong)).err(),
+            Some(CryptoError::InvalidPrivateKey)
+        );
+    }
+}
+
+/// The weak-key check from the bytes agrees with ed25519-dalek's `is_weak` on every decodable
+/// encoding near the small-order y-coordinates (0, 1, p - 1, p, p + 1, ±y8 and their
+/// neighbours, with either sign bit) and on ordinary keys.
+#[test]
+fn ed25519_weak_keys_are_recognised_by_their_bytes() {
+    use crate::signature::{SMALL_ORDER_ENCODINGS, is_small_order_key};
+    // y as a little-endian 255-bit number plus a small offset, with the sign bit.
+    let offset = |base: &[u8; 32], delta: i16, sign: bool| -> [u8; 32] {
+        let mut bytes = *base;
+        bytes[31] &= 0x7f;
+        let mut carry = i32::from(delta);
+        for byte in &mut bytes {
+            let sum = i32::from(*byte) + carry;
+            *byte = sum.rem_euclid(256).to_le_bytes()[0];
+            carry = sum.div_euclid(256);
+        }
+        bytes[31] = (bytes[31] & 0x7f) | if sign { 0x80 } else { 0 };
+        bytes
+    };
+    let p_minus_1 = SMALL_ORDER_ENCODINGS[1];
+    let mut candidates = vec![];
+    for base in SMALL_ORDER_ENCODINGS {
+        for delta in -20i16..=20 {
+            for sign in [false, true] {
+                candidates.push(offset(&base, delta, sign));
+            }
+        }
+    }
+    // Every encoding at or above p (p - 1 + 1 ..= 2^255 - 1).
+    for delta in 1i16..=19 {
+        for sign in [false, true] {
+            candidates.push(offset(&p_minus_1, delta, sign));
+        }
+    }
+    for seed in 0u8..64 {
+        let key = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
+        candidates.push(key.verifying_key().to_bytes());
+    }
+    let (mut weak, mut decoded) = (0, 0);
+    for candidate in candidates {
+        let Ok(point) = ed25519_dalek::VerifyingKey::from_bytes(&candidate) else {
+            continue;
+        };
+        decoded += 1;
+        weak += usize::from(point.is_weak());
+        assert_eq!(
+            is_small_order_key(&candidate),
+            point.is_weak(),
+            "{}",
+            hex::encode(candidate)
+        );
+    }
+    // The eight canonical encodings, the non-canonical ones of y = 0 and y = 1 at p and
+    // p + 1, and x = 0 with the sign bit set where the decoder takes it.
+    assert!(weak >= 10, "only {weak} weak encodings among {decoded}");
+}
+
 /// Ed25519 verification agrees with ed25519-dalek's `verify_strict` on valid, tampered and
 /// weak-key signatures.
 #[test]
