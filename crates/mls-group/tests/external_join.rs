@@ -561,3 +561,94 @@ fn external_joins_work_in_every_supported_suite() {
         ));
     }
 }
+
+/// An external joiner may bring external PSKs (§12.4.3.2: zero or more PreSharedKey
+/// proposals): the commit names each with a fresh nonce and the new epoch's key schedule
+/// takes their psk_secret. Members holding the PSK agree with the joiner; a member missing it
+/// rejects the commit and stays as it was; the joiner keeps the PSK for later commits.
+#[test]
+fn external_join_with_psks() {
+    let provider = provider();
+    let (mut groups, _) = three_members(&provider);
+    let psk = mls_crypto::Secret::new(vec![0x5a; 32]);
+    let other = mls_crypto::Secret::new(vec![0x33; 32]);
+    groups[0].add_external_psk(b"psk one", psk.clone());
+    groups[0].add_external_psk(b"psk two", other.clone());
+    groups[1].add_external_psk(b"psk one", psk.clone());
+    groups[1].add_external_psk(b"psk two", other.clone());
+    // Carol holds only the first.
+    groups[2].add_external_psk(b"psk one", psk.clone());
+
+    let group_info = groups[0].group_info().unwrap();
+    let (mut dave, _) = client(&provider, "dave");
+    let (dave_group, commit) = dave
+        .join_by_external_commit_with_psks(
+            &group_info,
+            None,
+            None,
+            &[(b"psk one", &psk), (b"psk two", &other)],
+        )
+        .unwrap();
+    let MlsMessageBody::PublicMessage(message) = MlsMessage::from_bytes(&commit).unwrap().body
+    else {
+        panic!("a PublicMessage");
+    };
+    let mls_codec::FramedContentBody::Commit(body) = &message.content.content else {
+        panic!("a commit");
+    };
+    let nonces: Vec<Vec<u8>> = body
+        .proposals
+        .iter()
+        .filter_map(|p| match p {
+            ProposalOrRef::Proposal(Proposal::PreSharedKey(psk)) => {
+                Some(psk.psk.psk_nonce.to_vec())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(nonces.len(), 2, "one PreSharedKey proposal per PSK");
+    assert!(nonces.iter().all(|nonce| nonce.len() == 32) && nonces[0] != nonces[1]);
+
+    let carol_saved = groups[2].save().unwrap();
+    assert!(matches!(
+        groups[2].process_message(&commit),
+        Err(GroupError::UnknownPsk)
+    ));
+    assert_eq!(
+        *groups[2].save().unwrap(),
+        *carol_saved,
+        "rejection changes nothing"
+    );
+    groups.truncate(2);
+    for group in groups.iter_mut() {
+        group.process_message(&commit).unwrap();
+    }
+    groups.push(dave_group);
+    assert_agree_and_talk(&mut groups);
+
+    // A joiner with the wrong value for a PSK reaches an epoch the members do not: their
+    // confirmation tag check fails and they stay as they were.
+    let (mut erin, _) = client(&provider, "erin");
+    let group_info = groups[0].group_info().unwrap();
+    let (_, commit) = erin
+        .join_by_external_commit_with_psks(&group_info, None, None, &[(b"psk one", &other)])
+        .unwrap();
+    let saved = groups[0].save().unwrap();
+    assert!(matches!(
+        groups[0].process_message(&commit),
+        Err(GroupError::InvalidConfirmationTag)
+    ));
+    assert_eq!(*groups[0].save().unwrap(), *saved);
+
+    // Dave kept the PSKs: his own commit may name one.
+    let proposal = groups[2].propose_external_psk(b"psk two").unwrap();
+    for group in groups.iter_mut().take(2) {
+        group.process_message(&proposal).unwrap();
+    }
+    let committed = groups[2].commit(Default::default()).unwrap();
+    groups[2].merge_pending_commit().unwrap();
+    for group in groups.iter_mut().take(2) {
+        group.process_message(&committed.commit).unwrap();
+    }
+    assert_agree_and_talk(&mut groups);
+}

@@ -170,8 +170,17 @@ impl RatchetTree {
             .ok_or(TreeError::TooManyNodes { count })?;
         let mut tree = Self::empty(size);
         // The key indexes get their final size at once instead of growing by rehashing.
-        let leaves = nodes.iter().step_by(2).filter(|node| node.is_some()).count();
-        let parents = nodes.iter().skip(1).step_by(2).filter(|node| node.is_some()).count();
+        let leaves = nodes
+            .iter()
+            .step_by(2)
+            .filter(|node| node.is_some())
+            .count();
+        let parents = nodes
+            .iter()
+            .skip(1)
+            .step_by(2)
+            .filter(|node| node.is_some())
+            .count();
         tree.encryption_keys.reserve(leaves + parents);
         tree.signature_keys.reserve(leaves);
         for (index, node) in (0u32..).zip(nodes) {

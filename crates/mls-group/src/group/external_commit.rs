@@ -1,6 +1,6 @@
 //! External commits (RFC 9420 §12.4.3.2): publishing a GroupInfo with the `external_pub`
 //! extension, joining a group by an external commit (optionally a "resync" that removes the
-//! joiner's old leaf), and processing such a commit as a member.
+//! joiner's old leaf, and external PSKs), and processing such a commit as a member.
 //!
 //! The init secret of the new epoch comes from HPKE (§8.3): the joiner runs
 //! `kem_output, context = SetupBaseS(external_pub, "")` and takes
@@ -12,12 +12,12 @@ use std::sync::Arc;
 use mls_codec::{
     AuthenticatedContent, Commit, Decode, Encode, Extension, ExtensionType, ExternalInit,
     ExternalPub, FramedContent, FramedContentAuthData, FramedContentBody, GroupContext, GroupInfo,
-    GroupInfoTbs, MlsMessage, MlsMessageBody, Proposal, ProposalOrRef, ProtocolVersion, Remove,
-    Sender, VarBytes, WireFormat,
+    GroupInfoTbs, MlsMessage, MlsMessageBody, PreSharedKey, PreSharedKeyId, Proposal,
+    ProposalOrRef, ProtocolVersion, Psk, Remove, Sender, VarBytes, WireFormat,
 };
 use mls_crypto::{CipherSuiteProvider, Secret};
 use mls_framing::public::{self, PublicEpoch};
-use mls_key_schedule::{KeySchedule, TranscriptHashes, confirmation_tag, zero_secret};
+use mls_key_schedule::{KeySchedule, PskInput, TranscriptHashes, confirmation_tag, psk_secret};
 use mls_tree::{LeafIndex, RatchetTree};
 
 use super::commit::context_with_tree_hash;
@@ -142,6 +142,7 @@ impl Group {
         group_info: &[u8],
         ratchet_tree: Option<&[u8]>,
         resync_leaf: Option<LeafIndex>,
+        external_psks: &[(&[u8], &Secret)],
     ) -> Result<(Self, Vec<u8>), GroupError> {
         let message = MlsMessage::from_bytes(group_info)?;
         if message.version != ProtocolVersion::MLS10 {
@@ -195,8 +196,9 @@ impl Group {
             &group_info.confirmation_tag,
         )?;
 
-        // The proposals: ExternalInit (§8.3, §12.1.6) and, for a resync, the Remove of our
-        // old leaf, validated by the rules every member applies (§12.2).
+        // The proposals: ExternalInit (§8.3, §12.1.6), for a resync the Remove of our old
+        // leaf, and a PreSharedKey for each external PSK, each with a fresh nonce (§8.4),
+        // validated by the rules every member applies (§12.2).
         let (kem_output, init_secret) =
             suite.hpke_export_sender(&external_pub, b"", EXTERNAL_INIT_LABEL, suite.hash_len())?;
         let mut proposals = vec![Proposal::ExternalInit(ExternalInit {
@@ -204,6 +206,16 @@ impl Group {
         })];
         if let Some(leaf) = resync_leaf {
             proposals.push(Proposal::Remove(Remove { removed: leaf.0 }));
+        }
+        for (psk_id, _) in external_psks {
+            proposals.push(Proposal::PreSharedKey(PreSharedKey {
+                psk: PreSharedKeyId {
+                    psk: Psk::External {
+                        psk_id: VarBytes::from(*psk_id),
+                    },
+                    psk_nonce: VarBytes(suite.random_bytes(suite.hash_len())?),
+                },
+            }));
         }
         let plan = proposals::plan(
             &ProposalContext {
@@ -222,6 +234,24 @@ impl Group {
                 .collect(),
         )?;
         check_resync(&tree, &plan, client.credential())?;
+        let psk_inputs = plan
+            .psks
+            .iter()
+            .map(|id| {
+                let psk = match &id.psk {
+                    Psk::External { psk_id } => external_psks
+                        .iter()
+                        .find(|(given, _)| *given == psk_id.as_slice())
+                        .map(|&(_, psk)| psk),
+                    Psk::Resumption { .. } => None,
+                };
+                Ok(PskInput {
+                    id,
+                    psk: psk.ok_or(GroupError::UnknownPsk)?,
+                })
+            })
+            .collect::<Result<Vec<_>, GroupError>>()?;
+        let psk_secret = psk_secret(suite, &psk_inputs)?;
         for &leaf in &plan.removes {
             tree.remove_leaf(leaf)?;
         }
@@ -276,7 +306,7 @@ impl Group {
             suite,
             &init_secret,
             &generated.commit_secret,
-            &zero_secret(suite),
+            &psk_secret,
             &context.to_bytes()?,
         )?
         .into_epoch_secrets();
@@ -310,10 +340,11 @@ impl Group {
             transcript,
             config.secret_tree,
         )?;
-        Ok((
-            Self::from_epoch(provider, signer, config, tree, epoch),
-            commit,
-        ))
+        let mut group = Self::from_epoch(provider, signer, config, tree, epoch);
+        for &(psk_id, psk) in external_psks {
+            group.add_external_psk(psk_id, psk.clone());
+        }
+        Ok((group, commit))
     }
 
     /// Processes an external commit (sender `new_member_commit`, §12.4.2, §12.4.3.2) whose
@@ -460,6 +491,47 @@ impl Client {
         ratchet_tree: Option<&[u8]>,
         resync_leaf: Option<LeafIndex>,
     ) -> Result<(Group, Vec<u8>), GroupError> {
-        Group::join_external(self, group_info, ratchet_tree, resync_leaf)
+        Group::join_external(self, group_info, ratchet_tree, resync_leaf, &[])
+    }
+
+    /// [`Client::join_by_external_commit`] with external pre-shared keys (RFC 9420 §8.4,
+    /// §12.4.3.2): the commit carries a PreSharedKey proposal for each `(psk_id, psk)`, with
+    /// a fresh nonce, and the new epoch's key schedule takes their psk_secret, so only
+    /// members that also hold every one of these PSKs (registered with
+    /// [`Group::add_external_psk`]) can process the commit. The PSKs are registered in the
+    /// returned group too.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use mls_codec::CipherSuite;
+    /// use mls_crypto::Secret;
+    /// use mls_crypto_rustcrypto::RustCryptoProvider;
+    /// use mls_group::{Client, ProcessedMessage};
+    ///
+    /// let suite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
+    /// let provider = Arc::new(RustCryptoProvider::new());
+    /// let alice = Client::new(provider.clone(), suite, b"alice")?;
+    /// let mut group = alice.create_group(b"group")?;
+    /// group.add_external_psk(b"shared", Secret::new(vec![7; 32]));
+    ///
+    /// let mut bob = Client::new(provider, suite, b"bob")?;
+    /// let (bobs_group, commit) = bob.join_by_external_commit_with_psks(
+    ///     &group.group_info()?,
+    ///     None,
+    ///     None,
+    ///     &[(b"shared", &Secret::new(vec![7; 32]))],
+    /// )?;
+    /// assert!(matches!(group.process_message(&commit)?, ProcessedMessage::Commit { .. }));
+    /// assert_eq!(group.epoch_authenticator(), bobs_group.epoch_authenticator());
+    /// # Ok::<(), mls_group::GroupError>(())
+    /// ```
+    pub fn join_by_external_commit_with_psks(
+        &mut self,
+        group_info: &[u8],
+        ratchet_tree: Option<&[u8]>,
+        resync_leaf: Option<LeafIndex>,
+        external_psks: &[(&[u8], &Secret)],
+    ) -> Result<(Group, Vec<u8>), GroupError> {
+        Group::join_external(self, group_info, ratchet_tree, resync_leaf, external_psks)
     }
 }
