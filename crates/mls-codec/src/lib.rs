@@ -91,7 +91,7 @@ pub use reader::Reader;
 pub use tree::{
     Capabilities, HpkeCiphertext, LeafNode, LeafNodeHashInput, LeafNodeLocation, LeafNodeSource,
     LeafNodeSourceData, LeafNodeTbs, Lifetime, Node, NodeType, ParentHashInput, ParentNode,
-    ParentNodeHashInput, TreeHashInput, UpdatePath, UpdatePathNode,
+    ParentNodeHashInput, SignedLeafNode, TreeHashInput, UpdatePath, UpdatePathNode,
 };
 
 /// Whether `value` is one of the GREASE values of RFC 9420 §13.5 (0x0A0A, 0x1A1A, ..., 0xEAEA).

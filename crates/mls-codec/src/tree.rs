@@ -138,6 +138,68 @@ impl LeafNode {
     }
 }
 
+/// An encoded leaf node split where its signature starts (RFC 9420 §7.2), read by
+/// [`LeafNode::split_signed`] without decoding its fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignedLeafNode<'a> {
+    /// The encoding of every field but the signature: the start of the LeafNodeTBS, which
+    /// for the `update` and `commit` sources goes on with the [`LeafNodeLocation`].
+    pub signed: &'a [u8],
+    /// The signature key.
+    pub signature_key: &'a [u8],
+    /// The leaf node's source.
+    pub source: LeafNodeSource,
+    /// The signature.
+    pub signature: &'a [u8],
+}
+
+impl LeafNode {
+    /// Reads past an encoded leaf node as [`LeafNode::decode`] would and returns its parts
+    /// that a signature check needs, as slices of the input: a leaf node's signature can be
+    /// verified from its encoding while the node is decoded elsewhere. Only the field
+    /// structure is read (vector lengths, the credential type, the source); the bytes inside
+    /// the vectors are not checked, so decode the same bytes with [`LeafNode::decode`] to use
+    /// the leaf node.
+    pub fn split_signed<'a>(reader: &mut Reader<'a>) -> Result<SignedLeafNode<'a>, CodecError> {
+        let start = reader.remaining();
+        reader.read_vector_body()?; // encryption_key
+        let signature_key = reader.read_vector_body()?.read_rest();
+        match CredentialType::decode(reader)? {
+            CredentialType::BASIC | CredentialType::X509 => {
+                reader.read_vector_body()?; // identity, certificates
+            }
+            other => {
+                return Err(CodecError::UnsupportedValue {
+                    type_name: "CredentialType",
+                    value: other.0.into(),
+                });
+            }
+        }
+        for _capability_list in 0..5 {
+            reader.read_vector_body()?;
+        }
+        let source = LeafNodeSource::decode(reader)?;
+        match source {
+            LeafNodeSource::KeyPackage => {
+                reader.read_bytes(16)?; // lifetime
+            }
+            LeafNodeSource::Update => {}
+            LeafNodeSource::Commit => {
+                reader.read_vector_body()?; // parent_hash
+            }
+        }
+        reader.read_vector_body()?; // extensions
+        let signed = &start[..start.len() - reader.remaining().len()];
+        let signature = reader.read_vector_body()?.read_rest();
+        Ok(SignedLeafNode {
+            signed,
+            signature_key,
+            source,
+            signature,
+        })
+    }
+}
+
 mls_struct! {
     /// The group and leaf a leaf node is signed for, part of [`LeafNodeTbs`] for the
     /// `update` and `commit` sources (RFC 9420 §7.2).
@@ -488,6 +550,56 @@ mod tests {
                 })
             );
         }
+    }
+
+    proptest! {
+        /// The split of an encoded leaf node gives its LeafNodeTBS (with the location for the
+        /// sources that have one), its key and its signature, and reads exactly the node.
+        #[test]
+        fn split_signed_reads_the_leaf_node_as_decode_does(
+            leaf in LeafNode::arb(),
+            location in LeafNodeLocation::arb(),
+            trailing in any::<u8>(),
+        ) {
+            let mut bytes = leaf.to_bytes().unwrap();
+            bytes.push(trailing);
+            let mut reader = Reader::new(&bytes);
+            let split = LeafNode::split_signed(&mut reader).unwrap();
+            prop_assert_eq!(reader.remaining(), &[trailing][..]);
+            prop_assert_eq!(split.signature_key, leaf.signature_key.as_slice());
+            prop_assert_eq!(split.signature, leaf.signature.as_slice());
+            prop_assert_eq!(split.source, leaf.leaf_node_source.source());
+            let location = match split.source {
+                LeafNodeSource::KeyPackage => None,
+                LeafNodeSource::Update | LeafNodeSource::Commit => Some(location),
+            };
+            let mut tbs = split.signed.to_vec();
+            if let Some(location) = &location {
+                location.encode(&mut tbs).unwrap();
+            }
+            prop_assert_eq!(tbs, leaf.to_tbs(location).to_bytes().unwrap());
+        }
+
+        /// Cut anywhere, an encoded leaf node fails to split as it fails to decode.
+        #[test]
+        fn split_signed_fails_on_a_truncated_leaf_node(leaf in LeafNode::arb(), cut in any::<prop::sample::Index>()) {
+            let bytes = leaf.to_bytes().unwrap();
+            let truncated = &bytes[..cut.index(bytes.len())];
+            prop_assert!(LeafNode::split_signed(&mut Reader::new(truncated)).is_err());
+        }
+    }
+
+    #[test]
+    fn split_signed_refuses_an_unknown_credential_type() {
+        // Empty encryption and signature keys, then credential type 0x7777.
+        let bytes = [0, 0, 0x77, 0x77, 0];
+        assert_eq!(
+            LeafNode::split_signed(&mut Reader::new(&bytes)),
+            Err(CodecError::UnsupportedValue {
+                type_name: "CredentialType",
+                value: 0x7777,
+            })
+        );
     }
 
     #[test]

@@ -54,6 +54,7 @@ mod changes;
 mod error;
 mod hash;
 mod math;
+mod received;
 #[cfg(test)]
 mod tests;
 mod tree;

@@ -76,7 +76,7 @@ fn figure_10() -> RatchetTree {
 }
 
 /// The suite-1 trees of tree-validation.json, with their group ids.
-fn vector_trees() -> Vec<(RatchetTree, Vec<u8>)> {
+pub(crate) fn vector_trees() -> Vec<(RatchetTree, Vec<u8>)> {
     let file = include_str!("../../../test-vectors/tree-validation.json");
     let cases: Vec<Value> = serde_json::from_str(file).unwrap();
     cases
@@ -1072,5 +1072,67 @@ fn chunked_leaf_signature_checks_report_the_lowest_bad_leaf() {
     assert_eq!(
         tree.verify_leaf_signatures(suite(), b"other group"),
         Err(TreeError::InvalidLeafSignature { leaf: LeafIndex(0) })
+    );
+}
+
+/// The outcome of decoding `bytes` and verifying its leaf signatures: the tree's encoding
+/// and the signatures' result, or the decoding error.
+type Received = Result<(Vec<u8>, String), String>;
+
+/// [`RatchetTree::from_bytes_verifying_leaves`] against decoding then verifying the decoded
+/// tree: the same tree and signature result, or the same error.
+fn received_both_ways(bytes: &[u8], group_id: &[u8]) -> Received {
+    let plain: Received = RatchetTree::from_bytes(bytes)
+        .map(|tree| {
+            let verified = tree.verify_leaf_signatures(suite(), group_id);
+            (tree.to_bytes().unwrap(), format!("{verified:?}"))
+        })
+        .map_err(|error| format!("{error:?}"));
+    let from_encoding: Received =
+        RatchetTree::from_bytes_verifying_leaves(suite(), bytes, group_id, |tree| {
+            tree.member_count()
+        })
+        .map(|(tree, members, verified)| {
+            assert_eq!(
+                members,
+                tree.member_count(),
+                "the checks saw the decoded tree"
+            );
+            (tree.to_bytes().unwrap(), format!("{verified:?}"))
+        })
+        .map_err(|error| format!("{error:?}"));
+    assert_eq!(from_encoding, plain, "{}", hex::encode(bytes));
+    plain
+}
+
+/// Verifying leaf signatures from a tree's encoding while it is decoded changes no outcome:
+/// for every vector tree, and for every one-byte change of one of them (decoding errors,
+/// other trees, broken signatures).
+#[test]
+fn leaf_signatures_verified_from_the_encoding_agree_with_the_decoded_tree() {
+    let trees = vector_trees();
+    for (tree, group_id) in &trees {
+        let received = received_both_ways(&tree.to_bytes().unwrap(), group_id);
+        assert_eq!(received.unwrap().1, "Ok(())");
+    }
+    let (tree, group_id) = trees
+        .iter()
+        .filter(|(tree, _)| tree.member_count() >= 3)
+        .min_by_key(|(tree, _)| tree.to_bytes().unwrap().len())
+        .unwrap();
+    let bytes = tree.to_bytes().unwrap();
+    let (mut undecodable, mut bad_signature) = (0, 0);
+    for i in 0..bytes.len() {
+        let mut changed = bytes.clone();
+        changed[i] ^= 0x41;
+        match received_both_ways(&changed, group_id) {
+            Err(_) => undecodable += 1,
+            Ok((_, verified)) if verified != "Ok(())" => bad_signature += 1,
+            Ok(_) => {}
+        }
+    }
+    assert!(
+        undecodable > 0 && bad_signature > 0,
+        "{undecodable} {bad_signature}"
     );
 }

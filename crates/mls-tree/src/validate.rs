@@ -1,5 +1,7 @@
 //! Validation of leaf nodes (RFC 9420 §7.2-7.3) and of a received tree (§12.4.3.1).
 
+use std::borrow::Cow;
+
 use mls_codec::{Encode, LeafNode, LeafNodeSource, LeafNodeSourceData, encode_opaque};
 use mls_crypto::{CipherSuiteProvider, CryptoError, Signer, VerifyingKey, labeled};
 
@@ -58,42 +60,86 @@ pub fn verify_leaf_node_signature(
 /// cores better.
 pub(crate) const LEAF_SIGNATURE_CHUNK: usize = 64;
 
-/// [`verify_leaf_node_signature`] for each `(leaf, leaf_node)` of `chunk`, the signatures
-/// checked together by [`labeled::verify_with_label_many`]: the error of the first failing
-/// leaf of the chunk, the same as verifying them one by one in order would report.
-fn verify_leaf_signature_chunk(
+/// What verifying one leaf's signature takes (RFC 9420 §7.3): its signature key, its encoded
+/// LeafNodeTBS and its signature.
+pub(crate) struct LeafSignature<'a> {
+    pub(crate) leaf: LeafIndex,
+    pub(crate) key: &'a [u8],
+    pub(crate) tbs: Cow<'a, [u8]>,
+    pub(crate) signature: &'a [u8],
+}
+
+impl<'a> LeafSignature<'a> {
+    /// The signature of `leaf_node` at `leaf` of group `group_id`, its TBS encoded here.
+    fn of_node(
+        leaf_node: &'a LeafNode,
+        group_id: &[u8],
+        leaf: LeafIndex,
+    ) -> Result<Self, TreeError> {
+        Ok(Self {
+            leaf,
+            key: &leaf_node.signature_key,
+            tbs: Cow::Owned(leaf_node_tbs(leaf_node, group_id, leaf)?),
+            signature: &leaf_node.signature,
+        })
+    }
+}
+
+/// Verifies the leaf signatures `signatures` yields, together by
+/// [`labeled::verify_with_label_many`]: the error of the first failing leaf, the same as
+/// verifying them one by one in order would report. An item that is an error (a TBS that
+/// cannot be encoded) fails after the leaves before it.
+pub(crate) fn verify_leaf_signature_chunk<'a>(
     suite: &dyn CipherSuiteProvider,
-    group_id: &[u8],
-    chunk: &[(LeafIndex, &LeafNode)],
+    signatures: impl Iterator<Item = Result<LeafSignature<'a>, TreeError>>,
 ) -> Result<(), TreeError> {
-    // A leaf whose LeafNodeTBS cannot be encoded fails after the leaves before it.
-    let mut tbs = Vec::with_capacity(chunk.len());
+    let mut chunk = Vec::with_capacity(LEAF_SIGNATURE_CHUNK);
     let mut encode_error = None;
-    for &(leaf, node) in chunk {
-        match leaf_node_tbs(node, group_id, leaf) {
-            Ok(encoded) => tbs.push(encoded),
+    for signature in signatures {
+        match signature {
+            Ok(signature) => chunk.push(signature),
             Err(error) => {
                 encode_error = Some(error);
                 break;
             }
         }
     }
-    let chunk = &chunk[..tbs.len()];
     let keys: Vec<VerifyingKey> = chunk
         .iter()
-        .map(|(_, node)| VerifyingKey::unparsed(&node.signature_key))
+        .map(|signature| VerifyingKey::unparsed(signature.key))
         .collect();
     let items: Vec<(&VerifyingKey, &[u8], &[u8])> = chunk
         .iter()
         .zip(&keys)
-        .zip(&tbs)
-        .map(|(((_, node), key), tbs)| (key, tbs.as_slice(), &node.signature[..]))
+        .map(|(signature, key)| (key, &signature.tbs[..], signature.signature))
         .collect();
     let results = labeled::verify_with_label_many(suite, LEAF_NODE_TBS_LABEL, &items);
-    for (&(leaf, _), result) in chunk.iter().zip(results) {
-        result.map_err(|error| leaf_signature_error(error, leaf))?;
+    for (signature, result) in chunk.iter().zip(results) {
+        result.map_err(|error| leaf_signature_error(error, signature.leaf))?;
     }
     encode_error.map_or(Ok(()), Err)
+}
+
+/// The error of the lowest failing item of `items`, checked in chunks by `verify` (each
+/// reporting its own first error): with the `parallel` feature on every core, at least two
+/// chunks per thread so that small trees spread too.
+pub(crate) fn first_chunk_error<T: Sync>(
+    items: &[T],
+    verify: impl Fn(&[T]) -> Result<(), TreeError> + Sync + Send,
+) -> Result<(), TreeError> {
+    let verify = |chunk: &[T]| verify(chunk).err();
+    #[cfg(feature = "parallel")]
+    let first_error = {
+        use rayon::prelude::*;
+        let chunk = items
+            .len()
+            .div_ceil(2 * rayon::current_num_threads())
+            .clamp(1, LEAF_SIGNATURE_CHUNK);
+        items.par_chunks(chunk).find_map_first(verify)
+    };
+    #[cfg(not(feature = "parallel"))]
+    let first_error = items.chunks(LEAF_SIGNATURE_CHUNK).find_map(verify);
+    first_error.map_or(Ok(()), Err)
 }
 
 /// The error of a leaf signature that does not verify: [`TreeError::InvalidLeafSignature`]
@@ -153,23 +199,15 @@ impl RatchetTree {
         suite: &dyn CipherSuiteProvider,
         group_id: &[u8],
     ) -> Result<(), TreeError> {
-        let verify = |chunk: &[(LeafIndex, &LeafNode)]| {
-            verify_leaf_signature_chunk(suite, group_id, chunk).err()
-        };
         let members: Vec<(LeafIndex, &LeafNode)> = self.members().collect();
-        #[cfg(feature = "parallel")]
-        let first_error = {
-            use rayon::prelude::*;
-            // Small trees still spread over the cores: at least two chunks per thread.
-            let chunk = members
-                .len()
-                .div_ceil(2 * rayon::current_num_threads())
-                .clamp(1, LEAF_SIGNATURE_CHUNK);
-            members.par_chunks(chunk).find_map_first(verify)
-        };
-        #[cfg(not(feature = "parallel"))]
-        let first_error = members.chunks(LEAF_SIGNATURE_CHUNK).find_map(verify);
-        first_error.map_or(Ok(()), Err)
+        first_chunk_error(&members, |chunk| {
+            verify_leaf_signature_chunk(
+                suite,
+                chunk
+                    .iter()
+                    .map(|&(leaf, node)| LeafSignature::of_node(node, group_id, leaf)),
+            )
+        })
     }
 
     /// Verifies the unmerged_leaves of every non-blank parent (RFC 9420 §7.1, §12.4.3.1):

@@ -21,6 +21,7 @@ use mls_key_schedule::{KeySchedule, PskInput, TranscriptHashes, confirmation_tag
 use mls_tree::{LeafIndex, RatchetTree};
 
 use super::commit::context_with_tree_hash;
+use super::join::{TreeSource, receive_tree};
 use super::messages::encode_message;
 use super::{Epoch, Group, ProcessedMessage};
 use crate::client::Client;
@@ -167,26 +168,21 @@ impl Group {
         let suite = provider.suite(current.cipher_suite)?;
 
         // The GroupInfo and its tree, checked as a Welcome's are (§12.4.3.1).
-        let mut tree = match group_info
+        let encoded_tree = match group_info
             .extensions
             .iter()
             .find(|e| e.extension_type == ExtensionType::RATCHET_TREE)
         {
-            Some(extension) => RatchetTree::from_bytes(&extension.extension_data)?,
-            None => RatchetTree::from_bytes(ratchet_tree.ok_or(GroupError::MissingRatchetTree)?)?,
+            Some(extension) => &extension.extension_data[..],
+            None => ratchet_tree.ok_or(GroupError::MissingRatchetTree)?,
         };
-        let signer_leaf = LeafIndex(group_info.signer);
-        let signer_key = tree
-            .leaf(signer_leaf)
-            .ok_or(GroupError::UnknownSender(signer_leaf))?
-            .signature_key
-            .clone();
-        super::join::check_received_tree(
+        let mut tree = receive_tree(
             suite,
-            &tree,
+            TreeSource::Encoded(encoded_tree),
+            LeafIndex(group_info.signer),
             &current.tree_hash,
             &current.group_id,
-            || welcome::verify_group_info(suite, &group_info, &signer_key),
+            |signer_key| welcome::verify_group_info(suite, &group_info, signer_key),
         )?;
         let external_pub = external_pub(&group_info)?;
         let current_bytes = current.to_bytes()?;

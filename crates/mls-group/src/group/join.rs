@@ -148,23 +148,25 @@ impl Group {
         let joiner_secret = &group_secrets.joiner_secret;
         let group_info = welcome::decrypt_group_info(suite, welcome, joiner_secret, &psk_secret)?;
         let context = group_info.group_context.clone();
-        let tree = match group_info
+        let source = match group_info
             .extensions
             .iter()
             .find(|e| e.extension_type == ExtensionType::RATCHET_TREE)
         {
-            Some(extension) => RatchetTree::from_bytes(&extension.extension_data)?,
-            None => ratchet_tree.ok_or(GroupError::MissingRatchetTree)?,
+            Some(extension) => TreeSource::Encoded(&extension.extension_data),
+            None => TreeSource::Decoded(Box::new(
+                ratchet_tree.ok_or(GroupError::MissingRatchetTree)?,
+            )),
         };
         let signer_leaf = LeafIndex(group_info.signer);
-        let signer_key = tree
-            .leaf(signer_leaf)
-            .ok_or(GroupError::UnknownSender(signer_leaf))?
-            .signature_key
-            .clone();
-        check_received_tree(suite, &tree, &context.tree_hash, &context.group_id, || {
-            welcome::verify_group_info(suite, &group_info, &signer_key)
-        })?;
+        let tree = receive_tree(
+            suite,
+            source,
+            signer_leaf,
+            &context.tree_hash,
+            &context.group_id,
+            |signer_key| welcome::verify_group_info(suite, &group_info, signer_key),
+        )?;
         let own_leaf = tree
             .members()
             .find(|(_, leaf)| **leaf == bundle.key_package.leaf_node)
@@ -209,25 +211,40 @@ impl Group {
     }
 }
 
-/// The checks of a ratchet tree received to join a group (RFC 9420 §12.4.3.1, by Welcome or by
-/// external commit), after `check_group_info` (the GroupInfo's signature, which covers the
-/// tree when the GroupInfo carries it), reported in this order: the GroupInfo's error; the
-/// tree hash is not `tree_hash`, the GroupContext's ([`GroupError::TreeHashMismatch`]); then
-/// [`RatchetTree::validate`]'s: unmerged leaves, parent hashes (§7.9.2) and every leaf's
-/// signature (§7.3) with `group_id`.
+/// Where the tree of a group we join comes from (RFC 9420 §12.4.3.3).
+pub(crate) enum TreeSource<'a> {
+    /// An encoded `ratchet_tree` (the GroupInfo's extension, or bytes given out of band):
+    /// decoded while its leaf signatures are verified from the encoding.
+    Encoded(&'a [u8]),
+    /// A tree already decoded.
+    Decoded(Box<RatchetTree>),
+}
+
+/// The tree of a group we join, by Welcome or by external commit, checked as RFC 9420
+/// §12.4.3.1 requires and its errors reported in this order: decoding; the GroupInfo's
+/// signer, `signer`, is not a member ([`GroupError::UnknownSender`]); `check_group_info`, given
+/// the signer's key (the GroupInfo's signature, which covers the tree when the GroupInfo
+/// carries it); the tree hash is not `tree_hash`, the GroupContext's
+/// ([`GroupError::TreeHashMismatch`]); then [`RatchetTree::validate`]'s: unmerged leaves,
+/// parent hashes (§7.9.2) and every leaf's signature (§7.3) with `group_id`.
 ///
-/// With the `parallel` feature the leaf signatures are verified on the pool's threads while
-/// the calling thread does the rest: the rest is serial work (about a tenth of a join), which
-/// would otherwise leave the pool idle.
-pub(crate) fn check_received_tree(
+/// With the `parallel` feature the leaf signatures are verified on the pool while the calling
+/// thread decodes the tree and does the rest, serial work which would otherwise leave the pool
+/// idle.
+pub(crate) fn receive_tree(
     suite: &dyn CipherSuiteProvider,
-    tree: &RatchetTree,
+    source: TreeSource<'_>,
+    signer: LeafIndex,
     tree_hash: &[u8],
     group_id: &[u8],
-    check_group_info: impl FnOnce() -> Result<(), GroupError>,
-) -> Result<(), GroupError> {
-    let structure = || {
-        check_group_info()?;
+    check_group_info: impl FnOnce(&[u8]) -> Result<(), GroupError>,
+) -> Result<RatchetTree, GroupError> {
+    let structure = |tree: &RatchetTree| {
+        let signer_key = &tree
+            .leaf(signer)
+            .ok_or(GroupError::UnknownSender(signer))?
+            .signature_key;
+        check_group_info(signer_key)?;
         if tree.tree_hash(suite)? != tree_hash {
             return Err(GroupError::TreeHashMismatch);
         }
@@ -235,20 +252,17 @@ pub(crate) fn check_received_tree(
         tree.verify_parent_hashes(suite)?;
         Ok(())
     };
-    let signatures = || tree.verify_leaf_signatures(suite, group_id);
-    #[cfg(feature = "parallel")]
-    let (structure, signatures) = {
-        // Replaced by the verification's result before the scope ends; never observed.
-        let mut verified = Err(mls_tree::TreeError::InvalidLeafSignature { leaf: LeafIndex(0) });
-        let structure = rayon::in_place_scope(|scope| {
-            scope.spawn(|_| verified = signatures());
-            structure()
-        });
-        (structure, verified)
+    let (tree, structure, signatures) = match source {
+        TreeSource::Encoded(bytes) => {
+            RatchetTree::from_bytes_verifying_leaves(suite, bytes, group_id, structure)?
+        }
+        TreeSource::Decoded(tree) => {
+            let (structure, signatures) =
+                tree.verify_leaf_signatures_alongside(suite, group_id, || structure(&tree));
+            (*tree, structure, signatures)
+        }
     };
-    #[cfg(not(feature = "parallel"))]
-    let (structure, signatures) = (structure(), signatures());
     structure?;
     signatures?;
-    Ok(())
+    Ok(tree)
 }

@@ -1320,33 +1320,54 @@ fn a_received_custom_proposal_of_an_unsupported_type_is_rejected() {
 }
 
 /// The checks of a received tree report the first failing one in the order of §12.4.3.1:
-/// the GroupInfo's signature, the tree hash, then unmerged leaves and parent hashes, then leaf
-/// signatures, whichever thread found them.
+/// decoding, the GroupInfo's signer, the GroupInfo's signature, the tree hash, then unmerged
+/// leaves and parent hashes, then leaf signatures, whichever thread found them; alike for an
+/// encoded tree (whose leaf signatures are verified from the encoding) and a decoded one.
 #[test]
 fn received_tree_errors_keep_their_precedence() {
+    use super::join::{TreeSource, receive_tree};
     let f = fixture(3, WireFormat::MLS_PUBLIC_MESSAGE);
     let group = &f.groups[BOB];
     let suite = f.provider.suite(SUITE).unwrap();
     let tree = &group.tree;
     let hash = tree.tree_hash(suite).unwrap();
-    let check = |tree, hash: &[u8], group_info_ok: bool| {
-        super::join::check_received_tree(suite, tree, hash, GROUP_ID, || {
-            if group_info_ok {
-                Ok(())
-            } else {
-                Err(GroupError::InvalidGroupInfoSignature)
-            }
-        })
+    let check = |tree: &mls_tree::RatchetTree, signer: u32, hash: &[u8], group_info_ok: bool| {
+        let bytes = tree.to_bytes().unwrap();
+        let outcomes = [
+            TreeSource::Encoded(&bytes),
+            TreeSource::Decoded(Box::new(tree.clone())),
+        ]
+        .map(|source| {
+            receive_tree(suite, source, LeafIndex(signer), hash, GROUP_ID, |_| {
+                if group_info_ok {
+                    Ok(())
+                } else {
+                    Err(GroupError::InvalidGroupInfoSignature)
+                }
+            })
+            .map(|received| assert_eq!(received.to_bytes().unwrap(), bytes))
+            .map_err(|error| format!("{error:?}"))
+        });
+        assert_eq!(
+            outcomes[0], outcomes[1],
+            "encoded and decoded trees disagree"
+        );
+        outcomes[0].clone()
     };
-    check(tree, &hash, true).unwrap();
-    assert!(matches!(
-        check(tree, &[0; 32], true),
-        Err(GroupError::TreeHashMismatch)
-    ));
-    assert!(matches!(
-        check(tree, &[0; 32], false),
-        Err(GroupError::InvalidGroupInfoSignature)
-    ));
+    let error = |e: GroupError| Err(format!("{e:?}"));
+    assert_eq!(check(tree, 0, &hash, true), Ok(()));
+    assert_eq!(
+        check(tree, 0, &[0; 32], true),
+        error(GroupError::TreeHashMismatch)
+    );
+    assert_eq!(
+        check(tree, 0, &[0; 32], false),
+        error(GroupError::InvalidGroupInfoSignature)
+    );
+    assert_eq!(
+        check(tree, 7, &[0; 32], false),
+        error(GroupError::UnknownSender(LeafIndex(7)))
+    );
 
     // Carol's leaf signature broken: with the tree's own hash the signature is what fails,
     // with the GroupContext's hash the hash fails first, and a bad GroupInfo before both.
@@ -1357,18 +1378,37 @@ fn received_tree_errors_keep_their_precedence() {
     carol.signature.0[0] ^= 1;
     let tampered = mls_tree::RatchetTree::from_nodes(nodes).unwrap();
     let tampered_hash = tampered.tree_hash(suite).unwrap();
-    assert!(matches!(
-        check(&tampered, &tampered_hash, true),
-        Err(GroupError::Tree(TreeError::InvalidLeafSignature {
+    assert_eq!(
+        check(&tampered, 0, &tampered_hash, true),
+        error(GroupError::Tree(TreeError::InvalidLeafSignature {
             leaf: LeafIndex(2)
         }))
-    ));
-    assert!(matches!(
-        check(&tampered, &hash, true),
-        Err(GroupError::TreeHashMismatch)
-    ));
-    assert!(matches!(
-        check(&tampered, &tampered_hash, false),
-        Err(GroupError::InvalidGroupInfoSignature)
-    ));
+    );
+    assert_eq!(
+        check(&tampered, 0, &hash, true),
+        error(GroupError::TreeHashMismatch)
+    );
+    assert_eq!(
+        check(&tampered, 0, &tampered_hash, false),
+        error(GroupError::InvalidGroupInfoSignature)
+    );
+
+    // An encoding that does not decode fails as decoding fails, before any other check.
+    let mut bytes = tree.to_bytes().unwrap();
+    bytes.push(0);
+    let decoded = mls_tree::RatchetTree::from_bytes(&bytes).map(drop);
+    let received = receive_tree(
+        suite,
+        TreeSource::Encoded(&bytes),
+        LeafIndex(7),
+        &[],
+        GROUP_ID,
+        |_| Err(GroupError::InvalidGroupInfoSignature),
+    )
+    .map(drop);
+    assert_eq!(
+        format!("{received:?}"),
+        format!("{:?}", decoded.map_err(GroupError::from))
+    );
+    assert!(received.is_err());
 }

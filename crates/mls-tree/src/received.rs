@@ -1,0 +1,259 @@
+//! A ratchet tree received in a `ratchet_tree` extension (RFC 9420 §12.4.3.1), decoded while
+//! its leaf signatures are verified from its encoding.
+//!
+//! Joining a large group is mostly verifying one signature per leaf (§7.3), which can use
+//! every core, after decoding the tree, which cannot. Each leaf node's signature covers its
+//! encoding minus the signature (then its group and index for the `update` and `commit`
+//! sources), so the signatures need not wait for the decoded tree: the encoding is first split
+//! into nodes (a read of the vector lengths only), the pool verifies the leaves from their
+//! bytes, and meanwhile the calling thread decodes each node from exactly its bytes, builds the
+//! tree and runs the caller's checks on it.
+
+use std::borrow::Cow;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use mls_codec::{
+    CodecError, Decode, Encode, LeafNode, LeafNodeSource, Node, NodeType, ParentNode, Reader,
+    SignedLeafNode, encode_opaque,
+};
+use mls_crypto::CipherSuiteProvider;
+
+use crate::validate::{LeafSignature, first_chunk_error, verify_leaf_signature_chunk};
+use crate::{LeafIndex, RatchetTree, TreeError};
+
+/// An encoded `optional<Node> ratchet_tree<V>`: the bytes of each node, in order, and the
+/// signed parts of the leaf nodes at leaf positions.
+struct EncodedTree<'a> {
+    nodes: Vec<&'a [u8]>,
+    leaves: Vec<(LeafIndex, SignedLeafNode<'a>)>,
+}
+
+impl<'a> EncodedTree<'a> {
+    /// Splits `bytes` into nodes as decoding them would, reading only their structure.
+    fn split(bytes: &'a [u8]) -> Result<Self, CodecError> {
+        let mut reader = Reader::new(bytes);
+        let mut body = reader.read_vector_body()?;
+        reader.finish()?;
+        let (mut nodes, mut leaves) = (Vec::new(), Vec::new());
+        while !body.is_empty() {
+            let start = body.remaining();
+            match u8::decode(&mut body)? {
+                0 => {}
+                1 => match NodeType::decode(&mut body)? {
+                    NodeType::Leaf => {
+                        let leaf_node = LeafNode::split_signed(&mut body)?;
+                        // A leaf node in a parent's place fails when the tree is built.
+                        if nodes.len() % 2 == 0 {
+                            let leaf = u32::try_from(nodes.len() / 2)
+                                .map_err(|_| CodecError::VectorLengthMismatch)?;
+                            leaves.push((LeafIndex(leaf), leaf_node));
+                        }
+                    }
+                    NodeType::Parent => {
+                        ParentNode::decode(&mut body)?;
+                    }
+                },
+                flag => return Err(CodecError::InvalidOptionalFlag(flag)),
+            }
+            nodes.push(&start[..start.len() - body.remaining().len()]);
+        }
+        Ok(Self { nodes, leaves })
+    }
+
+    /// Decodes every node from exactly its bytes and builds the tree. The split leaf nodes
+    /// must be the tree's: same places, keys, signatures and sources. Then each one's signed
+    /// bytes are the tree's leaf node encoded without its signature, since both end with the
+    /// same signature vector at the same place.
+    fn decode(&self) -> Result<RatchetTree, TreeError> {
+        let nodes = self
+            .nodes
+            .iter()
+            .map(|bytes| Option::<Node>::from_bytes(bytes))
+            .collect::<Result<Vec<_>, _>>()?;
+        let tree = RatchetTree::from_nodes(nodes)?;
+        let same_leaves = tree.member_count() as usize == self.leaves.len()
+            && self.leaves.iter().all(|(leaf, split)| {
+                tree.leaf(*leaf).is_some_and(|node| {
+                    node.signature_key.as_slice() == split.signature_key
+                        && node.signature.as_slice() == split.signature
+                        && node.leaf_node_source.source() == split.source
+                })
+            });
+        if same_leaves {
+            Ok(tree)
+        } else {
+            Err(TreeError::Codec(CodecError::InvalidField {
+                field: "ratchet_tree",
+                reason: "leaf nodes read differently when split and when decoded",
+            }))
+        }
+    }
+
+    /// Verifies every split leaf node's signature, as
+    /// [`RatchetTree::verify_leaf_signatures`] does on the decoded tree.
+    /// Chunks not started once `stop` is set are skipped.
+    fn verify_leaf_signatures(
+        &self,
+        suite: &dyn CipherSuiteProvider,
+        group_id: &[u8],
+        stop: &AtomicBool,
+    ) -> Result<(), TreeError> {
+        first_chunk_error(&self.leaves, |chunk| {
+            if stop.load(Ordering::Relaxed) {
+                return Ok(());
+            }
+            verify_leaf_signature_chunk(
+                suite,
+                chunk
+                    .iter()
+                    .map(|(leaf, split)| leaf_signature(split, group_id, *leaf)),
+            )
+        })
+    }
+}
+
+/// The signature of a split leaf node at `leaf` of group `group_id`: its LeafNodeTBS is its
+/// signed bytes, followed by the group and the leaf for the `update` and `commit` sources.
+fn leaf_signature<'a>(
+    split: &SignedLeafNode<'a>,
+    group_id: &[u8],
+    leaf: LeafIndex,
+) -> Result<LeafSignature<'a>, TreeError> {
+    let tbs = match split.source {
+        LeafNodeSource::KeyPackage => Cow::Borrowed(split.signed),
+        LeafNodeSource::Update | LeafNodeSource::Commit => {
+            let mut tbs = Vec::with_capacity(split.signed.len() + group_id.len() + 8);
+            tbs.extend_from_slice(split.signed);
+            encode_opaque(group_id, &mut tbs)?;
+            leaf.0.encode(&mut tbs)?;
+            Cow::Owned(tbs)
+        }
+    };
+    Ok(LeafSignature {
+        leaf,
+        key: split.signature_key,
+        tbs,
+        signature: split.signature,
+    })
+}
+
+impl RatchetTree {
+    /// Decodes a `ratchet_tree` extension body as [`RatchetTree::from_bytes`] does, and
+    /// verifies every leaf's signature with `group_id` as
+    /// [`RatchetTree::verify_leaf_signatures`] does, running `checks` on the decoded tree.
+    ///
+    /// Returns the decoding's error, or the tree with the result of `checks` and the result
+    /// of the signatures, so that the caller reports errors in its own order. The signatures
+    /// are verified from the encoded leaf nodes (see the module documentation); with the
+    /// `parallel` feature on the pool, while the calling thread decodes the tree and runs
+    /// `checks`. An encoding that does not split as it decodes is decoded and checked the
+    /// plain way, so the outcome never depends on the path taken.
+    pub fn from_bytes_verifying_leaves<T>(
+        suite: &dyn CipherSuiteProvider,
+        bytes: &[u8],
+        group_id: &[u8],
+        checks: impl FnOnce(&Self) -> T,
+    ) -> Result<(Self, T, Result<(), TreeError>), TreeError> {
+        let checks = match EncodedTree::split(bytes) {
+            Ok(encoded) => match encoded.decode_verifying_leaves(suite, group_id, checks) {
+                (Ok((tree, checked)), verified) => return Ok((tree, checked, verified)),
+                // Decoded the plain way below: for its error, or for its tree should the
+                // split and the decoding ever disagree.
+                (Err(checks), _) => checks,
+            },
+            Err(_) => checks,
+        };
+        let tree = Self::from_bytes(bytes)?;
+        let checked = checks(&tree);
+        let verified = tree.verify_leaf_signatures(suite, group_id);
+        Ok((tree, checked, verified))
+    }
+}
+
+impl RatchetTree {
+    /// Verifies every leaf's signature as [`RatchetTree::verify_leaf_signatures`] does while
+    /// `checks` runs, and returns both results: with the `parallel` feature the signatures
+    /// are verified on the pool while the calling thread runs `checks`.
+    pub fn verify_leaf_signatures_alongside<T>(
+        &self,
+        suite: &dyn CipherSuiteProvider,
+        group_id: &[u8],
+        checks: impl FnOnce() -> T,
+    ) -> (T, Result<(), TreeError>) {
+        #[cfg(feature = "parallel")]
+        {
+            // Replaced by the verification's result before the scope ends; never observed.
+            let mut verified = Err(TreeError::InvalidLeafSignature { leaf: LeafIndex(0) });
+            let checked = rayon::in_place_scope(|scope| {
+                scope.spawn(|_| verified = self.verify_leaf_signatures(suite, group_id));
+                checks()
+            });
+            (checked, verified)
+        }
+        #[cfg(not(feature = "parallel"))]
+        (checks(), self.verify_leaf_signatures(suite, group_id))
+    }
+}
+
+impl EncodedTree<'_> {
+    /// Decodes the tree and runs `checks` on it, and verifies the leaf signatures: with the
+    /// `parallel` feature on the pool at the same time. If the tree does not decode, `checks`
+    /// comes back unused and the signatures are left (the pool stops at its next chunk).
+    fn decode_verifying_leaves<T, F: FnOnce(&RatchetTree) -> T>(
+        &self,
+        suite: &dyn CipherSuiteProvider,
+        group_id: &[u8],
+        checks: F,
+    ) -> (Result<(RatchetTree, T), F>, Result<(), TreeError>) {
+        let decode = |checks: F| match self.decode() {
+            Ok(tree) => {
+                let checked = checks(&tree);
+                Ok((tree, checked))
+            }
+            Err(_) => Err(checks),
+        };
+        #[cfg(feature = "parallel")]
+        {
+            // Replaced by the verification's result before the scope ends; never observed.
+            let mut verified = Err(TreeError::InvalidLeafSignature { leaf: LeafIndex(0) });
+            let stop = AtomicBool::new(false);
+            let decoded = rayon::in_place_scope(|scope| {
+                scope.spawn(|_| verified = self.verify_leaf_signatures(suite, group_id, &stop));
+                let decoded = decode(checks);
+                stop.store(decoded.is_err(), Ordering::Relaxed);
+                decoded
+            });
+            (decoded, verified)
+        }
+        #[cfg(not(feature = "parallel"))]
+        {
+            let decoded = decode(checks);
+            let stop = AtomicBool::new(decoded.is_err());
+            let verified = self.verify_leaf_signatures(suite, group_id, &stop);
+            (decoded, verified)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tests::{suite, vector_trees};
+
+    /// A valid encoding takes the path from the encoding: it splits into its nodes and its
+    /// leaf nodes, decodes from those pieces to the same tree, and its signatures verify.
+    #[test]
+    fn a_valid_tree_splits_into_its_nodes_and_leaf_nodes() {
+        for (tree, group_id) in vector_trees() {
+            let bytes = tree.to_bytes().unwrap();
+            let encoded = EncodedTree::split(&bytes).unwrap();
+            assert_eq!(encoded.nodes.len(), tree.to_nodes().len());
+            assert_eq!(encoded.leaves.len(), tree.member_count() as usize);
+            assert_eq!(encoded.decode().unwrap().to_bytes().unwrap(), bytes);
+            let stop = AtomicBool::new(false);
+            encoded
+                .verify_leaf_signatures(suite(), &group_id, &stop)
+                .unwrap();
+        }
+    }
+}
