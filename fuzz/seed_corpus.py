@@ -27,6 +27,12 @@ def write(target, hex_value):
         f.write(data)
 
 
+def write_tree_with_group(group_id_hex, tree_hex):
+    """A receive_ratchet_tree input: the group ID's length, the group ID, the tree."""
+    group_id = bytes.fromhex(group_id_hex)
+    write("receive_ratchet_tree", (bytes([len(group_id)]) + group_id).hex() + tree_hex)
+
+
 def main():
     header = 4 * 2  # an MLSMessage's version and wire_format, in hex digits
     for case in load("messages.json"):
@@ -40,6 +46,8 @@ def main():
         write("decode_ratchet_tree", case["ratchet_tree"])
     for case in load("tree-validation.json"):
         write("decode_ratchet_tree", case["tree"])
+        if case["cipher_suite"] == 1:
+            write_tree_with_group(case["group_id"], case["tree"])
     for case in load("treekem.json"):
         write("decode_ratchet_tree", case["ratchet_tree"])
     for case in load("passive-client-welcome.json"):

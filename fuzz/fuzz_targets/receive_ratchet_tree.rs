@@ -1,0 +1,42 @@
+//! Receives arbitrary bytes as a group's ratchet tree (RFC 9420 §12.4.3.1): decoding it while
+//! its leaf signatures are verified from the encoding must give exactly the outcome of decoding
+//! it and verifying the decoded tree, the same tree and signature result or the same error, and
+//! never panic. The input is a group ID (one length byte, then the ID) and the tree's encoding.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use mls_codec::Encode;
+use mls_crypto::CryptoProvider;
+use mls_tree::RatchetTree;
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&length, rest)) = data.split_first() else {
+        return;
+    };
+    let Some((group_id, tree)) = rest.split_at_checked(usize::from(length)) else {
+        return;
+    };
+    let provider = mls_crypto_rustcrypto::RustCryptoProvider::new();
+    let suite = provider
+        .suite(mls_codec::CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519)
+        .expect("suite 1 is supported");
+    let outcome = |tree: &RatchetTree, verified: Result<(), mls_tree::TreeError>| {
+        (tree.to_bytes().expect("a decoded tree encodes"), format!("{verified:?}"))
+    };
+    let plain = RatchetTree::from_bytes(tree)
+        .map(|decoded| {
+            let verified = decoded.verify_leaf_signatures(suite, group_id);
+            outcome(&decoded, verified)
+        })
+        .map_err(|error| format!("{error:?}"));
+    let from_encoding =
+        RatchetTree::from_bytes_verifying_leaves(suite, tree, group_id, |decoded| {
+            decoded.member_count()
+        })
+        .map(|(decoded, members, verified)| {
+            assert_eq!(members, decoded.member_count());
+            outcome(&decoded, verified)
+        })
+        .map_err(|error| format!("{error:?}"));
+    assert_eq!(from_encoding, plain);
+});
