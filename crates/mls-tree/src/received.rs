@@ -5,9 +5,10 @@
 //! every core, after decoding the tree, which cannot. Each leaf node's signature covers its
 //! encoding minus the signature (then its group and index for the `update` and `commit`
 //! sources), so the signatures need not wait for the decoded tree: the encoding is first split
-//! into nodes (a read of the vector lengths only), the pool verifies the leaves from their
-//! bytes, and meanwhile the calling thread decodes each node from exactly its bytes, builds the
-//! tree and runs the caller's checks on it.
+//! into nodes (a read of the vector lengths only), then the leaves are verified from their
+//! bytes while each node is decoded from exactly its bytes, the tree built and the caller's
+//! checks run on it: with the `parallel` feature one pool thread decodes and checks, the
+//! others verify, and the first joins them when it is done.
 
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -145,15 +146,18 @@ impl RatchetTree {
     /// Returns the decoding's error, or the tree with the result of `checks` and the result
     /// of the signatures, so that the caller reports errors in its own order. The signatures
     /// are verified from the encoded leaf nodes (see the module documentation); with the
-    /// `parallel` feature on the pool, while the calling thread decodes the tree and runs
-    /// `checks`. An encoding that does not split as it decodes is decoded and checked the
-    /// plain way, so the outcome never depends on the path taken.
+    /// `parallel` feature while the tree is decoded and `checks` runs. An encoding that does
+    /// not split as it decodes is decoded and checked the plain way, so the outcome never
+    /// depends on the path taken.
     pub fn from_bytes_verifying_leaves<T>(
         suite: &dyn CipherSuiteProvider,
         bytes: &[u8],
         group_id: &[u8],
-        checks: impl FnOnce(&Self) -> T,
-    ) -> Result<(Self, T, Result<(), TreeError>), TreeError> {
+        checks: impl FnOnce(&Self) -> T + Send,
+    ) -> Result<(Self, T, Result<(), TreeError>), TreeError>
+    where
+        T: Send,
+    {
         let checks = match EncodedTree::split(bytes) {
             Ok(encoded) => match encoded.decode_verifying_leaves(suite, group_id, checks) {
                 (Ok((tree, checked)), verified) => return Ok((tree, checked, verified)),
@@ -172,67 +176,59 @@ impl RatchetTree {
 
 impl RatchetTree {
     /// Verifies every leaf's signature as [`RatchetTree::verify_leaf_signatures`] does while
-    /// `checks` runs, and returns both results: with the `parallel` feature the signatures
-    /// are verified on the pool while the calling thread runs `checks`.
-    pub fn verify_leaf_signatures_alongside<T>(
+    /// `checks` runs, and returns both results: with the `parallel` feature at the same time,
+    /// as [`side_by_side`] runs them.
+    pub fn verify_leaf_signatures_alongside<T: Send>(
         &self,
         suite: &dyn CipherSuiteProvider,
         group_id: &[u8],
-        checks: impl FnOnce() -> T,
+        checks: impl FnOnce() -> T + Send,
     ) -> (T, Result<(), TreeError>) {
-        #[cfg(feature = "parallel")]
-        {
-            // Replaced by the verification's result before the scope ends; never observed.
-            let mut verified = Err(TreeError::InvalidLeafSignature { leaf: LeafIndex(0) });
-            let checked = rayon::in_place_scope(|scope| {
-                scope.spawn(|_| verified = self.verify_leaf_signatures(suite, group_id));
-                checks()
-            });
-            (checked, verified)
-        }
-        #[cfg(not(feature = "parallel"))]
-        (checks(), self.verify_leaf_signatures(suite, group_id))
+        side_by_side(checks, || self.verify_leaf_signatures(suite, group_id))
     }
 }
 
 impl EncodedTree<'_> {
     /// Decodes the tree and runs `checks` on it, and verifies the leaf signatures: with the
-    /// `parallel` feature on the pool at the same time. If the tree does not decode, `checks`
-    /// comes back unused and the signatures are left (the pool stops at its next chunk).
-    fn decode_verifying_leaves<T, F: FnOnce(&RatchetTree) -> T>(
+    /// `parallel` feature at the same time. If the tree does not decode, `checks` comes back
+    /// unused and the signatures are left (the pool stops at its next chunk).
+    fn decode_verifying_leaves<T: Send, F: FnOnce(&RatchetTree) -> T + Send>(
         &self,
         suite: &dyn CipherSuiteProvider,
         group_id: &[u8],
         checks: F,
     ) -> (Result<(RatchetTree, T), F>, Result<(), TreeError>) {
-        let decode = |checks: F| match self.decode() {
-            Ok(tree) => {
-                let checked = checks(&tree);
-                Ok((tree, checked))
-            }
-            Err(_) => Err(checks),
-        };
-        #[cfg(feature = "parallel")]
-        {
-            // Replaced by the verification's result before the scope ends; never observed.
-            let mut verified = Err(TreeError::InvalidLeafSignature { leaf: LeafIndex(0) });
-            let stop = AtomicBool::new(false);
-            let decoded = rayon::in_place_scope(|scope| {
-                scope.spawn(|_| verified = self.verify_leaf_signatures(suite, group_id, &stop));
-                let decoded = decode(checks);
+        let stop = AtomicBool::new(false);
+        side_by_side(
+            || {
+                let decoded = match self.decode() {
+                    Ok(tree) => {
+                        let checked = checks(&tree);
+                        Ok((tree, checked))
+                    }
+                    Err(_) => Err(checks),
+                };
                 stop.store(decoded.is_err(), Ordering::Relaxed);
                 decoded
-            });
-            (decoded, verified)
-        }
-        #[cfg(not(feature = "parallel"))]
-        {
-            let decoded = decode(checks);
-            let stop = AtomicBool::new(decoded.is_err());
-            let verified = self.verify_leaf_signatures(suite, group_id, &stop);
-            (decoded, verified)
-        }
+            },
+            || self.verify_leaf_signatures(suite, group_id, &stop),
+        )
     }
+}
+
+/// Runs `first` and `second`; with the `parallel` feature at the same time, both on the pool
+/// (`rayon::join`): the worker that runs `first` (serial work) then helps with what is left of
+/// `second` (chunks of signatures). Running `first` on the calling thread instead, beside the
+/// pool's threads, puts three busy threads on a two-core machine: that cost 4 % of a join of
+/// 16384 members.
+fn side_by_side<A: Send, B: Send>(
+    first: impl FnOnce() -> A + Send,
+    second: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    #[cfg(feature = "parallel")]
+    return rayon::join(first, second);
+    #[cfg(not(feature = "parallel"))]
+    (first(), second())
 }
 
 #[cfg(test)]

@@ -228,16 +228,15 @@ pub(crate) enum TreeSource<'a> {
 /// ([`GroupError::TreeHashMismatch`]); then [`RatchetTree::validate`]'s: unmerged leaves,
 /// parent hashes (§7.9.2) and every leaf's signature (§7.3) with `group_id`.
 ///
-/// With the `parallel` feature the leaf signatures are verified on the pool while the calling
-/// thread decodes the tree and does the rest, serial work which would otherwise leave the pool
-/// idle.
+/// With the `parallel` feature the leaf signatures are verified while the tree is decoded and
+/// the rest is checked, serial work which would otherwise leave a core idle.
 pub(crate) fn receive_tree(
     suite: &dyn CipherSuiteProvider,
     source: TreeSource<'_>,
     signer: LeafIndex,
     tree_hash: &[u8],
     group_id: &[u8],
-    check_group_info: impl FnOnce(&[u8]) -> Result<(), GroupError>,
+    check_group_info: impl FnOnce(&[u8]) -> Result<(), GroupError> + Send,
 ) -> Result<RatchetTree, GroupError> {
     let structure = |tree: &RatchetTree| {
         let signer_key = &tree
