@@ -177,7 +177,7 @@ impl RatchetTree {
 impl RatchetTree {
     /// Verifies every leaf's signature as [`RatchetTree::verify_leaf_signatures`] does while
     /// `checks` runs, and returns both results: with the `parallel` feature at the same time,
-    /// as [`side_by_side`] runs them.
+    /// both on the pool, so that the thread that runs `checks` then helps with the signatures.
     pub fn verify_leaf_signatures_alongside<T: Send>(
         &self,
         suite: &dyn CipherSuiteProvider,
