@@ -253,7 +253,7 @@ const PARALLEL_MIN_CONTENT: usize = 64 * 1024;
 /// the receiver does on every accepted message anyway, such as the confirmed transcript hash
 /// of a commit, which is as large as the commit. Its result is returned only with content
 /// whose signature verified. `signature_key` is the sender's key as the provider prepared it
-/// ([`CipherSuiteProvider::verifying_key`](mls_crypto::CipherSuiteProvider::verifying_key)),
+/// ([`CipherSuiteProvider::verifying_key`]),
 /// so that a member's key is decoded once, not per message.
 ///
 /// `alongside` also gets the encoded FramedContent in two pieces, `encoded[0] || encoded[1]`:
