@@ -19,6 +19,7 @@ use mls_codec::{
 };
 use mls_crypto::CipherSuiteProvider;
 
+use crate::tree::NodeCounts;
 use crate::validate::{LeafSignature, first_chunk_error, verify_leaf_signature_chunk};
 use crate::{LeafIndex, RatchetTree, TreeError};
 
@@ -26,6 +27,7 @@ use crate::{LeafIndex, RatchetTree, TreeError};
 /// signed parts of the leaf nodes at leaf positions.
 struct EncodedTree<'a> {
     nodes: Vec<&'a [u8]>,
+    counts: NodeCounts,
     leaves: Vec<(LeafIndex, SignedLeafNode<'a>)>,
 }
 
@@ -35,16 +37,18 @@ impl<'a> EncodedTree<'a> {
         let mut reader = Reader::new(bytes);
         let mut body = reader.read_vector_body()?;
         reader.finish()?;
-        let (mut nodes, mut leaves) = (Vec::new(), Vec::new());
+        let (mut nodes, mut counts, mut leaves) = (Vec::new(), NodeCounts::default(), Vec::new());
         while !body.is_empty() {
             let start = body.remaining();
-            match u8::decode(&mut body)? {
+            let presence = u8::decode(&mut body)?;
+            counts.add_node(presence == 0);
+            match presence {
                 0 => {}
                 1 => match NodeType::decode(&mut body)? {
                     NodeType::Leaf => {
                         let leaf_node = LeafNode::split_signed(&mut body)?;
                         // A leaf node in a parent's place fails when the tree is built.
-                        if nodes.len() % 2 == 0 {
+                        if nodes.len().is_multiple_of(2) {
                             let leaf = u32::try_from(nodes.len() / 2)
                                 .map_err(|_| CodecError::VectorLengthMismatch)?;
                             leaves.push((LeafIndex(leaf), leaf_node));
@@ -58,7 +62,11 @@ impl<'a> EncodedTree<'a> {
             }
             nodes.push(&start[..start.len() - body.remaining().len()]);
         }
-        Ok(Self { nodes, leaves })
+        Ok(Self {
+            nodes,
+            counts,
+            leaves,
+        })
     }
 
     /// Decodes every node from exactly its bytes and builds the tree. The split leaf nodes
@@ -69,9 +77,8 @@ impl<'a> EncodedTree<'a> {
         let nodes = self
             .nodes
             .iter()
-            .map(|bytes| Option::<Node>::from_bytes(bytes))
-            .collect::<Result<Vec<_>, _>>()?;
-        let tree = RatchetTree::from_nodes(nodes)?;
+            .map(|bytes| Option::<Node>::from_bytes(bytes));
+        let tree = RatchetTree::build(&self.counts, nodes)?;
         let same_leaves = tree.member_count() as usize == self.leaves.len()
             && self.leaves.iter().all(|(leaf, split)| {
                 tree.leaf(*leaf).is_some_and(|node| {
@@ -138,7 +145,53 @@ fn leaf_signature<'a>(
     })
 }
 
+/// The nodes of an encoded `optional<Node> ratchet_tree<V>`, decoded one at a time as decoding
+/// the whole vector would (its length header first, then each node), and the bytes after it.
+fn nodes_one_by_one(
+    bytes: &[u8],
+) -> Result<
+    (
+        impl Iterator<Item = Result<Option<Node>, CodecError>>,
+        Reader<'_>,
+    ),
+    CodecError,
+> {
+    let mut reader = Reader::new(bytes);
+    let mut body = reader.read_vector_body()?;
+    let nodes =
+        std::iter::from_fn(move || (!body.is_empty()).then(|| Option::<Node>::decode(&mut body)));
+    Ok((nodes, reader))
+}
+
+/// [`RatchetTree::from_bytes`] without the split: each node is decoded twice, once to count
+/// the nodes (and find the first decoding error), then to build the tree, so that memory
+/// never holds every decoded node. For encodings the split refuses, which decoding refuses
+/// too.
+fn decode_one_by_one(bytes: &[u8]) -> Result<RatchetTree, TreeError> {
+    let mut counts = NodeCounts::default();
+    let (nodes, rest) = nodes_one_by_one(bytes)?;
+    for node in nodes {
+        counts.add(&node?);
+    }
+    rest.finish()?;
+    let (nodes, _) = nodes_one_by_one(bytes)?;
+    RatchetTree::build(&counts, nodes)
+}
+
 impl RatchetTree {
+    /// Decodes a `ratchet_tree` extension body (`optional<Node> ratchet_tree<V>`) and builds
+    /// the tree as [`RatchetTree::from_nodes`] does, with the same errors. Each node is put in
+    /// place as it is decoded, so that memory never holds the tree and every decoded node
+    /// besides: a blank node is one byte of the encoding.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, TreeError> {
+        if let Ok(encoded) = EncodedTree::split(bytes)
+            && let Ok(tree) = encoded.decode()
+        {
+            return Ok(tree);
+        }
+        decode_one_by_one(bytes)
+    }
+
     /// Decodes a `ratchet_tree` extension body as [`RatchetTree::from_bytes`] does, and
     /// verifies every leaf's signature with `group_id` as
     /// [`RatchetTree::verify_leaf_signatures`] does, running `checks` on the decoded tree.
@@ -167,7 +220,7 @@ impl RatchetTree {
             },
             Err(_) => checks,
         };
-        let tree = Self::from_bytes(bytes)?;
+        let tree = decode_one_by_one(bytes)?;
         let checked = checks(&tree);
         let verified = tree.verify_leaf_signatures(suite, group_id);
         Ok((tree, checked, verified))

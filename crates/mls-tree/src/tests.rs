@@ -1080,8 +1080,22 @@ fn chunked_leaf_signature_checks_report_the_lowest_bad_leaf() {
 type Received = Result<(Vec<u8>, String), String>;
 
 /// [`RatchetTree::from_bytes_verifying_leaves`] against decoding then verifying the decoded
-/// tree: the same tree and signature result, or the same error.
+/// tree: the same tree and signature result, or the same error. And
+/// [`RatchetTree::from_bytes`], which puts each node in place as it decodes it, against
+/// decoding the whole node vector first and then [`RatchetTree::from_nodes`].
 fn received_both_ways(bytes: &[u8], group_id: &[u8]) -> Received {
+    let whole_vector = <Vec<Option<Node>> as mls_codec::Decode>::from_bytes(bytes)
+        .map_err(TreeError::from)
+        .and_then(RatchetTree::from_nodes);
+    assert_eq!(
+        format!(
+            "{:?}",
+            RatchetTree::from_bytes(bytes).map(|tree| tree.to_bytes())
+        ),
+        format!("{:?}", whole_vector.map(|tree| tree.to_bytes())),
+        "{}",
+        hex::encode(bytes)
+    );
     let plain: Received = RatchetTree::from_bytes(bytes)
         .map(|tree| {
             let verified = tree.verify_leaf_signatures(suite(), group_id);
@@ -1121,6 +1135,21 @@ fn leaf_signatures_verified_from_the_encoding_agree_with_the_decoded_tree() {
         .min_by_key(|(tree, _)| tree.to_bytes().unwrap().len())
         .unwrap();
     let bytes = tree.to_bytes().unwrap();
+    // Shapes decoding node by node must refuse as the whole vector's decoding does: no
+    // nodes, a trailing blank node, bytes after the vector, a truncated vector.
+    for crafted in [
+        &[0u8][..],
+        &[1, 0],
+        &[2, 0, 0],
+        &[1, 0, 7],
+        &[3, 0],
+        &[0, 1],
+    ] {
+        assert!(received_both_ways(crafted, group_id).is_err());
+    }
+    let mut trailing = bytes.clone();
+    trailing.push(0);
+    assert!(received_both_ways(&trailing, group_id).is_err());
     let (mut undecodable, mut bad_signature) = (0, 0);
     for i in 0..bytes.len() {
         let mut changed = bytes.clone();

@@ -106,8 +106,10 @@ impl Occupancy {
 #[derive(Debug, Clone)]
 pub struct RatchetTree {
     size: TreeSize,
-    leaves: Vec<Option<LeafNode>>,
-    parents: Vec<Option<ParentNode>>,
+    /// Boxed, so that a blank slot takes a pointer's width: a received tree may be mostly
+    /// blank, one byte per blank node on the wire.
+    leaves: Vec<Option<Box<LeafNode>>>,
+    parents: Vec<Option<Box<ParentNode>>>,
     occupancy: Occupancy,
     members: u32,
     encryption_keys: HashMap<Vec<u8>, NodeIndex>,
@@ -124,6 +126,50 @@ fn leaf_slot(leaf: LeafIndex) -> usize {
 
 fn parent_slot(node: NodeIndex) -> usize {
     (node.0 >> 1) as usize
+}
+
+/// What building a tree needs to know of its nodes before it sees them: how many there are,
+/// whether the last is blank, and how many leaf and parent positions are not blank.
+#[derive(Debug, Default)]
+pub(crate) struct NodeCounts {
+    nodes: usize,
+    last_blank: bool,
+    leaves: usize,
+    parents: usize,
+}
+
+impl NodeCounts {
+    /// Counts the next node, `blank` or not.
+    pub(crate) fn add_node(&mut self, blank: bool) {
+        if !blank {
+            if self.nodes.is_multiple_of(2) {
+                self.leaves += 1;
+            } else {
+                self.parents += 1;
+            }
+        }
+        self.nodes += 1;
+        self.last_blank = blank;
+    }
+
+    /// Counts the next node.
+    pub(crate) fn add(&mut self, node: &Option<Node>) {
+        self.add_node(node.is_none());
+    }
+
+    /// The size of the tree these nodes make, or why they make none.
+    fn size(&self) -> Result<TreeSize, TreeError> {
+        if self.nodes == 0 {
+            return Err(TreeError::EmptyTree);
+        }
+        if self.last_blank {
+            return Err(TreeError::TrailingBlankNode);
+        }
+        u32::try_from(self.nodes)
+            .ok()
+            .and_then(TreeSize::for_nodes)
+            .ok_or(TreeError::TooManyNodes { count: self.nodes })
+    }
 }
 
 impl RatchetTree {
@@ -158,54 +204,60 @@ impl RatchetTree {
     /// position, or an encryption key or signature key appears twice. The other rules of
     /// §12.4.3.1 are checked by [`RatchetTree::validate`].
     pub fn from_nodes(nodes: Vec<Option<Node>>) -> Result<Self, TreeError> {
-        match nodes.last() {
-            None => return Err(TreeError::EmptyTree),
-            Some(None) => return Err(TreeError::TrailingBlankNode),
-            Some(Some(_)) => {}
-        }
-        let count = nodes.len();
-        let size = u32::try_from(count)
-            .ok()
-            .and_then(TreeSize::for_nodes)
-            .ok_or(TreeError::TooManyNodes { count })?;
-        let mut tree = Self::empty(size);
-        // The key indexes get their final size at once instead of growing by rehashing.
-        let leaves = nodes
-            .iter()
-            .step_by(2)
-            .filter(|node| node.is_some())
-            .count();
-        let parents = nodes
-            .iter()
-            .skip(1)
-            .step_by(2)
-            .filter(|node| node.is_some())
-            .count();
-        tree.encryption_keys.reserve(leaves + parents);
-        tree.signature_keys.reserve(leaves);
-        for (index, node) in (0u32..).zip(nodes) {
-            let node_index = NodeIndex(index);
-            match (node_index.leaf(), node) {
-                (_, None) => {}
-                (Some(leaf), Some(Node::Leaf(leaf_node))) => {
-                    tree.check_leaf_keys(&leaf_node, leaf, None)?;
-                    tree.set_leaf(leaf, Some(leaf_node));
-                }
-                (None, Some(Node::Parent(parent))) => {
-                    tree.check_encryption_key(&parent.encryption_key, node_index)?;
-                    tree.set_parent(node_index, Some(parent));
-                }
-                (_, Some(_)) => return Err(TreeError::WrongNodeType { node: node_index }),
-            }
-        }
-        Ok(tree)
+        let mut counts = NodeCounts::default();
+        nodes.iter().for_each(|node| counts.add(node));
+        Self::build(&counts, nodes.into_iter().map(Ok))
     }
 
-    /// Decodes a `ratchet_tree` extension body (`optional<Node> ratchet_tree<V>`) and builds
-    /// the tree as [`RatchetTree::from_nodes`] does.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, TreeError> {
-        let nodes = <Vec<Option<Node>> as mls_codec::Decode>::from_bytes(bytes)?;
-        Self::from_nodes(nodes)
+    /// Builds the tree from nodes that `nodes` decodes one at a time, each put in place as it
+    /// comes, so that memory never holds the tree and every decoded node besides; `counts`
+    /// must count the same nodes. Reports what decoding every node first and then
+    /// [`RatchetTree::from_nodes`] would: the first decoding error, then an empty tree, a
+    /// trailing blank node or too many nodes, then the first node in order that does not fit.
+    pub(crate) fn build(
+        counts: &NodeCounts,
+        nodes: impl Iterator<Item = Result<Option<Node>, CodecError>>,
+    ) -> Result<Self, TreeError> {
+        let mut tree = counts.size().ok().map(|size| {
+            let mut tree = Self::empty(size);
+            // The key indexes get their final size at once instead of growing by rehashing.
+            tree.encryption_keys.reserve(counts.leaves + counts.parents);
+            tree.signature_keys.reserve(counts.leaves);
+            tree
+        });
+        let mut placed = Ok(());
+        for (index, node) in nodes.enumerate() {
+            let node = node?;
+            if placed.is_ok()
+                && let Some(tree) = &mut tree
+            {
+                placed = tree.place(index, node);
+            }
+        }
+        counts.size()?;
+        placed?;
+        tree.ok_or(TreeError::EmptyTree)
+    }
+
+    /// Puts the `index`th node of a `ratchet_tree` in place, checking its type and the
+    /// uniqueness of its keys.
+    fn place(&mut self, index: usize, node: Option<Node>) -> Result<(), TreeError> {
+        let node_index = NodeIndex(u32::try_from(index).map_err(|_| TreeError::TooManyNodes {
+            count: index.saturating_add(1),
+        })?);
+        match (node_index.leaf(), node) {
+            (_, None) => {}
+            (Some(leaf), Some(Node::Leaf(leaf_node))) => {
+                self.check_leaf_keys(&leaf_node, leaf, None)?;
+                self.set_leaf(leaf, Some(leaf_node));
+            }
+            (None, Some(Node::Parent(parent))) => {
+                self.check_encryption_key(&parent.encryption_key, node_index)?;
+                self.set_parent(node_index, Some(parent));
+            }
+            (_, Some(_)) => return Err(TreeError::WrongNodeType { node: node_index }),
+        }
+        Ok(())
     }
 
     /// The nodes as a `ratchet_tree` extension carries them (RFC 9420 §12.4.3.3): array
@@ -251,7 +303,7 @@ impl RatchetTree {
 
     /// The leaf node at `leaf`, `None` if blank or outside the tree.
     pub fn leaf(&self, leaf: LeafIndex) -> Option<&LeafNode> {
-        self.leaves.get(leaf_slot(leaf))?.as_ref()
+        self.leaves.get(leaf_slot(leaf))?.as_deref()
     }
 
     /// The parent node at `node`, `None` if blank, a leaf position or outside the tree.
@@ -259,7 +311,7 @@ impl RatchetTree {
         if node.is_leaf() {
             return None;
         }
-        self.parents.get(parent_slot(node))?.as_ref()
+        self.parents.get(parent_slot(node))?.as_deref()
     }
 
     /// The node at `node`, `None` if blank or outside the tree.
@@ -279,7 +331,7 @@ impl RatchetTree {
     pub fn members(&self) -> impl Iterator<Item = (LeafIndex, &LeafNode)> {
         (0u32..)
             .zip(&self.leaves)
-            .filter_map(|(i, leaf)| Some((LeafIndex(i), leaf.as_ref()?)))
+            .filter_map(|(i, leaf)| Some((LeafIndex(i), leaf.as_deref()?)))
     }
 
     /// The unmerged leaves of a parent node (empty for leaves and blank nodes).
@@ -530,7 +582,7 @@ impl RatchetTree {
         leaf_node: Option<LeafNode>,
     ) -> Option<LeafNode> {
         let slot = self.leaves.get_mut(leaf_slot(leaf))?;
-        let old = std::mem::replace(slot, leaf_node);
+        let old = std::mem::replace(slot, leaf_node.map(Box::new)).map(|old| *old);
         if let Some(old) = &old {
             remove_if(&mut self.encryption_keys, &old.encryption_key, leaf.node());
             remove_if(&mut self.signature_keys, &old.signature_key, leaf);
@@ -568,7 +620,7 @@ impl RatchetTree {
             return None;
         }
         let slot = self.parents.get_mut(parent_slot(node))?;
-        let old = std::mem::replace(slot, parent);
+        let old = std::mem::replace(slot, parent.map(Box::new)).map(|old| *old);
         if let Some(old) = &old {
             remove_if(&mut self.encryption_keys, &old.encryption_key, node);
         }
