@@ -1,7 +1,9 @@
 //! Receives arbitrary bytes as a group's ratchet tree (RFC 9420 §12.4.3.1): decoding it while
 //! its leaf signatures are verified from the encoding must give exactly the outcome of decoding
 //! it and verifying the decoded tree, the same tree and signature result or the same error, and
-//! never panic. The input is a group ID (one length byte, then the ID) and the tree's encoding.
+//! never panic; and decoding it node by node (`RatchetTree::from_bytes`) exactly the outcome of
+//! decoding the whole node vector and then `RatchetTree::from_nodes`. The input is a group ID
+//! (one length byte, then the ID) and the tree's encoding.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -23,6 +25,13 @@ fuzz_target!(|data: &[u8]| {
     let outcome = |tree: &RatchetTree, verified: Result<(), mls_tree::TreeError>| {
         (tree.to_bytes().expect("a decoded tree encodes"), format!("{verified:?}"))
     };
+    let whole_vector = <Vec<Option<mls_codec::Node>> as mls_codec::Decode>::from_bytes(tree)
+        .map_err(mls_tree::TreeError::from)
+        .and_then(RatchetTree::from_nodes);
+    assert_eq!(
+        format!("{:?}", RatchetTree::from_bytes(tree).map(|decoded| decoded.to_bytes())),
+        format!("{:?}", whole_vector.map(|decoded| decoded.to_bytes())),
+    );
     let plain = RatchetTree::from_bytes(tree)
         .map(|decoded| {
             let verified = decoded.verify_leaf_signatures(suite, group_id);
