@@ -77,16 +77,17 @@ mls_struct! {
 }
 
 impl Commit {
-    /// Reads past an encoded Commit as [`Commit::decode`] would, without building its large
-    /// parts: the proposals and the UpdatePath's nodes are vectors whose length headers say
-    /// where they end; only the path's leaf node is decoded, to find its end. The skipped
-    /// bytes are not checked: decode them with [`Commit::decode`] to use them.
+    /// Reads past an encoded Commit as [`Commit::decode`] would, without building it: the
+    /// proposals and the UpdatePath's nodes are vectors whose length headers say where they
+    /// end, and the path's leaf node is read for its structure only
+    /// ([`LeafNode::split_signed`]). The skipped bytes are not checked: decode them with
+    /// [`Commit::decode`] to use them.
     pub fn skip(reader: &mut Reader<'_>) -> Result<(), CodecError> {
         reader.read_vector_body()?;
         match u8::decode(reader)? {
             0 => Ok(()),
             1 => {
-                LeafNode::decode(reader)?;
+                LeafNode::split_signed(reader)?;
                 reader.read_vector_body().map(drop)
             }
             flag => Err(CodecError::InvalidOptionalFlag(flag)),
