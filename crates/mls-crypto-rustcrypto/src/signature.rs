@@ -2,6 +2,7 @@
 //! SHA-256, SHA-384 and SHA-512 (DER signatures, uncompressed SEC1 public keys), as TLS 1.3
 //! defines them (RFC 9420 §5.1.2).
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use mls_crypto::{
@@ -168,10 +169,7 @@ impl SignatureAlg for Ed25519 {
         message: &[&[u8]],
         signature: &[u8],
     ) -> Result<(), CryptoError> {
-        match key.decoded::<ed25519_dalek::VerifyingKey>() {
-            Some(decoded) => verify_ed25519(decoded, message, signature),
-            None => Self::verify(key.as_bytes(), message, signature),
-        }
+        verify_ed25519(&*ed25519_key(key)?, message, signature)
     }
 
     /// The strict check of [`verify_ed25519`] for every item, with the recomputed points
@@ -184,21 +182,9 @@ impl SignatureAlg for Ed25519 {
         let mut expected = Vec::with_capacity(items.len());
         let mut recomputed = Vec::with_capacity(items.len());
         for (index, &(key, message, signature)) in items.iter().enumerate() {
-            let decoded;
-            let public_key = match key.decoded::<ed25519_dalek::VerifyingKey>() {
-                Some(public_key) => public_key,
-                None => match decode_ed25519(key.as_bytes()) {
-                    Ok(public_key) => {
-                        decoded = public_key;
-                        &decoded
-                    }
-                    Err(error) => {
-                        results.push(Err(error));
-                        continue;
-                    }
-                },
-            };
-            match recompute_r_ed25519(public_key, &[message], signature) {
+            let recomputed_r = ed25519_key(key)
+                .and_then(|public_key| recompute_r_ed25519(&public_key, &[message], signature));
+            match recomputed_r {
                 Ok((r, r_prime)) => {
                     // Replaced by the outcome of the comparison below.
                     results.push(Err(CryptoError::InvalidSignature));
@@ -219,6 +205,14 @@ impl SignatureAlg for Ed25519 {
             }
         }
         results
+    }
+}
+
+/// The Ed25519 key of `key`: as this provider decoded it, or decoded from its bytes.
+fn ed25519_key(key: &VerifyingKey) -> Result<Cow<'_, ed25519_dalek::VerifyingKey>, CryptoError> {
+    match key.decoded::<ed25519_dalek::VerifyingKey>() {
+        Some(decoded) => Ok(Cow::Borrowed(decoded)),
+        None => decode_ed25519(key.as_bytes()).map(Cow::Owned),
     }
 }
 
@@ -292,15 +286,9 @@ pub(crate) const SMALL_ORDER_ENCODINGS: [[u8; 32]; 8] = [
     hex32("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa"),
 ];
 
-/// The y-coordinates of the eight points of small order, 0, 1, -1 and ±y8, as encodings
-/// with the sign bit clear, and the two encodings at or above p that reduce to one of them:
-/// p (to 0) and p + 1 (to 1).
-const SMALL_ORDER_Y: [[u8; 32]; 7] = [
-    hex32("0100000000000000000000000000000000000000000000000000000000000000"),
-    hex32("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
-    hex32("0000000000000000000000000000000000000000000000000000000000000000"),
-    hex32("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05"),
-    hex32("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"),
+/// The two encodings of y at or above p that reduce to the y-coordinate of a point of small
+/// order: p (to 0) and p + 1 (to 1).
+const SMALL_ORDER_Y_ABOVE_P: [[u8; 32]; 2] = [
     hex32("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
     hex32("eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
 ];
@@ -309,11 +297,16 @@ const SMALL_ORDER_Y: [[u8; 32]; 7] = [
 /// which `verify_strict` refuses), read from its bytes instead of multiplying the point by
 /// the cofactor. A point is determined by its y-coordinate up to the sign of x, and negation
 /// keeps its order, so the point is of small order exactly when y, the encoding without its
-/// sign bit reduced modulo p, is that of one of the eight: one of [`SMALL_ORDER_Y`].
+/// sign bit reduced modulo p, is that of one of the eight: one of
+/// [`SMALL_ORDER_ENCODINGS`] without its sign bit, or one of [`SMALL_ORDER_Y_ABOVE_P`].
 pub(crate) fn is_small_order_key(encoding: &[u8; 32]) -> bool {
-    let mut y = *encoding;
-    y[31] &= 0x7f;
-    SMALL_ORDER_Y.contains(&y)
+    let y_of = |encoding: &[u8; 32]| {
+        let mut y = *encoding;
+        y[31] &= 0x7f;
+        y
+    };
+    let y = y_of(encoding);
+    SMALL_ORDER_ENCODINGS.iter().any(|small| y_of(small) == y) || SMALL_ORDER_Y_ABOVE_P.contains(&y)
 }
 
 /// 32 bytes from 64 hex digits, at compile time.
