@@ -14,13 +14,15 @@ use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use mls_codec::{
-    CodecError, Decode, Encode, LeafNode, LeafNodeSource, Node, NodeType, ParentNode, Reader,
-    SignedLeafNode, encode_opaque,
+    CodecError, Decode, LeafNode, LeafNodeSource, Node, NodeType, ParentNode, Reader,
+    SignedLeafNode,
 };
 use mls_crypto::CipherSuiteProvider;
 
 use crate::tree::NodeCounts;
-use crate::validate::{LeafSignature, first_chunk_error, verify_leaf_signature_chunk};
+use crate::validate::{
+    LeafSignature, encode_tbs_location, first_chunk_error, verify_leaf_signature_chunk,
+};
 use crate::{LeafIndex, RatchetTree, TreeError};
 
 /// An encoded `optional<Node> ratchet_tree<V>`: the bytes of each node, in order, and the
@@ -118,6 +120,32 @@ impl<'a> EncodedTree<'a> {
             )
         })
     }
+
+    /// Decodes the tree and runs `checks` on it, and verifies the leaf signatures: with the
+    /// `parallel` feature at the same time. If the tree does not decode, `checks` comes back
+    /// unused and the signatures are left (the pool stops at its next chunk).
+    fn decode_verifying_leaves<T: Send, F: FnOnce(&RatchetTree) -> T + Send>(
+        &self,
+        suite: &dyn CipherSuiteProvider,
+        group_id: &[u8],
+        checks: F,
+    ) -> (Result<(RatchetTree, T), F>, Result<(), TreeError>) {
+        let stop = AtomicBool::new(false);
+        side_by_side(
+            || {
+                let decoded = match self.decode() {
+                    Ok(tree) => {
+                        let checked = checks(&tree);
+                        Ok((tree, checked))
+                    }
+                    Err(_) => Err(checks),
+                };
+                stop.store(decoded.is_err(), Ordering::Relaxed);
+                decoded
+            },
+            || self.verify_leaf_signatures(suite, group_id, &stop),
+        )
+    }
 }
 
 /// The signature of a split leaf node at `leaf` of group `group_id`: its LeafNodeTBS is its
@@ -132,8 +160,7 @@ fn leaf_signature<'a>(
         LeafNodeSource::Update | LeafNodeSource::Commit => {
             let mut tbs = Vec::with_capacity(split.signed.len() + group_id.len() + 8);
             tbs.extend_from_slice(split.signed);
-            encode_opaque(group_id, &mut tbs)?;
-            leaf.0.encode(&mut tbs)?;
+            encode_tbs_location(split.source, group_id, leaf, &mut tbs)?;
             Cow::Owned(tbs)
         }
     };
@@ -221,13 +248,11 @@ impl RatchetTree {
             Err(_) => checks,
         };
         let tree = decode_one_by_one(bytes)?;
-        let checked = checks(&tree);
-        let verified = tree.verify_leaf_signatures(suite, group_id);
+        let (checked, verified) =
+            tree.verify_leaf_signatures_alongside(suite, group_id, || checks(&tree));
         Ok((tree, checked, verified))
     }
-}
 
-impl RatchetTree {
     /// Verifies every leaf's signature as [`RatchetTree::verify_leaf_signatures`] does while
     /// `checks` runs, and returns both results: with the `parallel` feature at the same time,
     /// both on the pool, so that the thread that runs `checks` then helps with the signatures.
@@ -238,34 +263,6 @@ impl RatchetTree {
         checks: impl FnOnce() -> T + Send,
     ) -> (T, Result<(), TreeError>) {
         side_by_side(checks, || self.verify_leaf_signatures(suite, group_id))
-    }
-}
-
-impl EncodedTree<'_> {
-    /// Decodes the tree and runs `checks` on it, and verifies the leaf signatures: with the
-    /// `parallel` feature at the same time. If the tree does not decode, `checks` comes back
-    /// unused and the signatures are left (the pool stops at its next chunk).
-    fn decode_verifying_leaves<T: Send, F: FnOnce(&RatchetTree) -> T + Send>(
-        &self,
-        suite: &dyn CipherSuiteProvider,
-        group_id: &[u8],
-        checks: F,
-    ) -> (Result<(RatchetTree, T), F>, Result<(), TreeError>) {
-        let stop = AtomicBool::new(false);
-        side_by_side(
-            || {
-                let decoded = match self.decode() {
-                    Ok(tree) => {
-                        let checked = checks(&tree);
-                        Ok((tree, checked))
-                    }
-                    Err(_) => Err(checks),
-                };
-                stop.store(decoded.is_err(), Ordering::Relaxed);
-                decoded
-            },
-            || self.verify_leaf_signatures(suite, group_id, &stop),
-        )
     }
 }
 
@@ -288,6 +285,7 @@ fn side_by_side<A: Send, B: Send>(
 mod tests {
     use super::*;
     use crate::tests::{suite, vector_trees};
+    use mls_codec::Encode;
 
     /// A valid encoding takes the path from the encoding: it splits into its nodes and its
     /// leaf nodes, decodes from those pieces to the same tree, and its signatures verify.

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use mls_codec::{Encode, LeafNode, LeafNodeSource, LeafNodeSourceData, encode_opaque};
+use mls_codec::{Encode, LeafNode, LeafNodeSource, encode_opaque};
 use mls_crypto::{CipherSuiteProvider, CryptoError, Signer, VerifyingKey, labeled};
 
 use crate::{LeafIndex, NodeIndex, RatchetTree, TreeError};
@@ -25,14 +25,32 @@ pub fn leaf_node_tbs(
     leaf_node.capabilities.encode(&mut out)?;
     leaf_node.leaf_node_source.encode(&mut out)?;
     leaf_node.extensions.encode(&mut out)?;
-    match leaf_node.leaf_node_source {
-        LeafNodeSourceData::KeyPackage(_) => {}
-        LeafNodeSourceData::Update | LeafNodeSourceData::Commit(_) => {
-            encode_opaque(group_id, &mut out)?;
-            leaf.0.encode(&mut out)?;
+    encode_tbs_location(
+        leaf_node.leaf_node_source.source(),
+        group_id,
+        leaf,
+        &mut out,
+    )?;
+    Ok(out)
+}
+
+/// Appends the end of a LeafNodeTBS after the leaf node's fields (RFC 9420 §7.2):
+/// `group_id` and `leaf_index` for the `update` and `commit` sources, nothing for
+/// `key_package`.
+pub(crate) fn encode_tbs_location(
+    source: LeafNodeSource,
+    group_id: &[u8],
+    leaf: LeafIndex,
+    out: &mut Vec<u8>,
+) -> Result<(), TreeError> {
+    match source {
+        LeafNodeSource::KeyPackage => {}
+        LeafNodeSource::Update | LeafNodeSource::Commit => {
+            encode_opaque(group_id, out)?;
+            leaf.0.encode(out)?;
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Verifies the signature of `leaf_node`, placed at `leaf` of group `group_id`, with its own
