@@ -555,19 +555,10 @@ impl Group {
         ids: &[PreSharedKeyId],
         import: Option<&ImportedPsk>,
     ) -> Result<Secret, GroupError> {
-        let values = ids
-            .iter()
-            .map(|id| match import {
-                Some(import) if import.id == *id => Ok(&import.value),
-                _ => self.psk_value(id),
-            })
-            .collect::<Result<Vec<&Secret>, _>>()?;
-        let inputs: Vec<PskInput<'_>> = ids
-            .iter()
-            .zip(values)
-            .map(|(id, psk)| PskInput { id, psk })
-            .collect();
-        Ok(psk_secret(suite, &inputs)?)
+        psk_secret_of(suite, ids, |id| match import {
+            Some(import) if import.id == *id => Ok(&import.value),
+            _ => self.psk_value(id),
+        })
     }
 
     /// The value of the PSK `id` names: a registered external PSK, or the resumption PSK of a
@@ -588,6 +579,25 @@ impl Group {
             Psk::Resumption { .. } => Err(GroupError::UnknownPsk),
         }
     }
+}
+
+/// The psk_secret (RFC 9420 §8.4) of the PSKs `ids` names, in order, each valued by `value`
+/// (whose error, such as [`GroupError::UnknownPsk`], is the first reported).
+pub(crate) fn psk_secret_of<'a>(
+    suite: &dyn CipherSuiteProvider,
+    ids: &'a [PreSharedKeyId],
+    value: impl Fn(&'a PreSharedKeyId) -> Result<&'a Secret, GroupError>,
+) -> Result<Secret, GroupError> {
+    let inputs = ids
+        .iter()
+        .map(|id| {
+            Ok(PskInput {
+                id,
+                psk: value(id)?,
+            })
+        })
+        .collect::<Result<Vec<_>, GroupError>>()?;
+    Ok(psk_secret(suite, &inputs)?)
 }
 
 /// The encoding of `context` with `tree_hash` as its tree hash.

@@ -17,10 +17,10 @@ use mls_codec::{
 };
 use mls_crypto::{CipherSuiteProvider, Secret};
 use mls_framing::public::{self, PublicEpoch};
-use mls_key_schedule::{KeySchedule, PskInput, TranscriptHashes, confirmation_tag, psk_secret};
+use mls_key_schedule::{KeySchedule, TranscriptHashes, confirmation_tag};
 use mls_tree::{LeafIndex, RatchetTree};
 
-use super::commit::context_with_tree_hash;
+use super::commit::{context_with_tree_hash, psk_secret_of};
 use super::join::{TreeSource, receive_tree};
 use super::messages::encode_message;
 use super::{Epoch, Group, ProcessedMessage};
@@ -230,24 +230,14 @@ impl Group {
                 .collect(),
         )?;
         check_resync(&tree, &plan, client.credential())?;
-        let psk_inputs = plan
-            .psks
-            .iter()
-            .map(|id| {
-                let psk = match &id.psk {
-                    Psk::External { psk_id } => external_psks
-                        .iter()
-                        .find(|(given, _)| *given == psk_id.as_slice())
-                        .map(|&(_, psk)| psk),
-                    Psk::Resumption { .. } => None,
-                };
-                Ok(PskInput {
-                    id,
-                    psk: psk.ok_or(GroupError::UnknownPsk)?,
-                })
-            })
-            .collect::<Result<Vec<_>, GroupError>>()?;
-        let psk_secret = psk_secret(suite, &psk_inputs)?;
+        let psk_secret = psk_secret_of(suite, &plan.psks, |id| match &id.psk {
+            Psk::External { psk_id } => external_psks
+                .iter()
+                .find(|(given, _)| *given == psk_id.as_slice())
+                .map(|&(_, psk)| psk)
+                .ok_or(GroupError::UnknownPsk),
+            Psk::Resumption { .. } => Err(GroupError::UnknownPsk),
+        })?;
         for &leaf in &plan.removes {
             tree.remove_leaf(leaf)?;
         }

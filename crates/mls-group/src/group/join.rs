@@ -4,11 +4,10 @@ use std::sync::Arc;
 
 use mls_codec::{Encode, ExtensionType, GroupContext, ProtocolVersion, VarBytes, Welcome};
 use mls_crypto::{CipherSuiteProvider, CryptoProvider, Signer};
-use mls_key_schedule::{
-    EpochSecrets, KeySchedule, PskInput, TranscriptHashes, psk_secret, zero_secret,
-};
+use mls_key_schedule::{EpochSecrets, KeySchedule, TranscriptHashes, zero_secret};
 use mls_tree::{LeafIndex, RatchetTree, TreePrivateKeys};
 
+use super::commit::psk_secret_of;
 use super::{Epoch, Group};
 use crate::key_package::KeyPackageBundle;
 use crate::{GroupConfig, GroupError, welcome};
@@ -133,18 +132,9 @@ impl Group {
             &bundle.key_package,
             &bundle.init_private_key,
         )?;
-        let values = group_secrets
-            .psks
-            .iter()
-            .map(|id| psks(id).ok_or(GroupError::UnknownPsk))
-            .collect::<Result<Vec<_>, _>>()?;
-        let inputs: Vec<PskInput<'_>> = group_secrets
-            .psks
-            .iter()
-            .zip(values)
-            .map(|(id, psk)| PskInput { id, psk })
-            .collect();
-        let psk_secret = psk_secret(suite, &inputs)?;
+        let psk_secret = psk_secret_of(suite, &group_secrets.psks, |id| {
+            psks(id).ok_or(GroupError::UnknownPsk)
+        })?;
         let joiner_secret = &group_secrets.joiner_secret;
         let group_info = welcome::decrypt_group_info(suite, welcome, joiner_secret, &psk_secret)?;
         let context = group_info.group_context.clone();
