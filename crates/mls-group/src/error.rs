@@ -185,6 +185,10 @@ pub enum GroupError {
     /// Bytes given to `Group::load` that are not a consistent saved group.
     #[error("invalid saved group state: {0}")]
     InvalidSavedState(&'static str),
+    /// A cached proposal the application declined with `Group::clear_proposals`, left out of
+    /// our commit (RFC 9420 §12.2).
+    #[error("the application declined the proposal")]
+    ProposalDeclined,
     /// A proposal that is already cached in this epoch (a replayed PublicMessage, §12.4).
     #[error("the proposal was already received in this epoch")]
     DuplicateProposal,

@@ -59,5 +59,5 @@ pub use client::Client;
 pub use config::GroupConfig;
 pub use error::GroupError;
 pub use external::{ExternalProposer, external_senders_extension};
-pub use group::{CommitOptions, CommitOutput, Group, Member, ProcessedMessage};
+pub use group::{CommitOptions, CommitOutput, Group, Member, OmittedProposal, ProcessedMessage};
 pub use proposals::{LeafNodeError, ProposalError};

@@ -932,7 +932,10 @@ pub(crate) fn validate_proposal(
 }
 
 /// Checks that `leaf` holds a member that a Remove can remove (§12.1.3).
-fn check_remove_target(tree: &RatchetTree, leaf: LeafIndex) -> Result<(), ProposalError> {
+pub(crate) fn check_remove_target(
+    tree: &RatchetTree,
+    leaf: LeafIndex,
+) -> Result<(), ProposalError> {
     if leaf.0 >= tree.leaf_count() {
         Err(ProposalError::RemoveOutOfRange { leaf })
     } else if tree.leaf(leaf).is_none() {

@@ -15,6 +15,7 @@ use mls_tree::{LeafIndex, TreePrivateKeys, check_leaf_node_source, verify_leaf_n
 
 use super::messages::encode_message;
 use super::reinit::ImportedPsk;
+use super::select::OmittedProposal;
 use super::{Epoch, Group, PendingCommit, ProcessedMessage};
 use crate::GroupError;
 use crate::proposals::{self, ProposalContext, ProposalPlan, SenderProposal};
@@ -34,11 +35,16 @@ pub struct CommitOptions {
 
 /// The messages a commit produces.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct CommitOutput {
     /// The commit, an MLSMessage for every member.
     pub commit: Vec<u8>,
     /// The Welcome for the members it adds, an MLSMessage, if it adds any.
     pub welcome: Option<Vec<u8>>,
+    /// The proposals cached in the epoch that the commit left out, and why (RFC 9420 §12.2;
+    /// the rule is in [`crate::OmittedProposal`]'s module). They are gone once the commit is
+    /// merged.
+    pub omitted: Vec<OmittedProposal>,
 }
 
 /// What a commit's proposals did besides changing the tree (§12.4.2 steps before the path).
@@ -102,36 +108,17 @@ impl Group {
             return Err(GroupError::PendingCommit);
         }
         self.check_not_frozen()?;
-        let committer = Sender::Member(self.own_leaf().0);
-        let mut entries: Vec<ProposalOrRef> = Vec::new();
-        let mut sender_proposals = Vec::new();
-        for cached in &self.proposals {
-            entries.push(ProposalOrRef::Reference(cached.reference.clone()));
-            sender_proposals.push(SenderProposal {
-                sender: cached.sender,
-                proposal: cached.proposal.clone(),
-            });
-        }
-        for proposal in options.proposals {
-            entries.push(ProposalOrRef::Proposal(proposal.clone()));
-            sender_proposals.push(SenderProposal {
-                sender: committer,
-                proposal,
-            });
-        }
         let usage = import.map_or(ResumptionPskUsage::Application, |i| i.usage);
-        let plan = proposals::plan_with_psk_usage(
-            &self.proposal_context(committer)?,
-            sender_proposals,
-            usage,
-        )?;
+        let selection = self.select_proposals(options.proposals, usage)?;
+        let plan = selection.plan;
         let path_sent = options.force_path || plan.path_sent();
         // The commit is staged on the tree, whose changes are then undone and kept until the
         // commit is merged.
         self.tree.begin_changes()?;
-        let staged = self.stage_own_commit(entries, &plan, path_sent, import);
+        let staged = self.stage_own_commit(selection.entries, &plan, path_sent, import);
         let tree_changes = self.tree.stash_changes();
-        let (output, epoch) = staged?;
+        let (mut output, epoch) = staged?;
+        output.omitted = selection.omitted;
         self.pending_commit = Some(PendingCommit {
             epoch,
             tree_changes,
@@ -272,7 +259,14 @@ impl Group {
         )?;
         next.reinit = plan.reinit.clone();
         let commit = self.protect(authenticated)?;
-        Ok((CommitOutput { commit, welcome }, next))
+        Ok((
+            CommitOutput {
+                commit,
+                welcome,
+                omitted: Vec::new(),
+            },
+            next,
+        ))
     }
 
     /// Processes a commit from another member (§12.4.2) and, if every check passes, moves the

@@ -402,6 +402,7 @@ impl Group {
             reference: VarBytes(reference),
             sender,
             proposal,
+            declined: false,
         });
         Ok(())
     }

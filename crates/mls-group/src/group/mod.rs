@@ -9,6 +9,7 @@ mod join;
 mod messages;
 mod propose;
 mod reinit;
+mod select;
 mod storage;
 #[cfg(test)]
 mod tests;
@@ -27,6 +28,7 @@ pub use commit::{CommitOptions, CommitOutput};
 pub(crate) use epoch::{Epoch, PastEpoch};
 pub use messages::ProcessedMessage;
 pub(crate) use messages::{RELEASE_ELSEWHERE_FROM, release};
+pub use select::OmittedProposal;
 
 /// A member of the group, as the ratchet tree lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +52,8 @@ pub(crate) struct CachedProposal {
     pub(crate) reference: ProposalRef,
     pub(crate) sender: Sender,
     pub(crate) proposal: Proposal,
+    /// Whether the application declined it for our commits ([`Group::clear_proposals`]).
+    pub(crate) declined: bool,
 }
 
 /// Our commit, sent but not yet merged: the group moves to its epoch only when the
@@ -218,6 +222,16 @@ impl Group {
             .ok_or(GroupError::NoPendingCommit)?;
         self.enter_epoch(pending.epoch, replaced);
         Ok(())
+    }
+
+    /// Leaves every proposal cached so far in this epoch out of our commits (RFC 9420 §12.2
+    /// lets the committer choose; see [`CommitOutput::omitted`]). They are still known, so
+    /// that a commit of another member that includes them by reference can be processed.
+    /// Proposals received afterwards are cached as usual.
+    pub fn clear_proposals(&mut self) {
+        for cached in &mut self.proposals {
+            cached.declined = true;
+        }
     }
 
     /// Discards our pending commit (the delivery service rejected it); the group stays in

@@ -22,9 +22,9 @@ use crate::{GroupConfig, GroupError};
 
 /// The first bytes of a saved group.
 const MAGIC: &[u8; 8] = b"MLSGROUP";
-/// The version of the layout below. Versions 1 and 2 kept a whole tree per epoch; they are
-/// not read any more.
-const VERSION: u16 = 3;
+/// The version of the layout below. Versions 1 and 2 kept a whole tree per epoch, version 3
+/// had no declined flag on cached proposals; they are not read any more.
+const VERSION: u16 = 4;
 
 impl Group {
     /// The whole state of this member, secrets included, for [`Group::load`]. The bytes are
@@ -70,7 +70,8 @@ impl Group {
             proposals.iter().try_for_each(|cached| {
                 cached.reference.encode(out)?;
                 cached.sender.encode(out)?;
-                cached.proposal.encode(out)
+                cached.proposal.encode(out)?;
+                u8::from(cached.declined).encode(out)
             })
         })?;
         encode_keyed_secrets(update_keys, HpkePrivateKey::as_bytes, out)?;
@@ -115,6 +116,11 @@ impl Group {
                 reference: VarBytes::decode(r)?,
                 sender: Sender::decode(r)?,
                 proposal: Proposal::decode(r)?,
+                declined: match u8::decode(r)? {
+                    0 => false,
+                    1 => true,
+                    flag => return Err(CodecError::InvalidOptionalFlag(flag)),
+                },
             })
         })?;
         let update_keys = decode_keyed_secrets(&mut reader, HpkePrivateKey::new)?;
