@@ -101,8 +101,9 @@ pub enum GroupError {
     /// Our own commit came back: merge it with `merge_pending_commit` instead (§14).
     #[error("the commit is our own: merge the pending commit instead")]
     OwnCommit,
-    /// A commit that removes us: we cannot enter its epoch (§12.1.3).
-    #[error("the commit removes this member from the group")]
+    /// A commit has removed us from the group (§12.1.3): nothing more can be sent in it, and
+    /// only application messages of its kept epochs are read.
+    #[error("this member has been removed from the group")]
     RemovedFromGroup,
     /// A commit lacks the UpdatePath its proposals require (§12.4.1-12.4.2).
     #[error("the commit needs an UpdatePath")]

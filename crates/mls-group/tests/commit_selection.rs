@@ -11,7 +11,7 @@ use std::sync::Arc;
 use mls_codec::{CipherSuite, Proposal, ProtocolVersion};
 use mls_crypto::{CryptoProvider, Secret};
 use mls_crypto_rustcrypto::RustCryptoProvider;
-use mls_group::{Client, CommitOptions, Group, GroupError, ProposalError};
+use mls_group::{Client, CommitOptions, Group, GroupError, ProcessedMessage, ProposalError};
 use proptest::prelude::*;
 
 /// `count` members in one group, each a separate client, with the external PSK "shared"
@@ -63,9 +63,9 @@ fn commit_and_check(groups: &mut Vec<Group>, committer: usize) -> Vec<String> {
             continue;
         }
         match group.process_message(&out.commit) {
-            Ok(_) => stayed.push(group),
-            Err(GroupError::RemovedFromGroup) => {}
-            Err(other) => panic!("member {i} rejects the commit: {other}"),
+            Ok(ProcessedMessage::Commit { .. }) => stayed.push(group),
+            Ok(ProcessedMessage::Removed { .. }) => assert!(group.is_removed()),
+            other => panic!("member {i} processes the commit as {other:?}"),
         }
     }
     let authenticator = stayed[0].epoch_authenticator().to_vec();
@@ -102,7 +102,7 @@ fn two_removes_of_one_member_leave_one_out() {
         }
         assert!(matches!(
             groups[3].process_message(&out.commit),
-            Err(GroupError::RemovedFromGroup)
+            Ok(ProcessedMessage::Removed { .. })
         ));
         assert_eq!(groups[0].member_count(), 3);
         assert_eq!(

@@ -63,7 +63,7 @@ fn a_remove_by_an_external_sender_is_committed_by_a_member() {
     groups[0].process_message(&out.commit).unwrap();
     assert!(matches!(
         groups[2].process_message(&out.commit),
-        Err(GroupError::RemovedFromGroup)
+        Ok(ProcessedMessage::Removed { .. })
     ));
     assert_eq!(
         groups[0].epoch_authenticator(),

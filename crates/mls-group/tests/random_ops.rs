@@ -571,9 +571,10 @@ impl World {
             let leaf = member.group.own_leaf();
             let result = member.group.process_message(&output.commit);
             if removed.contains(&leaf) {
-                check(matches!(result, Err(GroupError::RemovedFromGroup)), || {
-                    format!("{}: removed, but processing gave {result:?}", member.name)
-                })?;
+                check(
+                    matches!(result, Ok(ProcessedMessage::Removed { .. })),
+                    || format!("{}: removed, but processing gave {result:?}", member.name),
+                )?;
             } else {
                 match result {
                     Ok(ProcessedMessage::Commit { epoch, .. }) if epoch == expected_epoch => {}

@@ -107,7 +107,7 @@ impl Group {
         if self.pending_commit.is_some() {
             return Err(GroupError::PendingCommit);
         }
-        self.check_not_frozen()?;
+        self.check_active()?;
         let usage = import.map_or(ResumptionPskUsage::Application, |i| i.usage);
         let selection = self.select_proposals(options.proposals, usage)?;
         let plan = selection.plan;
@@ -295,11 +295,11 @@ impl Group {
             &self.proposal_context(authenticated.content.sender)?,
             sender_proposals,
         )?;
-        if plan.removes.contains(&self.own_leaf()) {
-            return Err(GroupError::RemovedFromGroup);
-        }
         if commit.path.is_none() && plan.path_required() {
             return Err(GroupError::MissingPath);
+        }
+        if plan.removes.contains(&self.own_leaf()) {
+            return self.leave(authenticated.content.sender);
         }
         self.tree.begin_changes()?;
         match self.stage_received_commit(authenticated, transcript, commit, committer, &plan) {

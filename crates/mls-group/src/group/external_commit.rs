@@ -100,6 +100,7 @@ impl Group {
     ///
     /// A GroupInfo serves one external join: the join moves the group to a new epoch.
     pub fn group_info(&self) -> Result<Vec<u8>, GroupError> {
+        self.check_active()?;
         let suite = self.suite()?;
         // The epoch's confirmation tag is MAC(confirmation_key, confirmed_transcript_hash)
         // (§8.1), whichever way we entered the epoch; it is recomputed, not stored.
@@ -368,10 +369,11 @@ impl Group {
                 "an external commit without ExternalInit",
             ))?
             .kem_output;
-        if plan.removes.contains(&self.own_leaf()) {
-            return Err(GroupError::RemovedFromGroup);
-        }
         check_resync(&self.tree, &plan, &path.leaf_node.credential)?;
+        if plan.removes.contains(&self.own_leaf()) {
+            // Our identity rejoined from elsewhere (a resync, §12.4.3.2).
+            return self.leave(Sender::NewMemberCommit);
+        }
         self.tree.begin_changes()?;
         match self.stage_external_commit(authenticated, path, &plan, kem_output) {
             Ok((joiner, next)) => {

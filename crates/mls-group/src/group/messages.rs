@@ -49,6 +49,16 @@ pub enum ProcessedMessage {
         /// this epoch; what they mean is the application's to apply.
         custom_proposals: Vec<(Sender, Proposal)>,
     },
+    /// A valid commit that removes us (§12.1.3): the group stays in its epoch, sends
+    /// nothing more ([`GroupError::RemovedFromGroup`]) and reads only the application
+    /// messages of the epochs it kept; [`crate::Group::is_removed`] now says so.
+    Removed {
+        /// The committer: a member, or `NewMemberCommit` for an external commit of our own
+        /// identity rejoining (a resync, §12.4.3.2).
+        sender: Sender,
+        /// The epoch the commit starts, which we do not enter.
+        epoch: u64,
+    },
 }
 
 /// A message key to consume once the message has been fully accepted.
@@ -66,7 +76,7 @@ impl Group {
             // §15: a member that has sent a commit sends no message until it is merged.
             return Err(GroupError::PendingCommit);
         }
-        self.check_not_frozen()?;
+        self.check_active()?;
         let content = self.framed_content(FramedContentBody::Application(VarBytes::from(data)));
         let authenticated = self.sign(WireFormat::MLS_PRIVATE_MESSAGE, content, None)?;
         self.protect_private(authenticated)
@@ -346,7 +356,11 @@ impl Group {
         authenticated: AuthenticatedContent,
         transcript: Option<TranscriptHashes>,
     ) -> Result<ProcessedMessage, GroupError> {
-        self.check_not_frozen()?;
+        match &authenticated.content.content {
+            // A removed member still reads what was sent before its removal.
+            FramedContentBody::Application(_) => self.check_not_frozen()?,
+            _ => self.check_active()?,
+        }
         match &authenticated.content.content {
             FramedContentBody::Application(_) => {
                 let Sender::Member(leaf) = authenticated.content.sender else {

@@ -82,6 +82,9 @@ pub struct Group {
     /// Members' signature keys as the provider decoded them, by leaf, each checked against the
     /// leaf's key bytes before use (not saved: a cache).
     verifying_keys: HashMap<u32, VerifyingKey>,
+    /// The epoch of the commit that removed us, once one has (§12.1.3): the group then sends
+    /// nothing and accepts only the application messages of its last epoch.
+    removed_in: Option<u64>,
 }
 
 impl std::fmt::Debug for Group {
@@ -116,6 +119,7 @@ impl Group {
             update_keys: HashMap::new(),
             pending_commit: None,
             verifying_keys: HashMap::new(),
+            removed_in: None,
         }
     }
 
@@ -203,6 +207,14 @@ impl Group {
         self.external_psks.insert(psk_id.to_vec(), psk);
     }
 
+    /// Whether a commit has removed us from the group (RFC 9420 §12.1.3), reported as
+    /// [`ProcessedMessage::Removed`]. The group then refuses to send anything
+    /// ([`GroupError::RemovedFromGroup`]); it still decrypts application messages of the
+    /// epochs it kept, sent before the removal.
+    pub fn is_removed(&self) -> bool {
+        self.removed_in.is_some()
+    }
+
     /// Whether a commit of ours awaits [`Group::merge_pending_commit`].
     pub fn has_pending_commit(&self) -> bool {
         self.pending_commit.is_some()
@@ -222,6 +234,22 @@ impl Group {
             .ok_or(GroupError::NoPendingCommit)?;
         self.enter_epoch(pending.epoch, replaced);
         Ok(())
+    }
+
+    /// Notes that a valid commit from `sender` removed us (§12.1.3): we cannot enter its
+    /// epoch, whose secrets are encrypted only to the remaining members, and drop what only
+    /// a member could use (cached proposals, the keys of our Update proposals, a pending
+    /// commit).
+    fn leave(&mut self, sender: Sender) -> Result<ProcessedMessage, GroupError> {
+        let epoch = self
+            .epoch()
+            .checked_add(1)
+            .ok_or(GroupError::EpochExhausted)?;
+        self.removed_in = Some(epoch);
+        self.proposals.clear();
+        self.update_keys.clear();
+        self.pending_commit = None;
+        Ok(ProcessedMessage::Removed { sender, epoch })
     }
 
     /// Leaves every proposal cached so far in this epoch out of our commits (RFC 9420 §12.2

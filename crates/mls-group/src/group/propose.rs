@@ -91,7 +91,7 @@ impl Group {
         if self.pending_commit.is_some() {
             return Err(GroupError::PendingCommit);
         }
-        self.check_not_frozen()?;
+        self.check_active()?;
         let sender = mls_codec::Sender::Member(self.own_leaf().0);
         self.validate_proposal(&sender, &proposal)?;
         let content = self.framed_content(FramedContentBody::Proposal(proposal.clone()));

@@ -42,6 +42,15 @@ impl Group {
         self.epoch.reinit.as_ref()
     }
 
+    /// An error once a commit removed us (§12.1.3) or a ReInit has been committed (the group
+    /// is frozen, §11.2, §12.1.5): nothing more may be sent.
+    pub(super) fn check_active(&self) -> Result<(), GroupError> {
+        if self.removed_in.is_some() {
+            return Err(GroupError::RemovedFromGroup);
+        }
+        self.check_not_frozen()
+    }
+
     /// An error once a ReInit has been committed: the group is frozen (§11.2, §12.1.5).
     pub(super) fn check_not_frozen(&self) -> Result<(), GroupError> {
         match self.epoch.reinit {
@@ -131,6 +140,7 @@ impl Group {
         new_group_id: &[u8],
         key_packages: &[Vec<u8>],
     ) -> Result<(Group, CommitOutput), GroupError> {
+        self.check_active()?;
         let suite = self.suite()?;
         let own_leaf = self
             .tree

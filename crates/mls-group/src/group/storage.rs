@@ -23,7 +23,7 @@ use crate::{GroupConfig, GroupError};
 /// The first bytes of a saved group.
 const MAGIC: &[u8; 8] = b"MLSGROUP";
 /// The version of the layout below. Versions 1 and 2 kept a whole tree per epoch, version 3
-/// had no declined flag on cached proposals; they are not read any more.
+/// had no declined flag on cached proposals and no removal; they are not read any more.
 const VERSION: u16 = 4;
 
 impl Group {
@@ -49,6 +49,7 @@ impl Group {
             update_keys,
             pending_commit,
             verifying_keys: _,
+            removed_in,
         } = self;
         out.extend_from_slice(MAGIC);
         VERSION.encode(out)?;
@@ -81,6 +82,13 @@ impl Group {
                 out.push(1);
                 encode_epoch(&pending.epoch, out)?;
                 pending.tree_changes.encode(out)?;
+            }
+        }
+        match removed_in {
+            None => out.push(0),
+            Some(epoch) => {
+                out.push(1);
+                epoch.encode(out)?;
             }
         }
         Ok(())
@@ -132,6 +140,11 @@ impl Group {
             }),
             flag => return Err(CodecError::InvalidOptionalFlag(flag).into()),
         };
+        let removed_in = match u8::decode(&mut reader)? {
+            0 => None,
+            1 => Some(u64::decode(&mut reader)?),
+            flag => return Err(CodecError::InvalidOptionalFlag(flag).into()),
+        };
         reader.finish()?;
         let suite = provider.suite(epoch.context.cipher_suite)?;
         check_tree(suite, &tree, &epoch)?;
@@ -159,6 +172,7 @@ impl Group {
             update_keys,
             pending_commit,
             verifying_keys: HashMap::new(),
+            removed_in,
         })
     }
 }

@@ -1116,14 +1116,69 @@ fn path_leaf_node_violations_are_rejected() {
 }
 
 #[test]
-fn commit_removing_the_receiver_is_rejected_by_it() {
+fn a_commit_removing_the_receiver_is_reported_and_stops_it() {
     let mut f = fixture(3, WireFormat::MLS_PUBLIC_MESSAGE);
+    let before_removal = f.groups[CAROL]
+        .encrypt_application_message(b"sent before the removal")
+        .unwrap();
     let commit = f.groups[ALICE]
         .remove_members(&[LeafIndex(1)])
         .unwrap()
         .commit;
-    let error = reject(&mut f.groups[BOB], &commit);
-    assert!(matches!(error, GroupError::RemovedFromGroup), "{error:?}");
+    // A tampered removal is rejected like any other commit, leaving Bob as he was.
+    let mut tampered = commit.clone();
+    let last = tampered.len() - 1;
+    tampered[last] ^= 1;
+    reject(&mut f.groups[BOB], &tampered);
+    assert!(!f.groups[BOB].is_removed());
+
+    let epoch = f.groups[BOB].epoch();
+    match f.groups[BOB].process_message(&commit).unwrap() {
+        ProcessedMessage::Removed {
+            sender,
+            epoch: next,
+        } => {
+            assert_eq!(sender, Sender::Member(0));
+            assert_eq!(next, epoch + 1);
+        }
+        other => panic!("expected Removed, got {other:?}"),
+    }
+    let bob = &mut f.groups[BOB];
+    assert!(bob.is_removed());
+    assert_eq!(bob.epoch(), epoch);
+    // Nothing more is sent, and the removal survives a save and load.
+    let saved = bob.save().unwrap();
+    let signer = crate::client::signer_for(&*f.provider, SUITE, &f.keys[BOB].private_key).unwrap();
+    let mut bob = Group::load(
+        provider(),
+        signer,
+        config(WireFormat::MLS_PUBLIC_MESSAGE),
+        &saved,
+    )
+    .unwrap();
+    assert!(bob.is_removed());
+    for result in [
+        bob.encrypt_application_message(b"still here?").map(|_| ()),
+        bob.self_update().map(|_| ()),
+        bob.commit(crate::CommitOptions::default()).map(|_| ()),
+        bob.propose_update().map(|_| ()),
+        bob.propose_remove(LeafIndex(0)).map(|_| ()),
+        bob.group_info().map(|_| ()),
+    ] {
+        assert!(
+            matches!(result, Err(GroupError::RemovedFromGroup)),
+            "{result:?}"
+        );
+    }
+    // A message sent before the removal is still read; a replay of the commit is not.
+    match bob.process_message(&before_removal).unwrap() {
+        ProcessedMessage::Application { data, .. } => assert_eq!(data, b"sent before the removal"),
+        other => panic!("expected the application message, got {other:?}"),
+    }
+    assert!(matches!(
+        reject(&mut bob, &commit),
+        GroupError::RemovedFromGroup
+    ));
     // Carol processes it normally.
     f.groups[CAROL].process_message(&commit).unwrap();
     f.groups[ALICE].merge_pending_commit().unwrap();
