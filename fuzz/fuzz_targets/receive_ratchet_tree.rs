@@ -39,7 +39,7 @@ fuzz_target!(|data: &[u8]| {
         })
         .map_err(|error| format!("{error:?}"));
     let from_encoding =
-        RatchetTree::from_bytes_verifying_leaves(suite, tree, group_id, |decoded| {
+        RatchetTree::from_bytes_verifying_leaves(suite, tree, group_id, mls_tree::DEFAULT_MAX_LEAVES, |decoded| {
             decoded.member_count()
         })
         .map(|(decoded, members, verified)| {

@@ -219,7 +219,11 @@ impl Client {
             .key_packages
             .get(&reference)
             .ok_or(GroupError::NoMatchingKeyPackage)?;
-        let tree = ratchet_tree.map(RatchetTree::from_bytes).transpose()?;
+        let tree = ratchet_tree
+            .map(|bytes| {
+                RatchetTree::from_bytes_with_max_leaves(bytes, self.config.max_tree_leaves)
+            })
+            .transpose()?;
         let group = Group::join(
             Arc::clone(&self.provider),
             Arc::clone(&self.signer),

@@ -25,6 +25,12 @@ pub struct GroupConfig {
     /// Whether to check leaf node lifetimes against the system clock (§7.3). Test vectors
     /// carry expired lifetimes and switch this off.
     pub check_lifetimes: bool,
+    /// The widest ratchet tree accepted from others (in a Welcome, a GroupInfo, or given out
+    /// of band), in leaves, blank ones included: a wider tree is refused
+    /// ([`mls_tree::TreeError::TooManyLeaves`]) before more nodes than the bound are read, so
+    /// that a hostile tree of millions of blank nodes (one byte each on the wire) costs no
+    /// more than one at the bound. Default [`mls_tree::DEFAULT_MAX_LEAVES`] (65,536).
+    pub max_tree_leaves: u32,
 }
 
 impl Default for GroupConfig {
@@ -37,6 +43,7 @@ impl Default for GroupConfig {
             secret_tree: SecretTreeConfig::default(),
             padding_block: 0,
             check_lifetimes: true,
+            max_tree_leaves: mls_tree::DEFAULT_MAX_LEAVES,
         }
     }
 }

@@ -29,6 +29,14 @@ pub enum TreeError {
         /// The number of nodes received.
         count: usize,
     },
+    /// A received ratchet tree is wider than the bound the receiver set (the
+    /// `max_leaves` of [`crate::RatchetTree::from_bytes_verifying_leaves`]), found before
+    /// more nodes than the bound allows were read.
+    #[error("the ratchet tree has more than {max_leaves} leaves, the bound set for received trees")]
+    TooManyLeaves {
+        /// The bound.
+        max_leaves: u32,
+    },
     /// A leaf position holds a parent node or a parent position holds a leaf node.
     #[error("{node:?} holds a node of the wrong type")]
     WrongNodeType {

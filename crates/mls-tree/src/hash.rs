@@ -11,53 +11,72 @@ use mls_crypto::CipherSuiteProvider;
 use crate::tree::NodeRef;
 use crate::{LeafIndex, NodeIndex, RatchetTree, TreeError, TreeSize};
 
-/// The cached tree hash of every node, for one cipher suite.
+/// The cached tree hash of every parent node, for one cipher suite.
 ///
-/// Entry `i` is either empty or the tree hash of node `i`, where nodes outside the current
-/// tree count as blank: the tree hash of a node depends only on its subtree, so the entries of
+/// Entry `i` is either empty or the tree hash of parent node `2i + 1`, where nodes outside the
+/// current tree count as blank: the tree hash of a node depends only on its subtree, so the entries of
 /// a right half dropped by truncation stay valid (as blank subtrees) for a later extension.
 /// Every change to a node empties its entry and those of its ancestors.
+///
+/// Leaves are not cached: a leaf's hash is one hash of its leaf node, recomputed when its
+/// parent's is (once per commit on the committer's copath), and leaving them out halves the
+/// memory of a large tree, which a received tree of mostly blank nodes makes matter (a blank
+/// node is one byte on the wire).
 #[derive(Clone, Default)]
 pub(crate) struct HashCache {
     suite: OnceLock<CipherSuite>,
-    nodes: Vec<OnceLock<Vec<u8>>>,
+    parents: Vec<OnceLock<Box<[u8]>>>,
 }
 
 impl fmt::Debug for HashCache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let cached = self.nodes.iter().filter(|n| n.get().is_some()).count();
-        write!(f, "HashCache({cached} of {} cached)", self.nodes.len())
+        let cached = self.parents.iter().filter(|n| n.get().is_some()).count();
+        write!(f, "HashCache({cached} of {} cached)", self.parents.len())
     }
 }
 
 impl HashCache {
     /// Empties the entries of `node` and of its direct path in a tree of `size`, and makes
-    /// room for every node of such a tree.
+    /// room for every parent node of such a tree.
     pub(crate) fn invalidate_path(&mut self, node: NodeIndex, size: TreeSize) {
-        let needed = size.node_count() as usize;
-        if self.nodes.len() < needed {
-            self.nodes.resize_with(needed, OnceLock::new);
+        let needed = size.leaf_count() as usize - 1;
+        if self.parents.len() < needed {
+            self.parents.resize_with(needed, OnceLock::new);
         }
         for n in std::iter::once(node).chain(size.direct_path(node)) {
-            if let Some(cell) = self.nodes.get_mut(n.0 as usize) {
+            if let Some(cell) = Self::slot(n).and_then(|slot| self.parents.get_mut(slot)) {
                 cell.take();
             }
         }
     }
 
-    /// The cache cell of `node`, if the cache holds hashes of `suite`'s hash function.
-    fn cell(&self, suite: &dyn CipherSuiteProvider, node: NodeIndex) -> Option<&OnceLock<Vec<u8>>> {
+    /// The entry of `node`, if it is a parent node.
+    fn slot(node: NodeIndex) -> Option<usize> {
+        node.leaf().is_none().then_some((node.0 >> 1) as usize)
+    }
+
+    /// The cache cell of `node`, if it is a parent node and the cache holds hashes of
+    /// `suite`'s hash function.
+    fn cell(
+        &self,
+        suite: &dyn CipherSuiteProvider,
+        node: NodeIndex,
+    ) -> Option<&OnceLock<Box<[u8]>>> {
+        let slot = Self::slot(node)?;
         let cached_suite = *self.suite.get_or_init(|| suite.cipher_suite());
         if cached_suite != suite.cipher_suite() {
             return None;
         }
-        self.nodes.get(node.0 as usize)
+        self.parents.get(slot)
     }
 
-    /// The cached hash of `node`, if any (for tests).
+    /// The cached hash of the parent node `node`, if any (for tests).
     #[cfg(test)]
     pub(crate) fn get(&self, node: NodeIndex) -> Option<&[u8]> {
-        self.nodes.get(node.0 as usize)?.get().map(Vec::as_slice)
+        self.parents
+            .get(Self::slot(node)?)?
+            .get()
+            .map(|hash| &**hash)
     }
 }
 
@@ -134,7 +153,7 @@ impl RatchetTree {
             if let Some(hash) = cell.get() {
                 return Ok(Cow::Borrowed(hash));
             }
-            let hash = self.compute_hash(suite, node, excluded)?;
+            let hash = self.compute_hash(suite, node, excluded)?.into_boxed_slice();
             return Ok(Cow::Borrowed(cell.get_or_init(|| hash)));
         }
         Ok(Cow::Owned(self.compute_hash(suite, node, excluded)?))

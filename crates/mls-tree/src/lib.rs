@@ -67,6 +67,7 @@ pub use census::CredentialCensus;
 pub use changes::{ReplacedLeaves, TreeChanges};
 pub use error::TreeError;
 pub use math::{LeafIndex, MAX_LEAVES, NodeIndex, TreeSize};
+pub use received::DEFAULT_MAX_LEAVES;
 pub use tree::{NodeRef, RatchetTree};
 pub use treekem::{
     GeneratedPath, ReceivedPath, TreePrivateKeys, UPDATE_PATH_NODE_LABEL, next_path_secret,

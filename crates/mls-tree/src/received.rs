@@ -25,33 +25,38 @@ use crate::validate::{
 };
 use crate::{LeafIndex, RatchetTree, TreeError};
 
-/// An encoded `optional<Node> ratchet_tree<V>`: the bytes of each node, in order, and the
-/// signed parts of the leaf nodes at leaf positions.
+/// An encoded `optional<Node> ratchet_tree<V>`: the position and bytes of each node that is
+/// not blank (a blank node costs nothing here), and the signed parts of the leaf nodes at
+/// leaf positions.
 struct EncodedTree<'a> {
-    nodes: Vec<&'a [u8]>,
+    nodes: Vec<(usize, &'a [u8])>,
     counts: NodeCounts,
     leaves: Vec<(LeafIndex, SignedLeafNode<'a>)>,
 }
 
 impl<'a> EncodedTree<'a> {
-    /// Splits `bytes` into nodes as decoding them would, reading only their structure.
-    fn split(bytes: &'a [u8]) -> Result<Self, CodecError> {
+    /// Splits `bytes` into nodes as decoding them would, reading only their structure, and
+    /// fails with [`TreeError::TooManyLeaves`] as soon as there are more nodes than a tree of
+    /// `max_leaves` leaves has.
+    fn split(bytes: &'a [u8], max_leaves: u32) -> Result<Self, TreeError> {
         let mut reader = Reader::new(bytes);
         let mut body = reader.read_vector_body()?;
         reader.finish()?;
         let (mut nodes, mut counts, mut leaves) = (Vec::new(), NodeCounts::default(), Vec::new());
         while !body.is_empty() {
+            counts.check_room(max_leaves)?;
             let start = body.remaining();
+            let index = counts.nodes();
             let presence = u8::decode(&mut body)?;
             counts.add_node(presence == 0);
             match presence {
-                0 => {}
+                0 => continue,
                 1 => match NodeType::decode(&mut body)? {
                     NodeType::Leaf => {
                         let leaf_node = LeafNode::split_signed(&mut body)?;
                         // A leaf node in a parent's place fails when the tree is built.
-                        if nodes.len().is_multiple_of(2) {
-                            let leaf = u32::try_from(nodes.len() / 2)
+                        if index.is_multiple_of(2) {
+                            let leaf = u32::try_from(index / 2)
                                 .map_err(|_| CodecError::VectorLengthMismatch)?;
                             leaves.push((LeafIndex(leaf), leaf_node));
                         }
@@ -60,9 +65,9 @@ impl<'a> EncodedTree<'a> {
                         ParentNode::decode(&mut body)?;
                     }
                 },
-                flag => return Err(CodecError::InvalidOptionalFlag(flag)),
+                flag => return Err(CodecError::InvalidOptionalFlag(flag).into()),
             }
-            nodes.push(&start[..start.len() - body.remaining().len()]);
+            nodes.push((index, &start[..start.len() - body.remaining().len()]));
         }
         Ok(Self {
             nodes,
@@ -76,10 +81,13 @@ impl<'a> EncodedTree<'a> {
     /// bytes are the tree's leaf node encoded without its signature, since both end with the
     /// same signature vector at the same place.
     fn decode(&self) -> Result<RatchetTree, TreeError> {
-        let nodes = self
-            .nodes
-            .iter()
-            .map(|bytes| Option::<Node>::from_bytes(bytes));
+        let mut present = self.nodes.iter().peekable();
+        let nodes = (0..self.counts.nodes()).map(|index| {
+            match present.next_if(|(position, _)| *position == index) {
+                Some((_, bytes)) => Option::<Node>::from_bytes(bytes),
+                None => Ok(None),
+            }
+        });
         let tree = RatchetTree::build(&self.counts, nodes)?;
         let same_leaves = tree.member_count() as usize == self.leaves.len()
             && self.leaves.iter().all(|(leaf, split)| {
@@ -191,13 +199,14 @@ fn nodes_one_by_one(
 }
 
 /// [`RatchetTree::from_bytes`] without the split: each node is decoded twice, once to count
-/// the nodes (and find the first decoding error), then to build the tree, so that memory
-/// never holds every decoded node. For encodings the split refuses, which decoding refuses
-/// too.
-fn decode_one_by_one(bytes: &[u8]) -> Result<RatchetTree, TreeError> {
+/// the nodes (and find the first decoding error, or more nodes than a tree of `max_leaves`
+/// leaves has), then to build the tree, so that memory never holds every decoded node. For
+/// encodings the split refuses, which decoding refuses too.
+fn decode_one_by_one(bytes: &[u8], max_leaves: u32) -> Result<RatchetTree, TreeError> {
     let mut counts = NodeCounts::default();
     let (nodes, rest) = nodes_one_by_one(bytes)?;
     for node in nodes {
+        counts.check_room(max_leaves)?;
         counts.add(&node?);
     }
     rest.finish()?;
@@ -205,23 +214,41 @@ fn decode_one_by_one(bytes: &[u8]) -> Result<RatchetTree, TreeError> {
     RatchetTree::build(&counts, nodes)
 }
 
+/// The default bound on the leaves of a received ratchet tree: 2^16, i.e. groups of up to
+/// 65,536 members. Over the bound a tree is refused before more nodes than the bound allows
+/// are read ([`TreeError::TooManyLeaves`]), so that a hostile tree of millions of blank nodes
+/// (one byte each on the wire) costs no more than a tree at the bound.
+pub const DEFAULT_MAX_LEAVES: u32 = 1 << 16;
+
 impl RatchetTree {
-    /// Decodes a `ratchet_tree` extension body (`optional<Node> ratchet_tree<V>`) and builds
-    /// the tree as [`RatchetTree::from_nodes`] does, with the same errors. Each node is put in
-    /// place as it is decoded, so that memory never holds the tree and every decoded node
-    /// besides: a blank node is one byte of the encoding.
+    /// Decodes a `ratchet_tree` extension body (`optional<Node> ratchet_tree<V>`) of at most
+    /// [`DEFAULT_MAX_LEAVES`] leaves and builds the tree as [`RatchetTree::from_nodes`] does,
+    /// with the same errors. Each node is put in place as it is decoded, so that memory never
+    /// holds the tree and every decoded node besides: a blank node is one byte of the
+    /// encoding.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, TreeError> {
-        if let Ok(encoded) = EncodedTree::split(bytes)
-            && let Ok(tree) = encoded.decode()
-        {
-            return Ok(tree);
-        }
-        decode_one_by_one(bytes)
+        Self::from_bytes_with_max_leaves(bytes, DEFAULT_MAX_LEAVES)
     }
 
-    /// Decodes a `ratchet_tree` extension body as [`RatchetTree::from_bytes`] does, and
-    /// verifies every leaf's signature with `group_id` as
-    /// [`RatchetTree::verify_leaf_signatures`] does, running `checks` on the decoded tree.
+    /// [`RatchetTree::from_bytes`] with a tree of at most `max_leaves` leaves (blank ones
+    /// included), refused with [`TreeError::TooManyLeaves`] as soon as more nodes are read.
+    pub fn from_bytes_with_max_leaves(bytes: &[u8], max_leaves: u32) -> Result<Self, TreeError> {
+        match EncodedTree::split(bytes, max_leaves) {
+            Ok(encoded) => {
+                if let Ok(tree) = encoded.decode() {
+                    return Ok(tree);
+                }
+            }
+            Err(error @ TreeError::TooManyLeaves { .. }) => return Err(error),
+            Err(_) => {}
+        }
+        decode_one_by_one(bytes, max_leaves)
+    }
+
+    /// Decodes a `ratchet_tree` extension body of at most `max_leaves` leaves as
+    /// [`RatchetTree::from_bytes_with_max_leaves`] does, and verifies every leaf's signature
+    /// with `group_id` as [`RatchetTree::verify_leaf_signatures`] does, running `checks` on
+    /// the decoded tree.
     ///
     /// Returns the decoding's error, or the tree with the result of `checks` and the result
     /// of the signatures, so that the caller reports errors in its own order. The signatures
@@ -233,21 +260,23 @@ impl RatchetTree {
         suite: &dyn CipherSuiteProvider,
         bytes: &[u8],
         group_id: &[u8],
+        max_leaves: u32,
         checks: impl FnOnce(&Self) -> T + Send,
     ) -> Result<(Self, T, Result<(), TreeError>), TreeError>
     where
         T: Send,
     {
-        let checks = match EncodedTree::split(bytes) {
+        let checks = match EncodedTree::split(bytes, max_leaves) {
             Ok(encoded) => match encoded.decode_verifying_leaves(suite, group_id, checks) {
                 (Ok((tree, checked)), verified) => return Ok((tree, checked, verified)),
                 // Decoded the plain way below: for its error, or for its tree should the
                 // split and the decoding ever disagree.
                 (Err(checks), _) => checks,
             },
+            Err(error @ TreeError::TooManyLeaves { .. }) => return Err(error),
             Err(_) => checks,
         };
-        let tree = decode_one_by_one(bytes)?;
+        let tree = decode_one_by_one(bytes, max_leaves)?;
         let (checked, verified) =
             tree.verify_leaf_signatures_alongside(suite, group_id, || checks(&tree));
         Ok((tree, checked, verified))
@@ -284,6 +313,7 @@ fn side_by_side<A: Send, B: Send>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::TreeSize;
     use crate::tests::{suite, vector_trees};
     use mls_codec::Encode;
 
@@ -293,8 +323,10 @@ mod tests {
     fn a_valid_tree_splits_into_its_nodes_and_leaf_nodes() {
         for (tree, group_id) in vector_trees() {
             let bytes = tree.to_bytes().unwrap();
-            let encoded = EncodedTree::split(&bytes).unwrap();
-            assert_eq!(encoded.nodes.len(), tree.to_nodes().len());
+            let encoded = EncodedTree::split(&bytes, crate::DEFAULT_MAX_LEAVES).unwrap();
+            let nodes = tree.to_nodes();
+            assert_eq!(encoded.counts.nodes(), nodes.len());
+            assert_eq!(encoded.nodes.len(), nodes.iter().flatten().count());
             assert_eq!(encoded.leaves.len(), tree.member_count() as usize);
             assert_eq!(encoded.decode().unwrap().to_bytes().unwrap(), bytes);
             let stop = AtomicBool::new(false);
@@ -302,5 +334,41 @@ mod tests {
                 .verify_leaf_signatures(suite(), &group_id, &stop)
                 .unwrap();
         }
+    }
+
+    /// A tree over the bound is refused by both paths as soon as the bound is passed, with
+    /// the bound in the error; a tree at the bound is accepted.
+    #[test]
+    fn the_bound_on_leaves_is_checked_before_the_nodes_past_it() {
+        for (tree, group_id) in vector_trees() {
+            let bytes = tree.to_bytes().unwrap();
+            let leaves = TreeSize::for_nodes(u32::try_from(tree.to_nodes().len()).unwrap())
+                .unwrap()
+                .leaf_count();
+            assert!(RatchetTree::from_bytes_with_max_leaves(&bytes, leaves).is_ok());
+            if leaves == 1 {
+                continue;
+            }
+            let bound = leaves / 2;
+            let too_many = Err(TreeError::TooManyLeaves { max_leaves: bound });
+            assert_eq!(
+                RatchetTree::from_bytes_with_max_leaves(&bytes, bound).map(drop),
+                too_many
+            );
+            assert_eq!(decode_one_by_one(&bytes, bound).map(drop), too_many);
+            let received =
+                RatchetTree::from_bytes_verifying_leaves(suite(), &bytes, &group_id, bound, |_| {
+                    panic!("no check runs on a refused tree")
+                });
+            assert_eq!(received.map(drop), too_many);
+        }
+        // Past the bound, a malformed tail is not even read.
+        let mut hostile = vec![0x80, 0, 0x40, 0];
+        hostile.extend(std::iter::repeat_n(0, 0x4000 - 1));
+        hostile.push(7);
+        assert_eq!(
+            RatchetTree::from_bytes_with_max_leaves(&hostile, 8).map(drop),
+            Err(TreeError::TooManyLeaves { max_leaves: 8 })
+        );
     }
 }

@@ -157,6 +157,21 @@ impl NodeCounts {
         self.add_node(node.is_none());
     }
 
+    /// How many nodes are counted.
+    pub(crate) fn nodes(&self) -> usize {
+        self.nodes
+    }
+
+    /// Fails once the nodes counted are more than a tree of `max_leaves` leaves has: called
+    /// before each node is read, so that a tree over the bound costs no more than the bound.
+    pub(crate) fn check_room(&self, max_leaves: u32) -> Result<(), TreeError> {
+        let max_nodes = (u64::from(max_leaves) * 2).saturating_sub(1);
+        if self.nodes as u64 >= max_nodes {
+            return Err(TreeError::TooManyLeaves { max_leaves });
+        }
+        Ok(())
+    }
+
     /// The size of the tree these nodes make, or why they make none.
     fn size(&self) -> Result<TreeSize, TreeError> {
         if self.nodes == 0 {

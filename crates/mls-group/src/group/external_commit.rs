@@ -183,6 +183,7 @@ impl Group {
             LeafIndex(group_info.signer),
             &current.tree_hash,
             &current.group_id,
+            client.config().max_tree_leaves,
             |signer_key| welcome::verify_group_info(suite, &group_info, signer_key),
         )?;
         let external_pub = external_pub(&group_info)?;

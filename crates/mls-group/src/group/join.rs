@@ -155,6 +155,7 @@ impl Group {
             signer_leaf,
             &context.tree_hash,
             &context.group_id,
+            config.max_tree_leaves,
             |signer_key| welcome::verify_group_info(suite, &group_info, signer_key),
         )?;
         let own_leaf = tree
@@ -216,7 +217,8 @@ pub(crate) enum TreeSource<'a> {
 /// the signer's key (the GroupInfo's signature, which covers the tree when the GroupInfo
 /// carries it); the tree hash is not `tree_hash`, the GroupContext's
 /// ([`GroupError::TreeHashMismatch`]); then [`RatchetTree::validate`]'s: unmerged leaves,
-/// parent hashes (§7.9.2) and every leaf's signature (§7.3) with `group_id`.
+/// parent hashes (§7.9.2) and every leaf's signature (§7.3) with `group_id`. An encoded tree
+/// of more than `max_leaves` leaves is refused before more nodes than that are read.
 ///
 /// With the `parallel` feature the leaf signatures are verified while the tree is decoded and
 /// the rest is checked, serial work which would otherwise leave a core idle.
@@ -226,6 +228,7 @@ pub(crate) fn receive_tree(
     signer: LeafIndex,
     tree_hash: &[u8],
     group_id: &[u8],
+    max_leaves: u32,
     check_group_info: impl FnOnce(&[u8]) -> Result<(), GroupError> + Send,
 ) -> Result<RatchetTree, GroupError> {
     let structure = |tree: &RatchetTree| {
@@ -243,7 +246,7 @@ pub(crate) fn receive_tree(
     };
     let (tree, structure, signatures) = match source {
         TreeSource::Encoded(bytes) => {
-            RatchetTree::from_bytes_verifying_leaves(suite, bytes, group_id, structure)?
+            RatchetTree::from_bytes_verifying_leaves(suite, bytes, group_id, max_leaves, structure)?
         }
         TreeSource::Decoded(tree) => {
             let (structure, signatures) =

@@ -1393,7 +1393,7 @@ fn received_tree_errors_keep_their_precedence() {
             TreeSource::Decoded(Box::new(tree.clone())),
         ]
         .map(|source| {
-            receive_tree(suite, source, LeafIndex(signer), hash, GROUP_ID, |_| {
+            receive_tree(suite, source, LeafIndex(signer), hash, GROUP_ID, 16, |_| {
                 if group_info_ok {
                     Ok(())
                 } else {
@@ -1458,6 +1458,7 @@ fn received_tree_errors_keep_their_precedence() {
         LeafIndex(7),
         &[],
         GROUP_ID,
+        16,
         |_| Err(GroupError::InvalidGroupInfoSignature),
     )
     .map(drop);
