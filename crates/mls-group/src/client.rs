@@ -5,12 +5,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use mls_codec::{
-    CipherSuite, Credential, Decode, KeyPackage, MlsMessage, MlsMessageBody, ProposalType, VarBytes,
+    CipherSuite, Credential, KeyPackage, MlsMessage, MlsMessageBody, ProposalType, VarBytes,
 };
 use mls_crypto::{CryptoProvider, SignaturePrivateKey, Signer};
 use mls_tree::RatchetTree;
 
-use crate::group::{Group, RELEASE_ELSEWHERE_FROM, release};
+use crate::group::{Group, RELEASE_ELSEWHERE_FROM, decode_message, release};
 use crate::key_package::{
     KeyPackageBundle, KeyPackageOptions, create_key_package, is_last_resort, key_package_ref,
     last_resort_extension,
@@ -204,7 +204,7 @@ impl Client {
         welcome: &[u8],
         ratchet_tree: Option<&[u8]>,
     ) -> Result<Group, GroupError> {
-        let message = MlsMessage::from_bytes(welcome)?;
+        let message = decode_message(welcome)?;
         let MlsMessageBody::Welcome(welcome) = message.body else {
             return Err(GroupError::UnexpectedWireFormat(message.body.wire_format()));
         };
@@ -276,7 +276,7 @@ impl Client {
         &self,
         welcome: &[u8],
     ) -> Result<(mls_codec::Welcome, Vec<u8>, &KeyPackageBundle), GroupError> {
-        let message = MlsMessage::from_bytes(welcome)?;
+        let message = decode_message(welcome)?;
         let MlsMessageBody::Welcome(welcome) = message.body else {
             return Err(GroupError::UnexpectedWireFormat(message.body.wire_format()));
         };
@@ -332,7 +332,7 @@ impl Client {
 
 /// Decodes a key package sent as an MLSMessage.
 pub(crate) fn parse_key_package(bytes: &[u8]) -> Result<KeyPackage, GroupError> {
-    let message = MlsMessage::from_bytes(bytes)?;
+    let message = decode_message(bytes)?;
     match message.body {
         MlsMessageBody::KeyPackage(key_package) => Ok(key_package),
         other => Err(GroupError::UnexpectedWireFormat(other.wire_format())),

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use mls_codec::{
     AuthenticatedContent, Commit, Decode, Encode, Extension, ExtensionType, ExternalInit,
     ExternalPub, FramedContent, FramedContentAuthData, FramedContentBody, GroupContext, GroupInfo,
-    GroupInfoTbs, MlsMessage, MlsMessageBody, PreSharedKey, PreSharedKeyId, Proposal,
-    ProposalOrRef, ProtocolVersion, Psk, Remove, Sender, VarBytes, WireFormat,
+    GroupInfoTbs, MlsMessageBody, PreSharedKey, PreSharedKeyId, Proposal, ProposalOrRef,
+    ProtocolVersion, Psk, Remove, Sender, VarBytes, WireFormat,
 };
 use mls_crypto::{CipherSuiteProvider, Secret};
 use mls_framing::public::{self, PublicEpoch};
@@ -22,7 +22,7 @@ use mls_tree::{LeafIndex, RatchetTree};
 
 use super::commit::{context_with_tree_hash, psk_secret_of};
 use super::join::{TreeSource, receive_tree};
-use super::messages::encode_message;
+use super::messages::{decode_message, encode_message};
 use super::{Epoch, Group, ProcessedMessage};
 use crate::client::Client;
 use crate::proposals::{self, ProposalContext, ProposalPlan, SenderProposal};
@@ -146,10 +146,7 @@ impl Group {
         resync_leaf: Option<LeafIndex>,
         external_psks: &[(&[u8], &Secret)],
     ) -> Result<(Self, Vec<u8>), GroupError> {
-        let message = MlsMessage::from_bytes(group_info)?;
-        if message.version != ProtocolVersion::MLS10 {
-            return Err(GroupError::UnsupportedVersion(message.version));
-        }
+        let message = decode_message(group_info)?;
         let MlsMessageBody::GroupInfo(group_info) = message.body else {
             return Err(GroupError::UnexpectedWireFormat(message.body.wire_format()));
         };

@@ -160,10 +160,7 @@ impl Group {
     ///
     /// On any error the group is exactly as it was: nothing is consumed or cached.
     pub fn process_message(&mut self, bytes: &[u8]) -> Result<ProcessedMessage, GroupError> {
-        let message = MlsMessage::from_bytes(bytes)?;
-        if message.version != ProtocolVersion::MLS10 {
-            return Err(GroupError::UnsupportedVersion(message.version));
-        }
+        let message = decode_message(bytes)?;
         let (authenticated, consumed, transcript) = match &message.body {
             MlsMessageBody::PublicMessage(public) => (self.unprotect_public(public)?, None, None),
             MlsMessageBody::PrivateMessage(private) => {
@@ -476,6 +473,16 @@ fn path_ciphertexts(commit: &AuthenticatedContent) -> usize {
             .sum(),
         _ => 0,
     }
+}
+
+/// Decodes an MLSMessage of any kind and checks that it is of MLS 1.0 (§6): the one place
+/// every received message, Welcome, GroupInfo and key package is read.
+pub(crate) fn decode_message(bytes: &[u8]) -> Result<MlsMessage, GroupError> {
+    let message = MlsMessage::from_bytes(bytes)?;
+    if message.version != ProtocolVersion::MLS10 {
+        return Err(GroupError::UnsupportedVersion(message.version));
+    }
+    Ok(message)
 }
 
 /// Encodes an MLSMessage of MLS 1.0.

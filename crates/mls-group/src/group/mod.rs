@@ -27,7 +27,7 @@ use crate::{GroupConfig, GroupError};
 pub use commit::{CommitOptions, CommitOutput};
 pub(crate) use epoch::{Epoch, PastEpoch};
 pub use messages::ProcessedMessage;
-pub(crate) use messages::{RELEASE_ELSEWHERE_FROM, release};
+pub(crate) use messages::{RELEASE_ELSEWHERE_FROM, decode_message, release};
 pub use select::OmittedProposal;
 
 /// A member of the group, as the ratchet tree lists it.
