@@ -58,6 +58,7 @@ mod proposals;
 mod psk;
 mod reader;
 mod tree;
+pub mod tree_math;
 pub mod varint;
 
 pub use cipher_suite::{CipherSuite, ProtocolVersion};
@@ -93,6 +94,7 @@ pub use tree::{
     LeafNodeSourceData, LeafNodeTbs, Lifetime, Node, NodeType, ParentHashInput, ParentNode,
     ParentNodeHashInput, SignedLeafNode, TreeHashInput, UpdatePath, UpdatePathNode,
 };
+pub use tree_math::{LeafIndex, MAX_LEAVES, NodeIndex, TreeSize};
 
 /// Whether `value` is one of the GREASE values of RFC 9420 §13.5 (0x0A0A, 0x1A1A, ..., 0xEAEA).
 pub fn is_grease(value: u64) -> bool {

@@ -22,9 +22,9 @@
 //! and [`EpochSecrets::from_joiner_secret`]. The commit, joiner and epoch secrets are dropped
 //! (and wiped) as soon as the secrets below them are derived (§9.2).
 
+use mls_codec::TreeSize;
 use mls_codec::{CipherSuite, CodecError, Decode, Encode, Reader};
 use mls_crypto::{CipherSuiteProvider, HpkeKeyPair, Secret, derive_secret, expand_with_label};
-use mls_tree::TreeSize;
 
 use crate::storage::{
     check_secret_len, decode_optional_secret, decode_secret, encode_optional_secret, encode_secret,

@@ -15,7 +15,7 @@
 //!     KeySchedule, RatchetKind, SecretTreeConfig, TranscriptHashes, confirmation_tag,
 //!     psk_secret, verify_confirmation_tag, zero_secret,
 //! };
-//! use mls_tree::TreeSize;
+//! use mls_codec::TreeSize;
 //!
 //! let provider = RustCryptoProvider::new();
 //! let suite = provider.suite(CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519)?;

@@ -23,11 +23,11 @@ use std::collections::BTreeMap;
 use mls_codec::{
     CipherSuite, CodecError, ContentType, Decode, Encode, Reader, decode_vector, encode_vector,
 };
+use mls_codec::{LeafIndex, NodeIndex, TreeSize};
 use mls_crypto::{
     CipherSuiteParams, CipherSuiteProvider, Secret, derive_tree_secret, expand_with_label,
     expand_with_labels,
 };
-use mls_tree::{LeafIndex, NodeIndex, TreeSize};
 
 use crate::KeyScheduleError;
 use crate::key_schedule::check_suite;

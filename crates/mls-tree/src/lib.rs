@@ -53,7 +53,6 @@ mod census;
 mod changes;
 mod error;
 mod hash;
-mod math;
 mod received;
 #[cfg(test)]
 mod tests;
@@ -66,7 +65,7 @@ mod validate;
 pub use census::CredentialCensus;
 pub use changes::{ReplacedLeaves, TreeChanges};
 pub use error::TreeError;
-pub use math::{LeafIndex, MAX_LEAVES, NodeIndex, TreeSize};
+pub use mls_codec::tree_math::{LeafIndex, MAX_LEAVES, NodeIndex, TreeSize};
 pub use received::DEFAULT_MAX_LEAVES;
 pub use tree::{NodeRef, RatchetTree};
 pub use treekem::{

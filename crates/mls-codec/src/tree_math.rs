@@ -1,4 +1,6 @@
-//! Array-based tree math (RFC 9420 §4.2, Appendix C).
+//! Array-based tree math (RFC 9420 §4.2, Appendix C): the indices that the wire format
+//! carries (a sender's or signer's `leaf_index`, `unmerged_leaves`) and the relations between
+//! them, used by the ratchet tree and the secret tree alike.
 //!
 //! Leaves sit at even node indices (leaf `i` at node `2i`), parents at odd ones. MLS trees
 //! always have a power-of-two number of leaves (§7.7), up to 2^30 here, so every index fits in
