@@ -9,7 +9,9 @@
 use std::hint::black_box;
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use mls_codec::{CipherSuite, FramedContent, FramedContentBody, PrivateMessage, Sender, VarBytes};
+use mls_codec::{
+    CipherSuite, FramedContent, FramedContentBody, LeafIndex, PrivateMessage, Sender, VarBytes,
+};
 use mls_crypto::{CryptoProvider, Secret};
 use mls_crypto_rustcrypto::RustCryptoProvider;
 use mls_framing::private::{self, PrivateEpoch};
@@ -42,7 +44,7 @@ fn private_message(c: &mut Criterion) {
         let content = FramedContent {
             group_id: VarBytes::from(b"benchmark group"),
             epoch: 1,
-            sender: Sender::Member(SENDER),
+            sender: Sender::Member(LeafIndex(SENDER)),
             authenticated_data: VarBytes::default(),
             content: FramedContentBody::Application(VarBytes(vec![0x61; size])),
         };

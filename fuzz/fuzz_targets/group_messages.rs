@@ -273,7 +273,7 @@ impl Harness {
     ) -> Option<Vec<u8>> {
         let sender = &self.senders[sender % self.senders.len()];
         let suite = self.provider.suite(SUITE).ok()?;
-        content.sender = Sender::Member(sender.leaf);
+        content.sender = Sender::Member(LeafIndex(sender.leaf));
         // The confirmation tag must be present exactly for commits.
         let confirmation_tag = match content.content {
             FramedContentBody::Commit(_) => {

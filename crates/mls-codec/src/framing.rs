@@ -2,8 +2,8 @@
 //! private messages, the inputs of the transcript hashes (§8.2), and MLSMessage.
 
 use crate::{
-    CodecError, Commit, Decode, Encode, GroupContext, GroupInfo, KeyPackage, Mac, Proposal,
-    ProtocolVersion, Reader, VarBytes, Welcome, encode_opaque,
+    CodecError, Commit, Decode, Encode, GroupContext, GroupInfo, KeyPackage, LeafIndex, Mac,
+    Proposal, ProtocolVersion, Reader, VarBytes, Welcome, encode_opaque,
 };
 
 mls_registry! {
@@ -53,7 +53,7 @@ mls_enum! {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Sender {
     /// `member`: the sender's `leaf_index`.
-    Member(u32),
+    Member(LeafIndex),
     /// `external`: the `sender_index` into the `external_senders` extension.
     External(u32),
     /// `new_member_proposal`.
@@ -78,7 +78,8 @@ impl Encode for Sender {
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), CodecError> {
         self.sender_type().encode(out)?;
         match self {
-            Self::Member(index) | Self::External(index) => index.encode(out),
+            Self::Member(leaf) => leaf.encode(out),
+            Self::External(index) => index.encode(out),
             Self::NewMemberProposal | Self::NewMemberCommit => Ok(()),
         }
     }
@@ -87,7 +88,7 @@ impl Encode for Sender {
 impl Decode for Sender {
     fn decode(reader: &mut Reader<'_>) -> Result<Self, CodecError> {
         Ok(match SenderType::decode(reader)? {
-            SenderType::Member => Self::Member(u32::decode(reader)?),
+            SenderType::Member => Self::Member(LeafIndex::decode(reader)?),
             SenderType::External => Self::External(u32::decode(reader)?),
             SenderType::NewMemberProposal => Self::NewMemberProposal,
             SenderType::NewMemberCommit => Self::NewMemberCommit,
@@ -100,7 +101,7 @@ impl crate::arbitrary::Arb for Sender {
     fn arb() -> proptest::strategy::BoxedStrategy<Self> {
         use proptest::prelude::*;
         prop_oneof![
-            any::<u32>().prop_map(Self::Member),
+            any::<u32>().prop_map(|leaf| Self::Member(LeafIndex(leaf))),
             any::<u32>().prop_map(Self::External),
             Just(Self::NewMemberProposal),
             Just(Self::NewMemberCommit),
@@ -989,7 +990,7 @@ mod tests {
             confirmation_tag: None,
         };
         let member = PublicMessage {
-            content: application_content(Sender::Member(1)),
+            content: application_content(Sender::Member(LeafIndex(1))),
             auth: auth.clone(),
             membership_tag: Some(VarBytes::from(b"tag")),
         };
@@ -1035,7 +1036,7 @@ mod tests {
     }
 
     fn remove_message() -> MlsMessage {
-        let mut content = application_content(Sender::Member(0));
+        let mut content = application_content(Sender::Member(LeafIndex(0)));
         content.content = FramedContentBody::Proposal(Proposal::Remove(Remove { removed: 1 }));
         MlsMessage {
             version: ProtocolVersion::MLS10,

@@ -8,6 +8,8 @@
 
 use std::fmt;
 
+use crate::{CodecError, Decode, Encode, Reader};
+
 /// The largest number of leaves a tree may have: 2^30 (node indices stay below 2^31).
 pub const MAX_LEAVES: u32 = 1 << 30;
 
@@ -28,6 +30,19 @@ impl fmt::Debug for LeafIndex {
 impl fmt::Debug for NodeIndex {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "node {}", self.0)
+    }
+}
+
+/// A `uint32 leaf_index` on the wire (a sender's, §6).
+impl Encode for LeafIndex {
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), CodecError> {
+        self.0.encode(out)
+    }
+}
+
+impl Decode for LeafIndex {
+    fn decode(reader: &mut Reader<'_>) -> Result<Self, CodecError> {
+        u32::decode(reader).map(Self)
     }
 }
 

@@ -11,7 +11,7 @@
 //! message it opens has been verified.
 //!
 //! ```
-//! use mls_codec::{CipherSuite, Commit, FramedContent, FramedContentBody, Sender, VarBytes};
+//! use mls_codec::{CipherSuite, Commit, FramedContent, FramedContentBody, LeafIndex, Sender, VarBytes};
 //! use mls_crypto::{CryptoProvider, Secret};
 //! use mls_crypto_rustcrypto::RustCryptoProvider;
 //! use mls_framing::private::{self, PrivateEpoch};
@@ -30,7 +30,7 @@
 //! let content = FramedContent {
 //!     group_id: VarBytes::from(b"group"),
 //!     epoch: 1,
-//!     sender: Sender::Member(1),
+//!     sender: Sender::Member(LeafIndex(1)),
 //!     authenticated_data: VarBytes::default(),
 //!     content: FramedContentBody::Commit(Commit { proposals: vec![], path: None }),
 //! };

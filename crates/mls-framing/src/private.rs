@@ -15,7 +15,7 @@
 
 use mls_codec::{
     AuthenticatedContent, Decode, Encode, FramedContent, FramedContentAuthData, FramedContentBody,
-    Mac, PrivateContentAad, PrivateMessage, PrivateMessageContent, Sender, SenderData,
+    LeafIndex, Mac, PrivateContentAad, PrivateMessage, PrivateMessageContent, Sender, SenderData,
     SenderDataAad, VarBytes, WireFormat,
 };
 use mls_crypto::{CipherSuiteProvider, CryptoError, Secret, Signer, VerifyingKey};
@@ -140,7 +140,7 @@ pub fn protect_authenticated(
         &plaintext,
     )?;
     let sender_data = SenderData {
-        leaf_index,
+        leaf_index: leaf_index.0,
         generation: key.generation(),
         reuse_guard,
     };
@@ -299,7 +299,7 @@ pub fn open_with<T: Send>(
         authenticated_data,
         ..
     } = aad;
-    let sender = Sender::Member(sender_data.leaf_index);
+    let sender = Sender::Member(LeafIndex(sender_data.leaf_index));
     let mut header = Vec::with_capacity(group_id.len() + authenticated_data.len() + 24);
     FramedContent::encode_header(
         &mut header,

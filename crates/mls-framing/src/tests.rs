@@ -3,8 +3,8 @@
 use std::sync::LazyLock;
 
 use mls_codec::{
-    CipherSuite, Commit, ContentType, FramedContent, FramedContentBody, PrivateMessage, Proposal,
-    Remove, Sender, VarBytes,
+    CipherSuite, Commit, ContentType, FramedContent, FramedContentBody, LeafIndex, PrivateMessage,
+    Proposal, Remove, Sender, VarBytes,
 };
 use mls_crypto::{CipherSuiteProvider, CryptoProvider, Secret, SignatureKeyPair};
 use mls_crypto_rustcrypto::RustCryptoProvider;
@@ -75,7 +75,7 @@ fn secret_tree() -> SecretTree {
 fn public_message_round_trips_and_detects_tampering() {
     let keys = new_keys();
     let signer = suite().signer(&keys.private_key).unwrap();
-    let sent = content(Sender::Member(1), proposal());
+    let sent = content(Sender::Member(LeafIndex(1)), proposal());
     let message = public::protect(public_epoch(), &*signer, sent.clone(), None).unwrap();
     let received = public::unprotect(public_epoch(), &message, &keys.public_key).unwrap();
     assert_eq!(received.content, sent);
@@ -124,7 +124,7 @@ fn application_data_is_refused_as_public_message() {
     let keys = new_keys();
     let signer = suite().signer(&keys.private_key).unwrap();
     let sent = content(
-        Sender::Member(0),
+        Sender::Member(LeafIndex(0)),
         FramedContentBody::Application(VarBytes::from(b"hi")),
     );
     assert!(matches!(
@@ -141,7 +141,7 @@ fn commits_need_exactly_a_confirmation_tag() {
     let keys = new_keys();
     let signer = suite().signer(&keys.private_key).unwrap();
     let commit = content(
-        Sender::Member(0),
+        Sender::Member(LeafIndex(0)),
         FramedContentBody::Commit(Commit {
             proposals: vec![],
             path: None,
@@ -151,7 +151,7 @@ fn commits_need_exactly_a_confirmation_tag() {
         public::protect(public_epoch(), &*signer, commit, None),
         Err(FramingError::ConfirmationTagMismatch)
     ));
-    let proposal = content(Sender::Member(0), proposal());
+    let proposal = content(Sender::Member(LeafIndex(0)), proposal());
     assert!(matches!(
         public::protect(
             public_epoch(),
@@ -165,7 +165,7 @@ fn commits_need_exactly_a_confirmation_tag() {
 
 fn application(data: &[u8]) -> FramedContent {
     content(
-        Sender::Member(SENDER),
+        Sender::Member(LeafIndex(SENDER)),
         FramedContentBody::Application(VarBytes::from(data)),
     )
 }
@@ -257,7 +257,7 @@ fn handshake_and_application_ratchets_advance_separately() {
     let mut sender = secret_tree();
     let mut receiver = secret_tree();
     let commit = content(
-        Sender::Member(SENDER),
+        Sender::Member(LeafIndex(SENDER)),
         FramedContentBody::Commit(Commit {
             proposals: vec![],
             path: None,
@@ -267,7 +267,7 @@ fn handshake_and_application_ratchets_advance_separately() {
     let sent = [
         (application(b"a0"), None),
         (application(b"a1"), None),
-        (content(Sender::Member(SENDER), proposal()), None),
+        (content(Sender::Member(LeafIndex(SENDER)), proposal()), None),
         (commit, tag),
         (application(b"a2"), None),
     ];
@@ -503,7 +503,7 @@ fn content_signed_before_its_confirmation_tag_is_protected_in_its_wire_format() 
     let keys = new_keys();
     let signer = suite().signer(&keys.private_key).unwrap();
     let commit = content(
-        Sender::Member(SENDER),
+        Sender::Member(LeafIndex(SENDER)),
         FramedContentBody::Commit(Commit {
             proposals: vec![],
             path: None,

@@ -48,7 +48,7 @@ pub(crate) struct ProposalContext<'a> {
     pub(crate) tree: &'a RatchetTree,
     /// The GroupContext of the current epoch.
     pub(crate) group_context: &'a GroupContext,
-    /// The committer: `Sender::Member(leaf)`, or `Sender::NewMemberCommit` for an external
+    /// The committer: `Sender::Member(LeafIndex(leaf))`, or `Sender::NewMemberCommit` for an external
     /// commit (§12.4.3.2). Ignored by [`validate_proposal`].
     pub(crate) committer: Sender,
     /// Seconds since the Unix epoch for lifetime checks (§7.3); `None` skips them (test
@@ -684,7 +684,6 @@ fn check_sender(
 ) -> Result<(), ProposalError> {
     let allowed = match *sender {
         Sender::Member(leaf) => {
-            let leaf = LeafIndex(leaf);
             if ctx.tree.leaf(leaf).is_none() {
                 return Err(ProposalError::SenderNotMember { leaf });
             }
@@ -907,7 +906,6 @@ pub(crate) fn validate_proposal(
             let Sender::Member(leaf) = *sender else {
                 return Err(ProposalError::UpdateFromNonMember);
             };
-            let leaf = LeafIndex(leaf);
             check_update(ctx, &current, leaf, &update.leaf_node, &nobody)?;
             let excluded = HashSet::from([leaf]);
             CredentialSummary::of(ctx.tree, &excluded)
@@ -965,9 +963,7 @@ pub(crate) fn plan_with_psk_usage(
 ) -> Result<ProposalPlan, ProposalError> {
     let tree = ctx.tree;
     let (external, committer) = match ctx.committer {
-        Sender::Member(leaf) if tree.leaf(LeafIndex(leaf)).is_some() => {
-            (false, Some(LeafIndex(leaf)))
-        }
+        Sender::Member(leaf) if tree.leaf(leaf).is_some() => (false, Some(leaf)),
         Sender::NewMemberCommit => (true, None),
         sender => return Err(ProposalError::InvalidCommitter { sender }),
     };
@@ -1011,7 +1007,7 @@ pub(crate) fn plan_with_psk_usage(
                 let Sender::Member(leaf) = sender else {
                     return Err(ProposalError::UpdateFromNonMember);
                 };
-                updates.push((LeafIndex(leaf), update.leaf_node));
+                updates.push((leaf, update.leaf_node));
             }
             Proposal::Remove(remove) => removes.push(LeafIndex(remove.removed)),
             Proposal::PreSharedKey(psk) => psks.push(psk.psk),
@@ -1285,7 +1281,7 @@ mod tests {
             committer: u32,
             proposals: Vec<SenderProposal>,
         ) -> Result<ProposalPlan, ProposalError> {
-            plan(&self.ctx(Sender::Member(committer)), proposals)
+            plan(&self.ctx(Sender::Member(LeafIndex(committer))), proposals)
         }
 
         fn reject(&self, committer: u32, proposals: Vec<SenderProposal>) -> ProposalError {
@@ -1320,7 +1316,7 @@ mod tests {
     }
 
     fn member(leaf: u32, proposal: Proposal) -> SenderProposal {
-        by(Sender::Member(leaf), proposal)
+        by(Sender::Member(LeafIndex(leaf)), proposal)
     }
 
     fn add(key_package: &KeyPackage) -> Proposal {
@@ -1703,8 +1699,8 @@ mod tests {
         };
         let group = group_of(vec![supporting("a"), supporting("b")]);
         validate_proposal(
-            &group.ctx(Sender::Member(0)),
-            &Sender::Member(1),
+            &group.ctx(Sender::Member(LeafIndex(0))),
+            &Sender::Member(LeafIndex(1)),
             &custom(NEW_PROPOSAL),
         )
         .unwrap();
@@ -1720,8 +1716,8 @@ mod tests {
         assert_eq!(
             plan.custom,
             vec![
-                (Sender::Member(1), custom(NEW_PROPOSAL)),
-                (Sender::Member(0), custom(NEW_PROPOSAL)),
+                (Sender::Member(LeafIndex(1)), custom(NEW_PROPOSAL)),
+                (Sender::Member(LeafIndex(0)), custom(NEW_PROPOSAL)),
             ]
         );
         // A receiver does not require a path for a custom proposal; we always send one.
@@ -1751,8 +1747,8 @@ mod tests {
             "{error:?}"
         );
         let error = validate_proposal(
-            &group.ctx(Sender::Member(0)),
-            &Sender::Member(1),
+            &group.ctx(Sender::Member(LeafIndex(0))),
+            &Sender::Member(LeafIndex(1)),
             &custom(grease),
         )
         .unwrap_err();
@@ -1770,8 +1766,8 @@ mod tests {
         for committer in [
             Sender::External(0),
             Sender::NewMemberProposal,
-            Sender::Member(3),
-            Sender::Member(9),
+            Sender::Member(LeafIndex(3)),
+            Sender::Member(LeafIndex(9)),
         ] {
             let error = plan(&group.ctx(committer), vec![]).unwrap_err();
             assert!(
@@ -2014,7 +2010,7 @@ mod tests {
         let expired = plan(
             &ProposalContext {
                 now: Some(NOW + 10 * 86_400),
-                ..group.ctx(Sender::Member(0))
+                ..group.ctx(Sender::Member(LeafIndex(0)))
             },
             vec![member(0, add(&alice.key_package))],
         )
@@ -2029,7 +2025,7 @@ mod tests {
         plan(
             &ProposalContext {
                 now: None,
-                ..group.ctx(Sender::Member(0))
+                ..group.ctx(Sender::Member(LeafIndex(0)))
             },
             vec![member(0, add(&alice.key_package))],
         )
@@ -2255,7 +2251,7 @@ mod tests {
             )
             .unwrap();
         let plan = plan_with_psk_usage(
-            &group.ctx(Sender::Member(0)),
+            &group.ctx(Sender::Member(LeafIndex(0))),
             vec![member(0, psk(resumption_psk(ResumptionPskUsage::Reinit)))],
             ResumptionPskUsage::Reinit,
         )
@@ -2534,17 +2530,38 @@ mod tests {
     #[test]
     fn standalone_proposals() {
         let group = group(3);
-        let ctx = group.ctx(Sender::Member(0));
+        let ctx = group.ctx(Sender::Member(LeafIndex(0)));
         let alice = client("alice");
-        validate_proposal(&ctx, &Sender::Member(2), &add(&alice.key_package)).unwrap();
+        validate_proposal(
+            &ctx,
+            &Sender::Member(LeafIndex(2)),
+            &add(&alice.key_package),
+        )
+        .unwrap();
         validate_proposal(&ctx, &Sender::NewMemberProposal, &add(&alice.key_package)).unwrap();
-        validate_proposal(&ctx, &Sender::Member(1), &update(group.update_node(1))).unwrap();
+        validate_proposal(
+            &ctx,
+            &Sender::Member(LeafIndex(1)),
+            &update(group.update_node(1)),
+        )
+        .unwrap();
         validate_proposal(&ctx, &Sender::External(0), &remove(1)).unwrap();
-        validate_proposal(&ctx, &Sender::Member(1), &psk(external_psk(b"p", 32))).unwrap();
-        validate_proposal(&ctx, &Sender::Member(1), &reinit(ProtocolVersion::MLS10)).unwrap();
-        validate_proposal(&ctx, &Sender::Member(1), &gce(vec![])).unwrap();
+        validate_proposal(
+            &ctx,
+            &Sender::Member(LeafIndex(1)),
+            &psk(external_psk(b"p", 32)),
+        )
+        .unwrap();
+        validate_proposal(
+            &ctx,
+            &Sender::Member(LeafIndex(1)),
+            &reinit(ProtocolVersion::MLS10),
+        )
+        .unwrap();
+        validate_proposal(&ctx, &Sender::Member(LeafIndex(1)), &gce(vec![])).unwrap();
 
-        let error = validate_proposal(&ctx, &Sender::Member(1), &external_init()).unwrap_err();
+        let error =
+            validate_proposal(&ctx, &Sender::Member(LeafIndex(1)), &external_init()).unwrap_err();
         assert!(
             matches!(error, ProposalError::ExternalInitOutsideExternalCommit),
             "{error:?}"
@@ -2555,22 +2572,26 @@ mod tests {
             matches!(error, ProposalError::UpdateFromNonMember),
             "{error:?}"
         );
-        let error =
-            validate_proposal(&ctx, &Sender::Member(2), &update(group.update_node(1))).unwrap_err();
+        let error = validate_proposal(
+            &ctx,
+            &Sender::Member(LeafIndex(2)),
+            &update(group.update_node(1)),
+        )
+        .unwrap_err();
         assert_eq!(update_reason(error), LeafNodeError::InvalidSignature);
-        let error = validate_proposal(&ctx, &Sender::Member(3), &remove(1)).unwrap_err();
+        let error = validate_proposal(&ctx, &Sender::Member(LeafIndex(3)), &remove(1)).unwrap_err();
         assert!(
             matches!(error, ProposalError::SenderNotMember { .. }),
             "{error:?}"
         );
-        let error = validate_proposal(&ctx, &Sender::Member(1), &remove(3)).unwrap_err();
+        let error = validate_proposal(&ctx, &Sender::Member(LeafIndex(1)), &remove(3)).unwrap_err();
         assert!(
             matches!(error, ProposalError::RemoveOfBlankLeaf { .. }),
             "{error:?}"
         );
         let error = validate_proposal(
             &ctx,
-            &Sender::Member(1),
+            &Sender::Member(LeafIndex(1)),
             &gce(vec![extension(NEW_EXTENSION)]),
         )
         .unwrap_err();
@@ -2593,7 +2614,7 @@ mod tests {
         );
         let error = validate_proposal(
             &ctx,
-            &Sender::Member(1),
+            &Sender::Member(LeafIndex(1)),
             &psk(resumption_psk(ResumptionPskUsage::Branch)),
         )
         .unwrap_err();
@@ -2608,14 +2629,14 @@ mod tests {
         let group = group(2);
         let supported = group.update_node(1);
         check_leaf_capabilities(
-            &group.ctx(Sender::Member(1)),
+            &group.ctx(Sender::Member(LeafIndex(1))),
             &[],
             &supported,
             Some(LeafIndex(1)),
         )
         .unwrap();
         let error = check_leaf_capabilities(
-            &group.ctx(Sender::Member(1)),
+            &group.ctx(Sender::Member(LeafIndex(1))),
             &[extension(NEW_EXTENSION)],
             &supported,
             Some(LeafIndex(1)),

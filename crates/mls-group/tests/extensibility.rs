@@ -173,7 +173,7 @@ fn a_custom_proposal_supported_by_all_is_committed_by_reference() {
     for leaf in [0, 2] {
         match groups[leaf].process_message(&proposal).unwrap() {
             ProcessedMessage::Proposal { sender, proposal } => {
-                assert_eq!(sender, Sender::Member(1));
+                assert_eq!(sender, Sender::Member(LeafIndex(1)));
                 assert_eq!(*proposal, expected);
             }
             other => panic!("unexpected {other:?}"),
@@ -196,7 +196,7 @@ fn a_custom_proposal_supported_by_all_is_committed_by_reference() {
                 assert_eq!(new_epoch, epoch + 1);
                 assert_eq!(
                     custom_proposals,
-                    vec![(Sender::Member(1), expected.clone())]
+                    vec![(Sender::Member(LeafIndex(1)), expected.clone())]
                 );
             }
             other => panic!("unexpected {other:?}"),
@@ -218,7 +218,7 @@ fn a_custom_proposal_supported_by_all_is_committed_by_reference() {
                 custom_proposals, ..
             } => assert_eq!(
                 custom_proposals,
-                vec![(Sender::Member(0), expected.clone())]
+                vec![(Sender::Member(LeafIndex(0)), expected.clone())]
             ),
             other => panic!("unexpected {other:?}"),
         }

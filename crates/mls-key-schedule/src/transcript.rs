@@ -240,7 +240,7 @@ mod tests {
     use super::*;
     use mls_codec::{
         CipherSuite, Commit, ConfirmedTranscriptHashInput, FramedContentBody,
-        InterimTranscriptHashInput, Sender, VarBytes,
+        InterimTranscriptHashInput, LeafIndex, Sender, VarBytes,
     };
     use mls_crypto::CryptoProvider;
     use mls_crypto_rustcrypto::RustCryptoProvider;
@@ -256,7 +256,7 @@ mod tests {
         FramedContent {
             group_id: VarBytes::from(b"group"),
             epoch: 3,
-            sender: Sender::Member(1),
+            sender: Sender::Member(LeafIndex(1)),
             authenticated_data: VarBytes::default(),
             content: body,
         }

@@ -3,7 +3,7 @@
 
 use mls_codec::{
     CipherSuite, CodecError, Commit, Decode, Encode, FramedContent, FramedContentBody,
-    GroupContext, MlsMessage, MlsMessageBody, PrivateMessage, Proposal, ProtocolVersion,
+    GroupContext, LeafIndex, MlsMessage, MlsMessageBody, PrivateMessage, Proposal, ProtocolVersion,
     PublicMessage, Sender, VarBytes,
 };
 use mls_crypto::{CipherSuiteProvider, Secret, SignaturePrivateKey, Signer};
@@ -169,7 +169,7 @@ fn check_message(check: &mut CaseCheck<'_>, epoch: &Epoch, message: &Message<'_>
     let content = FramedContent {
         group_id: epoch.group_id.clone(),
         epoch: epoch.epoch,
-        sender: Sender::Member(SENDER),
+        sender: Sender::Member(LeafIndex(SENDER)),
         authenticated_data: VarBytes::default(),
         content: body,
     };

@@ -286,7 +286,7 @@ impl Group {
             Sender::NewMemberCommit => return self.process_external_commit(authenticated),
             other => return Err(GroupError::UnsupportedSender(other.sender_type())),
         };
-        let committer = LeafIndex(committer_index);
+        let committer = committer_index;
         if committer == self.own_leaf() {
             return Err(GroupError::OwnCommit);
         }
@@ -504,7 +504,7 @@ impl Group {
             suite,
             tree: &self.tree,
             group_context: &self.epoch.context,
-            committer: Sender::Member(committer.0),
+            committer: Sender::Member(committer),
             now: self.config.now(),
         };
         proposals::check_leaf_capabilities(

@@ -54,12 +54,12 @@ impl Group {
                 suite,
                 tree: &tree,
                 group_context: &context,
-                committer: mls_codec::Sender::Member(0),
+                committer: mls_codec::Sender::Member(LeafIndex(0)),
                 now: config.now(),
             };
             crate::proposals::validate_proposal(
                 &ctx,
-                &mls_codec::Sender::Member(0),
+                &mls_codec::Sender::Member(LeafIndex(0)),
                 &mls_codec::Proposal::GroupContextExtensions(mls_codec::GroupContextExtensions {
                     extensions: extensions.clone(),
                 }),

@@ -87,7 +87,7 @@ impl Group {
         FramedContent {
             group_id: self.epoch.context.group_id.clone(),
             epoch: self.epoch(),
-            sender: Sender::Member(self.own_leaf().0),
+            sender: Sender::Member(self.own_leaf()),
             authenticated_data: VarBytes::default(),
             content: body,
         }
@@ -189,7 +189,7 @@ impl Group {
     ) -> Result<AuthenticatedContent, GroupError> {
         self.check_group_and_epoch(&message.content.group_id, message.content.epoch)?;
         let signature_key = match &message.content.sender {
-            Sender::Member(leaf) => self.member_signature_key(LeafIndex(*leaf))?,
+            Sender::Member(leaf) => self.member_signature_key(*leaf)?,
             Sender::External(_) | Sender::NewMemberProposal => {
                 self.external_signature_key(&message.content)?
             }
@@ -367,7 +367,7 @@ impl Group {
                     return Err(GroupError::UnexpectedContent);
                 };
                 Ok(ProcessedMessage::Application {
-                    sender: LeafIndex(leaf),
+                    sender: leaf,
                     epoch: self.epoch(),
                     data: data.into_vec(),
                 })

@@ -92,7 +92,7 @@ impl Group {
             return Err(GroupError::PendingCommit);
         }
         self.check_active()?;
-        let sender = mls_codec::Sender::Member(self.own_leaf().0);
+        let sender = mls_codec::Sender::Member(self.own_leaf());
         self.validate_proposal(&sender, &proposal)?;
         let content = self.framed_content(FramedContentBody::Proposal(proposal.clone()));
         let authenticated = self.sign(self.config.handshake_wire_format, content, None)?;

@@ -69,7 +69,7 @@ impl Group {
         usage: ResumptionPskUsage,
     ) -> Result<Selection, GroupError> {
         let own = self.own_leaf();
-        let committer = Sender::Member(own.0);
+        let committer = Sender::Member(own);
         let mut chosen = Chosen::default();
         for proposal in &by_value {
             chosen.record(committer, proposal);
@@ -191,7 +191,7 @@ impl<'a> Chosen<'a> {
         match proposal {
             Proposal::Update(_) => {
                 if let Sender::Member(leaf) = sender {
-                    self.touched.insert(LeafIndex(leaf));
+                    self.touched.insert(leaf);
                 }
             }
             Proposal::Remove(remove) => {
@@ -224,13 +224,9 @@ impl<'a> Chosen<'a> {
         } else {
             match proposal {
                 Proposal::Update(_) => match cached.sender {
-                    Sender::Member(leaf) if LeafIndex(leaf) == own => {
-                        ProposalError::UpdateByCommitter
-                    }
-                    Sender::Member(leaf) if self.touched.contains(&LeafIndex(leaf)) => {
-                        ProposalError::DuplicateUpdateOrRemove {
-                            leaf: LeafIndex(leaf),
-                        }
+                    Sender::Member(leaf) if leaf == own => ProposalError::UpdateByCommitter,
+                    Sender::Member(leaf) if self.touched.contains(&leaf) => {
+                        ProposalError::DuplicateUpdateOrRemove { leaf }
                     }
                     _ => return None,
                 },

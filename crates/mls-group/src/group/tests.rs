@@ -777,7 +777,7 @@ fn commit_from_a_non_member_is_rejected() {
     let blank = republish(
         &mut f.groups[ALICE],
         &commit,
-        |content| content.sender = Sender::Member(3),
+        |content| content.sender = Sender::Member(LeafIndex(3)),
         |_| {},
     );
     let error = reject(&mut f.groups[BOB], &blank);
@@ -788,7 +788,7 @@ fn commit_from_a_non_member_is_rejected() {
     let outside = republish(
         &mut f.groups[ALICE],
         &commit,
-        |content| content.sender = Sender::Member(1000),
+        |content| content.sender = Sender::Member(LeafIndex(1000)),
         |_| {},
     );
     let error = reject(&mut f.groups[BOB], &outside);
@@ -1138,7 +1138,7 @@ fn a_commit_removing_the_receiver_is_reported_and_stops_it() {
             sender,
             epoch: next,
         } => {
-            assert_eq!(sender, Sender::Member(0));
+            assert_eq!(sender, Sender::Member(LeafIndex(0)));
             assert_eq!(next, epoch + 1);
         }
         other => panic!("expected Removed, got {other:?}"),
