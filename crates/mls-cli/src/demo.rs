@@ -1,14 +1,17 @@
 //! `mls demo`: a group of separate clients that exchange only serialized messages, checked at
 //! every step.
 
-use std::io::Write;
+use std::io::IsTerminal;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use indicatif::{ProgressBar, ProgressStyle};
 use mls_codec::CipherSuite;
 use mls_crypto_rustcrypto::RustCryptoProvider;
 use mls_group::{Client, Group, GroupError, ProcessedMessage};
 use rand::{RngExt, SeedableRng, rngs::StdRng};
+
+use crate::plural::count;
 
 /// What the demo does.
 pub(crate) struct DemoOptions {
@@ -35,11 +38,11 @@ struct Timings {
     adds: Duration,
     churn: Duration,
     messages: Duration,
-    epochs: u64,
-    commits_processed: u64,
-    messages_decrypted: u64,
-    external_joins: u64,
-    resyncs: u64,
+    epochs: usize,
+    commits_processed: usize,
+    messages_decrypted: usize,
+    external_joins: usize,
+    resyncs: usize,
 }
 
 /// Runs the demo; any disagreement between members is an error.
@@ -47,22 +50,10 @@ pub(crate) fn run(options: &DemoOptions) -> Result<(), String> {
     let provider = Arc::new(RustCryptoProvider);
     let suite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
     let mut rng = StdRng::seed_from_u64(options.seed);
-    let mut participants = (0..options.members)
-        .map(|i| {
-            Client::new(provider.clone(), suite, format!("member {i}").as_bytes()).map(|client| {
-                Participant {
-                    client,
-                    group: None,
-                }
-            })
-        })
-        .collect::<Result<Vec<_>, GroupError>>()
-        .map_err(|e| e.to_string())?;
-    let mut timings = Timings::default();
     println!(
-        "mls demo: {} members, {} messages, suite {:?}{}",
-        options.members,
-        options.messages,
+        "mls demo: {}, {}, suite {:?}{}",
+        count(options.members, "member", "members"),
+        count(options.messages, "message", "messages"),
         suite,
         if options.external_joins {
             ", with external joins"
@@ -71,12 +62,29 @@ pub(crate) fn run(options: &DemoOptions) -> Result<(), String> {
         }
     );
 
+    let bar = phase_bar("creating clients", options.members);
+    let mut participants = (0..options.members)
+        .map(|i| {
+            let client = Client::new(provider.clone(), suite, format!("member {i}").as_bytes());
+            bar.inc(1);
+            client.map(|client| Participant {
+                client,
+                group: None,
+            })
+        })
+        .collect::<Result<Vec<_>, GroupError>>()
+        .map_err(|e| e.to_string())?;
+    finish(&bar);
+    let mut timings = Timings::default();
+
     let start = Instant::now();
+    let bar = phase_bar("adding members", options.members);
     let creator = participants[0]
         .client
         .create_group(b"mls demo group")
         .map_err(|e| e.to_string())?;
     participants[0].group = Some(creator);
+    bar.inc(1);
     let mut next = 1;
     let batch = 25.max(options.members / 8);
     while next < options.members {
@@ -98,13 +106,14 @@ pub(crate) fn run(options: &DemoOptions) -> Result<(), String> {
             external_join(&mut participants, publisher, joiner, false, &mut timings)?;
         }
         next = end;
-        progress("adding members", next, options.members);
+        bar.set_position(position(next));
     }
+    finish(&bar);
     timings.adds = start.elapsed();
-    println!();
 
     let start = Instant::now();
     let rounds = 10.min(options.members);
+    let bar = phase_bar("updates, removes, re-adds", rounds);
     for round in 0..rounds {
         let members = member_indices(&participants);
         let committer = members[rng.random_range(0..members.len())];
@@ -140,7 +149,7 @@ pub(crate) fn run(options: &DemoOptions) -> Result<(), String> {
             }
             _ => {}
         }
-        progress("updates, removes, re-adds", round + 1, rounds);
+        bar.inc(1);
     }
     if options.external_joins {
         // A member loses its state and rejoins, replacing its old leaf (a resync).
@@ -154,10 +163,11 @@ pub(crate) fn run(options: &DemoOptions) -> Result<(), String> {
         let publisher = others[rng.random_range(0..others.len())];
         external_join(&mut participants, publisher, resyncing, true, &mut timings)?;
     }
+    finish(&bar);
     timings.churn = start.elapsed();
-    println!();
 
     let start = Instant::now();
+    let bar = phase_bar("application messages", options.messages);
     for sent in 0..options.messages {
         let members = member_indices(&participants);
         let sender = members[rng.random_range(0..members.len())];
@@ -177,37 +187,37 @@ pub(crate) fn run(options: &DemoOptions) -> Result<(), String> {
                 }
             }
         }
-        if sent % 10 == 9 || sent + 1 == options.messages {
-            progress("application messages", sent + 1, options.messages);
-        }
+        bar.inc(1);
     }
+    finish(&bar);
     timings.messages = start.elapsed();
-    println!();
 
     let members = member_indices(&participants);
     println!(
-        "ok: {} members agree on epoch {} (authenticator checked after each of {} epochs)",
-        members.len(),
+        "ok: {} {} on epoch {} (epoch authenticator and tree hash checked after {})",
+        count(members.len(), "member", "members"),
+        if members.len() == 1 { "is" } else { "agree" },
         group_of(&mut participants, members[0])?.epoch(),
-        timings.epochs
+        count(timings.epochs, "epoch change", "epoch changes"),
     );
     println!(
-        "  adding {} members: {:.2?}; churn: {:.2?}; {} commits processed",
-        options.members - 1,
+        "  adding {}: {:.2?}; churn: {:.2?}; {} processed",
+        count(options.members - 1, "member", "members"),
         timings.adds,
         timings.churn,
-        timings.commits_processed
+        count(timings.commits_processed, "commit", "commits"),
     );
     if options.external_joins {
         println!(
-            "  {} members joined by external commit, {} resynced",
-            timings.external_joins, timings.resyncs
+            "  {} by external commit, {} resynced",
+            count(timings.external_joins, "member joined", "members joined"),
+            count(timings.resyncs, "member", "members"),
         );
     }
     println!(
-        "  {} messages, {} decryptions: {:.2?} ({:.1} µs per decryption with encryption)",
-        options.messages,
-        timings.messages_decrypted,
+        "  {}, {}: {:.2?} ({:.1} µs per decryption with encryption)",
+        count(options.messages, "message", "messages"),
+        count(timings.messages_decrypted, "decryption", "decryptions"),
         timings.messages,
         timings.messages.as_secs_f64() * 1e6 / timings.messages_decrypted.max(1) as f64
     );
@@ -344,14 +354,34 @@ fn check_agreement(participants: &[Participant]) -> Result<(), String> {
     Ok(())
 }
 
-/// Redraws a one-line progress bar.
-fn progress(phase: &str, done: usize, total: usize) {
-    let width = 30;
-    let filled = (done * width).checked_div(total).unwrap_or(width);
-    print!(
-        "\r  {phase:<28} [{}{}] {done}/{total}",
-        "#".repeat(filled),
-        " ".repeat(width - filled)
-    );
-    let _ = std::io::stdout().flush();
+/// The progress bar of a phase of `total` steps, drawn on standard error only when it is a
+/// terminal (hidden otherwise, so that piped or captured output holds only the normal lines).
+/// It is drawn at once and ticks on its own, so a long first step shows too.
+fn phase_bar(phase: &str, total: usize) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let style = ProgressStyle::with_template(
+        "  {prefix:<28} [{bar:30}] {pos}/{len} {elapsed_precise} {spinner}",
+    )
+    .map(|style| style.progress_chars("#>-"))
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    let bar = ProgressBar::new(position(total))
+        .with_style(style)
+        .with_prefix(phase.to_owned());
+    bar.enable_steady_tick(Duration::from_millis(100));
+    bar
+}
+
+/// Leaves a phase's finished bar on its own line of the terminal.
+fn finish(bar: &ProgressBar) {
+    bar.finish();
+    if !bar.is_hidden() {
+        eprintln!();
+    }
+}
+
+/// A count as a progress bar position.
+fn position(done: usize) -> u64 {
+    u64::try_from(done).unwrap_or(u64::MAX)
 }

@@ -1,61 +1,124 @@
 //! `mls`: the command-line tool of this RFC 9420 (MLS) implementation.
 
 mod demo;
+mod plural;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "\
-usage: mls <command>
+use clap::builder::RangedU64ValueParser;
+use clap::{Args, Parser, Subcommand};
 
-commands:
-  vectors verify [DIR]   check the official test vectors in DIR (default: test-vectors)
-  demo [--members N] [--messages M] [--seed S] [--external-joins]
-                         a group of N separate clients (default 50) exchanging only serialized
-                         messages: batched adds, updates, removes and re-adds, then M
-                         application messages (default 100), checking at every step that all
-                         members agree and read every message; with --external-joins, some
-                         members join (and one resyncs) by external commit from a GroupInfo
-                         instead of a Welcome (RFC 9420 §12.4.3.2)
-  help                   print this message";
+use plural::count;
+
+/// The largest group `mls demo` builds.
+const MAX_MEMBERS: u64 = 100_000;
+/// The most application messages `mls demo` sends.
+const MAX_MESSAGES: u64 = 1_000_000;
+
+/// The command line.
+#[derive(Parser)]
+#[command(
+    name = "mls",
+    version,
+    about = "The command-line tool of an RFC 9420 (MLS) implementation",
+    propagate_version = true
+)]
+struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The commands of `mls`.
+#[derive(Subcommand)]
+enum Command {
+    /// The official RFC 9420 test vectors
+    Vectors {
+        /// What to do with the vectors.
+        #[command(subcommand)]
+        command: VectorsCommand,
+    },
+    /// A group of separate clients exchanging only serialized messages, checked at every step
+    #[command(long_about = "\
+A group of N separate clients exchanging only serialized messages: batched adds, updates,
+removes and re-adds, then M application messages, checking at every step that all members
+agree (epoch, epoch authenticator, tree hash) and read every message. With
+--external-joins, some members join (and one resyncs) by external commit from a GroupInfo
+instead of a Welcome (RFC 9420 §12.4.3.2).
+
+Progress bars are drawn on standard error only when it is a terminal.")]
+    Demo(DemoArgs),
+}
+
+/// The subcommands of `mls vectors`.
+#[derive(Subcommand)]
+enum VectorsCommand {
+    /// Check the test vectors in DIR against this implementation
+    #[command(long_about = "\
+Check every *.json test-vector file in DIR against this implementation.
+
+Prints one line per file (name: P passed, F failed, S skipped), every failure with its
+case index and field, and a last line with the totals. Exits non-zero if any case failed,
+if a file cannot be read, is truncated or invalid JSON, or has an unknown name, and if DIR
+holds no *.json file at all. Cases in cipher suites the provider does not support are
+counted as skipped, never as passed.")]
+    Verify {
+        /// The folder of the vector files
+        #[arg(default_value = "test-vectors")]
+        dir: PathBuf,
+    },
+}
+
+/// The options of `mls demo`.
+#[derive(Args)]
+struct DemoArgs {
+    /// The number of members the group grows to (2 to 100000)
+    #[arg(long, value_name = "N", default_value_t = 50, allow_negative_numbers = true,
+          value_parser = RangedU64ValueParser::<usize>::new().range(2..=MAX_MEMBERS))]
+    members: usize,
+    /// The number of application messages sent (0 to 1000000)
+    #[arg(long, value_name = "M", default_value_t = 100, allow_negative_numbers = true,
+          value_parser = RangedU64ValueParser::<usize>::new().range(0..=MAX_MESSAGES))]
+    messages: usize,
+    /// The seed of the random choices (who commits, who is removed, who sends)
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    seed: u64,
+    /// Some members join by external commit, and one resyncs
+    #[arg(long)]
+    external_joins: bool,
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    match args.as_slice() {
-        ["vectors", "verify"] => verify_vectors(PathBuf::from("test-vectors")),
-        ["vectors", "verify", dir] => verify_vectors(PathBuf::from(dir)),
-        ["demo", flags @ ..] => match parse_demo(flags) {
-            Ok(options) => match demo::run(&options) {
+    match Cli::parse().command {
+        Command::Vectors {
+            command: VectorsCommand::Verify { dir },
+        } => verify_vectors(dir),
+        Command::Demo(args) => {
+            let options = demo::DemoOptions {
+                members: args.members,
+                messages: args.messages,
+                seed: args.seed,
+                external_joins: args.external_joins,
+            };
+            match demo::run(&options) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(error) => {
                     eprintln!("mls demo: {error}");
                     ExitCode::FAILURE
                 }
-            },
-            Err(error) => {
-                eprintln!("mls demo: {error}\n{USAGE}");
-                ExitCode::from(2)
             }
-        },
-        ["help" | "--help" | "-h"] => {
-            println!("{USAGE}");
-            ExitCode::SUCCESS
-        }
-        _ => {
-            eprintln!("{USAGE}");
-            ExitCode::from(2)
         }
     }
 }
 
 /// `mls vectors verify [DIR]`: one line per file, failures with their case and field, then the
-/// totals; exits non-zero if any case failed or a file could not be checked.
+/// totals; exits non-zero if any case failed, a file could not be checked, or there was no file.
 fn verify_vectors(dir: PathBuf) -> ExitCode {
     let report = match mls_vectors::check_dir(&dir) {
         Ok(report) => report,
         Err(error) => {
-            eprintln!("mls: {error}");
+            eprintln!("mls vectors verify: {error}");
             return ExitCode::FAILURE;
         }
     };
@@ -69,49 +132,14 @@ fn verify_vectors(dir: PathBuf) -> ExitCode {
         }
     }
     let total = report.total();
-    println!("{total}");
+    println!(
+        "total: {}, {}: {total}",
+        count(report.files.len(), "file", "files"),
+        count(total.passed + total.failed + total.skipped, "case", "cases"),
+    );
     if total.failed == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     }
-}
-
-/// Parses the flags of `mls demo`.
-fn parse_demo(flags: &[&str]) -> Result<demo::DemoOptions, String> {
-    let mut options = demo::DemoOptions {
-        members: 50,
-        messages: 100,
-        seed: 1,
-        external_joins: false,
-    };
-    let mut flags = flags.iter();
-    while let Some(flag) = flags.next() {
-        if *flag == "--external-joins" {
-            options.external_joins = true;
-            continue;
-        }
-        let value = flags
-            .next()
-            .ok_or_else(|| format!("{flag} needs a value"))?;
-        let number = || {
-            value
-                .parse::<u64>()
-                .map_err(|_| format!("{flag}: {value} is not a number"))
-        };
-        match *flag {
-            "--members" => {
-                options.members = usize::try_from(number()?).map_err(|e| e.to_string())?
-            }
-            "--messages" => {
-                options.messages = usize::try_from(number()?).map_err(|e| e.to_string())?;
-            }
-            "--seed" => options.seed = number()?,
-            other => return Err(format!("unknown flag {other}")),
-        }
-    }
-    if options.members < 2 {
-        return Err("--members must be at least 2".into());
-    }
-    Ok(options)
 }

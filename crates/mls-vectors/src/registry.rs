@@ -27,7 +27,13 @@ pub enum VectorError {
         /// The I/O error.
         source: std::io::Error,
     },
-    /// A file is not JSON, or its JSON does not have the shape of its vector type.
+    /// The folder holds no `*.json` file: nothing would be checked.
+    #[error("no vector file (*.json) in {path}: nothing to check")]
+    NoVectorFiles {
+        /// The folder.
+        path: PathBuf,
+    },
+    /// A file is not JSON (truncated or invalid), or its JSON does not have the shape of its vector type.
     #[error("{name}: malformed vector file: {reason}")]
     Malformed {
         /// The file name.
@@ -123,7 +129,7 @@ pub fn check_file(name: &str, json: &str) -> Result<Outcome, VectorError> {
         })?;
     let cases: Vec<Value> = serde_json::from_str(json).map_err(|e| VectorError::Malformed {
         name: name.to_owned(),
-        reason: e.to_string(),
+        reason: json_problem(&e),
     })?;
     match checker {
         Checker::Check(check) => check(name, cases),
@@ -131,6 +137,17 @@ pub fn check_file(name: &str, json: &str) -> Result<Outcome, VectorError> {
             skipped: cases.len(),
             ..Outcome::default()
         }),
+    }
+}
+
+/// Says whether a file's JSON is truncated, invalid, or valid but not an array of cases.
+fn json_problem(error: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    match error.classify() {
+        Category::Eof => format!("the JSON is truncated ({error})"),
+        Category::Syntax => format!("the JSON is invalid ({error})"),
+        Category::Data => format!("the JSON is not an array of test cases ({error})"),
+        Category::Io => error.to_string(),
     }
 }
 
@@ -189,7 +206,8 @@ impl fmt::Display for FileReport {
 
 /// Checks every `*.json` file in `dir`, in name order.
 ///
-/// Fails on the first file that cannot be read, is malformed or has an unknown name.
+/// Fails if the folder holds no `*.json` file, and on the first file that cannot be read, is
+/// malformed or has an unknown name.
 pub fn check_dir(dir: &Path) -> Result<Report, VectorError> {
     let folder_error = |source| VectorError::Folder {
         path: dir.to_owned(),
@@ -201,6 +219,11 @@ pub fn check_dir(dir: &Path) -> Result<Report, VectorError> {
         .collect::<Result<_, _>>()
         .map_err(folder_error)?;
     paths.retain(|path| path.extension().is_some_and(|ext| ext == "json"));
+    if paths.is_empty() {
+        return Err(VectorError::NoVectorFiles {
+            path: dir.to_owned(),
+        });
+    }
     paths.sort();
     let mut report = Report::default();
     for path in paths {
@@ -243,6 +266,15 @@ mod tests {
     }
 
     #[test]
+    fn truncated_json_says_so() {
+        let json = include_str!("../../../test-vectors/tree-math.json");
+        let error = check_file("tree-math.json", &json[..json.len() / 2]).unwrap_err();
+        let message = error.to_string();
+        assert!(message.starts_with("tree-math.json: "), "{message}");
+        assert!(message.contains("truncated"), "{message}");
+    }
+
+    #[test]
     fn cases_of_unsupported_suites_count_as_skipped() {
         let cases: Vec<Value> = serde_json::from_str(include_str!(
             "../../../test-vectors/passive-client-welcome.json"
@@ -267,5 +299,15 @@ mod tests {
             check_dir(Path::new("/no/such/folder")),
             Err(VectorError::Folder { .. })
         ));
+    }
+
+    #[test]
+    fn folder_without_vector_files_is_an_error() {
+        let dir = std::env::temp_dir().join(format!("mls-vectors-empty-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("notes.txt"), "not a vector file").unwrap();
+        let result = check_dir(&dir);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(matches!(result, Err(VectorError::NoVectorFiles { .. })));
     }
 }

@@ -1,0 +1,233 @@
+//! The `mls` binary as a user runs it: help, exit codes and messages.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Runs `mls` with `args`.
+fn mls(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mls"))
+        .args(args)
+        .output()
+        .expect("the mls binary runs")
+}
+
+/// The standard output and standard error of a run, as text.
+fn text(output: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// A new empty folder under the system's temporary folder, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "mls-cli-test-{tag}-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("a temporary folder can be created");
+        TempDir(path)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn path_str(&self) -> &str {
+        self.0
+            .to_str()
+            .expect("the temporary folder's path is UTF-8")
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The official vector files of the repository.
+fn official_vectors() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test-vectors")
+}
+
+#[test]
+fn help_works_for_every_command() {
+    for args in [
+        &["--help"][..],
+        &["help"],
+        &["vectors", "--help"],
+        &["vectors", "verify", "--help"],
+        &["demo", "--help"],
+        &["help", "demo"],
+    ] {
+        let output = mls(args);
+        let (stdout, stderr) = text(&output);
+        assert!(output.status.success(), "mls {args:?}: {stderr}");
+        assert!(stdout.contains("Usage: mls"), "mls {args:?}: {stdout}");
+    }
+    let (stdout, _) = text(&mls(&["demo", "--help"]));
+    for flag in ["--members", "--messages", "--seed", "--external-joins"] {
+        assert!(stdout.contains(flag), "{flag} missing from: {stdout}");
+    }
+    let (stdout, _) = text(&mls(&["vectors", "verify", "--help"]));
+    assert!(stdout.contains("[DIR]"), "{stdout}");
+}
+
+#[test]
+fn no_command_or_an_unknown_one_is_a_usage_error() {
+    for args in [&[][..], &["frobnicate"], &["vectors"], &["demo", "--bogus"]] {
+        let output = mls(args);
+        assert_eq!(output.status.code(), Some(2), "mls {args:?}");
+        assert!(text(&output).1.contains("Usage: mls"), "mls {args:?}");
+    }
+}
+
+#[test]
+fn verify_passes_on_the_official_vectors() {
+    let dir = official_vectors();
+    let output = mls(&["vectors", "verify", dir.to_str().expect("UTF-8 path")]);
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("tree-math.json: "), "{stdout}");
+    let total = stdout.lines().last().unwrap_or_default();
+    assert!(total.starts_with("total: 16 files, "), "{total}");
+    assert!(total.contains(" 0 failed"), "{total}");
+}
+
+#[test]
+fn verify_counts_one_file_in_the_singular() {
+    let dir = TempDir::new("one");
+    std::fs::copy(
+        official_vectors().join("tree-math.json"),
+        dir.path().join("tree-math.json"),
+    )
+    .unwrap();
+    let output = mls(&["vectors", "verify", dir.path_str()]);
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    let total = stdout.lines().last().unwrap_or_default();
+    assert!(total.starts_with("total: 1 file, 10 cases: "), "{total}");
+}
+
+#[test]
+fn verify_fails_on_a_folder_without_vector_files() {
+    let dir = TempDir::new("empty");
+    let output = mls(&["vectors", "verify", dir.path_str()]);
+    let (stdout, stderr) = text(&output);
+    assert!(!output.status.success());
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(stderr.contains("no vector file"), "{stderr}");
+    assert!(stderr.contains(dir.path_str()), "{stderr}");
+
+    // Files that are not `*.json` do not count either.
+    std::fs::write(dir.path().join("README.txt"), "vectors go here").unwrap();
+    let output = mls(&["vectors", "verify", dir.path_str()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output).1.contains("no vector file"));
+}
+
+#[test]
+fn verify_fails_on_a_missing_folder() {
+    let dir = TempDir::new("missing");
+    let missing = dir.path().join("no-such-folder");
+    let output = mls(&["vectors", "verify", missing.to_str().expect("UTF-8 path")]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output).1.contains("cannot read the vector folder"));
+}
+
+#[test]
+fn verify_says_a_truncated_file_is_truncated() {
+    let dir = TempDir::new("truncated");
+    let json = std::fs::read(official_vectors().join("tree-math.json")).unwrap();
+    std::fs::write(dir.path().join("tree-math.json"), &json[..json.len() / 2]).unwrap();
+    let output = mls(&["vectors", "verify", dir.path_str()]);
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr.contains("tree-math.json"), "{stderr}");
+    assert!(stderr.contains("truncated"), "{stderr}");
+}
+
+#[test]
+fn verify_says_an_invalid_file_is_invalid() {
+    let dir = TempDir::new("invalid");
+    std::fs::write(dir.path().join("tree-math.json"), "[{\"n\": 1,, }]").unwrap();
+    let output = mls(&["vectors", "verify", dir.path_str()]);
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr.contains("tree-math.json"), "{stderr}");
+    assert!(stderr.contains("invalid"), "{stderr}");
+}
+
+#[test]
+fn demo_rejects_sizes_out_of_bounds() {
+    for args in [
+        &["demo", "--members", "0"][..],
+        &["demo", "--members", "1"],
+        &["demo", "--members", "100001"],
+        &["demo", "--members", "-3"],
+        &["demo", "--members", "many"],
+        &["demo", "--messages", "1000001"],
+        &["demo", "--messages", "18446744073709551616"],
+    ] {
+        let output = mls(args);
+        let (stdout, stderr) = text(&output);
+        assert_eq!(output.status.code(), Some(2), "mls {args:?}");
+        assert!(stdout.is_empty(), "mls {args:?}: {stdout}");
+        assert!(stderr.contains("invalid value"), "mls {args:?}: {stderr}");
+        assert!(stderr.contains(args[1]), "mls {args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn a_tiny_demo_succeeds_without_progress_bars_when_not_on_a_terminal() {
+    let output = mls(&["demo", "--members", "3", "--messages", "5", "--seed", "7"]);
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    // Standard error is a pipe here: no progress bar is drawn.
+    assert!(stderr.is_empty(), "{stderr}");
+    assert!(!stdout.contains('\r'), "{stdout}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("mls demo: 3 members, 5 messages, "),
+        "{stdout}"
+    );
+    assert!(
+        lines[1].starts_with("ok: 3 members agree on epoch "),
+        "{stdout}"
+    );
+    assert!(lines[2].starts_with("  adding 2 members: "), "{stdout}");
+    assert!(
+        lines[3].starts_with("  5 messages, 10 decryptions: "),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_demo_of_two_members_and_one_message_reads_in_the_singular() {
+    let output = mls(&[
+        "demo",
+        "--members",
+        "2",
+        "--messages",
+        "1",
+        "--external-joins",
+    ]);
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("2 members, 1 message, "), "{stdout}");
+    assert!(stdout.contains("  adding 1 member: "), "{stdout}");
+    assert!(stdout.contains("  1 message, 1 decryption: "), "{stdout}");
+    assert!(
+        stdout.contains("1 member joined by external commit, 1 member resynced"),
+        "{stdout}"
+    );
+}
