@@ -10,8 +10,7 @@
 //! at run time is a `match`, not an allocation.
 //!
 //! ```
-//! use mls_crypto::CipherSuite;
-//! use mls_crypto::{CryptoProvider, labeled};
+//! use mls_crypto::{CipherSuite, CryptoProvider, labeled};
 //! use mls_crypto_rustcrypto::RustCryptoProvider;
 //!
 //! let provider = RustCryptoProvider::new();

@@ -9,11 +9,12 @@
 //!
 //! A provider author needs only this crate: it re-exports every type the traits name
 //! ([`CipherSuite`], [`CodecError`], [`Zeroizing`]); a failure of the provider's own that no
-//! variant describes is [`CryptoError::other`].
+//! variant describes is [`CryptoError::other`]. [`test_support::for_each_suite`] runs a test
+//! in every suite of a list of providers, and the `mls-vectors` crate checks a provider
+//! against the official test vectors (`mls_vectors::check_dir_with`).
 //!
 //! ```
-//! use mls_crypto::CipherSuite;
-//! use mls_crypto::{CryptoProvider, labeled};
+//! use mls_crypto::{CipherSuite, CryptoProvider, labeled};
 //! use mls_crypto_rustcrypto::RustCryptoProvider;
 //!
 //! let suite = RustCryptoProvider.suite(CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519)?;
@@ -47,6 +48,7 @@ pub mod labeled;
 mod provider;
 mod secret;
 mod suite;
+pub mod test_support;
 mod verifying_key;
 
 pub use error::{CryptoError, ProviderError};
