@@ -10,8 +10,7 @@
 //! at run time is a `match`, not an allocation.
 //!
 //! ```
-//! use mls_codec::CipherSuite;
-//! use mls_crypto::{CryptoProvider, labeled};
+//! use mls_crypto::{CipherSuite, CryptoProvider, labeled};
 //! use mls_crypto_rustcrypto::RustCryptoProvider;
 //!
 //! let provider = RustCryptoProvider::new();
@@ -35,8 +34,9 @@ use chacha20poly1305::ChaCha20Poly1305;
 use hpke::aead::{AesGcm128, AesGcm256, ChaCha20Poly1305 as HpkeChaCha};
 use hpke::kdf::{HkdfSha256, HkdfSha384, HkdfSha512};
 use hpke::kem::{DhP256HkdfSha256, DhP384HkdfSha384, DhP521HkdfSha512, X25519HkdfSha256};
-use mls_codec::CipherSuite;
-use mls_crypto::{CipherSuiteParams, CipherSuiteProvider, CryptoError, CryptoProvider};
+use mls_crypto::{
+    CipherSuite, CipherSuiteParams, CipherSuiteProvider, CryptoError, CryptoProvider,
+};
 use sha2::{Sha256, Sha384, Sha512};
 
 use crate::primitives::{Hpke, RcAead, Sha};

@@ -1,6 +1,6 @@
 //! Unit tests of every supported suite: round trips, tampering, determinism.
 
-use mls_codec::CipherSuite;
+use mls_crypto::CipherSuite;
 use mls_crypto::{
     CipherSuiteProvider, CryptoError, CryptoProvider, HpkePrivateKey, SignaturePrivateKey,
     VerifyingKey, labeled,

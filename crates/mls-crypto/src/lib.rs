@@ -7,9 +7,14 @@
 //! private keys live in [`Secret`], [`HpkePrivateKey`] and [`SignaturePrivateKey`], which are
 //! wiped on drop and never printed.
 //!
+//! A provider author needs only this crate: it re-exports every type the traits name
+//! ([`CipherSuite`], [`CodecError`], [`Zeroizing`]); a failure of the provider's own that no
+//! variant describes is [`CryptoError::other`]. [`test_support::for_each_suite`] runs a test
+//! in every suite of a list of providers, and the `mls-vectors` crate checks a provider
+//! against the official test vectors (`mls_vectors::check_dir_with`).
+//!
 //! ```
-//! use mls_codec::CipherSuite;
-//! use mls_crypto::{CryptoProvider, labeled};
+//! use mls_crypto::{CipherSuite, CryptoProvider, labeled};
 //! use mls_crypto_rustcrypto::RustCryptoProvider;
 //!
 //! let suite = RustCryptoProvider.suite(CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519)?;
@@ -43,15 +48,20 @@ pub mod labeled;
 mod provider;
 mod secret;
 mod suite;
+pub mod test_support;
 mod verifying_key;
 
-pub use error::CryptoError;
+pub use error::{CryptoError, ProviderError};
 pub use labeled::{
     decrypt_with_label, derive_secret, derive_tree_secret, encrypt_with_label,
     encrypt_with_label_many, expand_with_label, expand_with_labels, make_key_package_ref,
     make_proposal_ref, ref_hash, sign_with_label, sign_with_label_writing, verify_with_label,
     verify_with_label_concat, verify_with_label_many,
 };
+/// The wire types a provider's traits name, so that a provider needs only this crate: the
+/// cipher suite code point ([`CryptoProvider::suite`]) and the codec error that
+/// [`CryptoError::Encoding`] carries.
+pub use mls_codec::{CipherSuite, CodecError};
 pub use provider::{CipherSuiteProvider, CryptoProvider, Signer};
 pub use secret::{
     HpkeKeyPair, HpkePrivateKey, HpkeSealed, Secret, SignatureKeyPair, SignaturePrivateKey,

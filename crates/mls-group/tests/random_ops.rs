@@ -7,6 +7,11 @@
 //! After every epoch change every member has the same epoch, epoch authenticator, tree hash
 //! and member list; every application message is read by every other member; a removed member
 //! learns that it was removed; a joiner joins from the Welcome.
+//!
+//! Each case runs in every suite of the provider, at full size in suite 1 and scaled down in
+//! the others (see `scaled`).
+
+mod common;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,8 +19,8 @@ use std::sync::Arc;
 use mls_codec::{
     Add, CipherSuite, Credential, Decode, MlsMessage, MlsMessageBody, Proposal, Remove, WireFormat,
 };
+use mls_crypto::test_support::for_each_suite;
 use mls_crypto::{CryptoProvider, SignatureKeyPair, Signer};
-use mls_crypto_rustcrypto::RustCryptoProvider;
 use mls_group::{
     Client, CommitOptions, CommitOutput, Group, GroupConfig, GroupError, ProcessedMessage,
 };
@@ -23,9 +28,31 @@ use mls_tree::LeafIndex;
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
-const SUITE: CipherSuite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
+use common::providers;
+
 /// The most members the group may have at once.
 const MAX_MEMBERS: usize = 40;
+/// The suite a case runs in at full size; see [`scaled`] for the others.
+const FULL_SIZE_SUITE: CipherSuite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
+
+/// The initial group size and the operations a case runs with in `suite`: all of them in
+/// [`FULL_SIZE_SUITE`]; at most 6 members and the first 8 operations in the other suites
+/// of the 128-bit level; at most 3 members and 4 operations in P-384 and P-521, whose
+/// public-key operations cost 10 to 20 times more than X25519's and Ed25519's (a case of 8
+/// members and 10 operations took 1 to 2 s there, against 0.05 to 0.8 s for the full case
+/// in suite 1).
+fn scaled(suite: CipherSuite, size: usize, ops: &[Op]) -> (usize, &[Op]) {
+    let (members, operations) = if suite == FULL_SIZE_SUITE {
+        (size, ops.len())
+    } else if suite == CipherSuite::MLS_256_DHKEMP384_AES256GCM_SHA384_P384
+        || suite == CipherSuite::MLS_256_DHKEMP521_AES256GCM_SHA512_P521
+    {
+        (3, 4)
+    } else {
+        (6, 8)
+    };
+    (size.min(members), &ops[..ops.len().min(operations)])
+}
 
 /// One step. The selectors are reduced modulo the current number of members (or candidates),
 /// so that every generated sequence is meaningful and shrinks well; a step that cannot apply
@@ -122,6 +149,7 @@ struct Late {
 
 struct World {
     provider: Arc<dyn CryptoProvider>,
+    suite: CipherSuite,
     behaviours: Vec<Behaviour>,
     next_client: usize,
     members: Vec<Member>,
@@ -147,9 +175,14 @@ fn ok<T>(result: Result<T, GroupError>, what: &str) -> Result<T, TestCaseError> 
 }
 
 impl World {
-    fn new(behaviours: Vec<Behaviour>) -> Self {
+    fn new(
+        provider: &Arc<dyn CryptoProvider>,
+        suite: CipherSuite,
+        behaviours: Vec<Behaviour>,
+    ) -> Self {
         Self {
-            provider: Arc::new(RustCryptoProvider::new()),
+            provider: Arc::clone(provider),
+            suite,
             behaviours,
             next_client: 0,
             members: Vec::new(),
@@ -168,7 +201,7 @@ impl World {
         self.next_client += 1;
         let keys = ok(
             self.provider
-                .suite(SUITE)
+                .suite(self.suite)
                 .and_then(|suite| suite.generate_signature_key_pair())
                 .map_err(GroupError::from),
             "signature key",
@@ -179,7 +212,7 @@ impl World {
         let mut client = ok(
             Client::with_signature_key(
                 Arc::clone(&self.provider),
-                SUITE,
+                self.suite,
                 credential,
                 &keys.private_key,
             ),
@@ -450,7 +483,7 @@ impl World {
                 let saved = ok(member.group.save(), "save")?;
                 let signer: Arc<dyn Signer> = Arc::from(ok(
                     self.provider
-                        .suite(SUITE)
+                        .suite(self.suite)
                         .and_then(|suite| suite.signer(&keys.private_key))
                         .map_err(GroupError::from),
                     "signer",
@@ -734,34 +767,64 @@ proptest! {
         behaviours in prop::collection::vec(behaviour(), 1..=4),
         ops in prop::collection::vec(op(), 1..=24),
     ) {
-        let mut world = World::new(behaviours);
-        world.create(size)?;
-        world.check_agreement()?;
-        for op in &ops {
-            world.apply(op)?;
-        }
-        // Commit whatever is still pending so that every proposal is exercised.
-        if !world.pending.is_empty() {
-            world.apply(&Op::Commit { committer: 0, path: false })?;
-        }
-        // A last round of messages: everyone reads everyone.
-        for sender in 0..world.members.len() {
-            world.apply(&Op::Application {
-                sender: u16::try_from(sender).unwrap_or(0),
-                len: 16,
-            })?;
-        }
-        prop_assert!(world.members.len() <= MAX_MEMBERS);
-        if std::env::var_os("RANDOM_OPS_STATS").is_some() {
-            eprintln!(
-                "start {size}, {} ops: {} epochs, {} members at the end, {} clients, {} messages, {} reloads",
-                ops.len(),
-                world.epochs,
-                world.members.len(),
-                world.next_client,
-                world.messages,
-                world.reloads
-            );
-        }
+        // Every suite runs the same case (scaled down outside FULL_SIZE_SUITE); the first
+        // failure is the case's, with its suite.
+        let mut result = Ok(());
+        for_each_suite(&providers(), |provider, suite| {
+            if result.is_ok() {
+                let (size, ops) = scaled(suite, size, &ops);
+                result = run(provider, suite, size, &behaviours, ops).map_err(|error| {
+                    TestCaseError::fail(format!("in suite {suite:?}: {error}"))
+                });
+            }
+        });
+        result?;
     }
+}
+
+/// One case in one suite: a group of `size` members goes through `ops`.
+fn run(
+    provider: &Arc<dyn CryptoProvider>,
+    suite: CipherSuite,
+    size: usize,
+    behaviours: &[Behaviour],
+    ops: &[Op],
+) -> Result<(), TestCaseError> {
+    let started = std::time::Instant::now();
+    let mut world = World::new(provider, suite, behaviours.to_vec());
+    world.create(size)?;
+    world.check_agreement()?;
+    for op in ops {
+        world.apply(op)?;
+    }
+    // Commit whatever is still pending so that every proposal is exercised.
+    if !world.pending.is_empty() {
+        world.apply(&Op::Commit {
+            committer: 0,
+            path: false,
+        })?;
+    }
+    // A last round of messages: everyone reads everyone.
+    for sender in 0..world.members.len() {
+        world.apply(&Op::Application {
+            sender: u16::try_from(sender).unwrap_or(0),
+            len: 16,
+        })?;
+    }
+    check(world.members.len() <= MAX_MEMBERS, || {
+        format!("{} members", world.members.len())
+    })?;
+    if std::env::var_os("RANDOM_OPS_STATS").is_some() {
+        eprintln!(
+            "{suite:?}: start {size}, {} ops: {} epochs, {} members at the end, {} clients, {} messages, {} reloads, {:.2?}",
+            ops.len(),
+            world.epochs,
+            world.members.len(),
+            world.next_client,
+            world.messages,
+            world.reloads,
+            started.elapsed()
+        );
+    }
+    Ok(())
 }

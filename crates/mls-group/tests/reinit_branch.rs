@@ -5,24 +5,34 @@
     reason = "a test fails by panicking, helpers included"
 )]
 
+mod common;
+
 use std::sync::Arc;
 
 use mls_codec::{CipherSuite, ProtocolVersion, ResumptionPskUsage};
-use mls_crypto_rustcrypto::RustCryptoProvider;
+use mls_crypto::CryptoProvider;
+use mls_crypto::test_support::for_each_suite;
 use mls_group::{Client, CommitOptions, Group, GroupError, ProcessedMessage};
 
-const SUITE: CipherSuite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
-const NEW_SUITE: CipherSuite = CipherSuite::MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_ED25519;
+use common::providers;
 
-fn client(name: &[u8], suite: CipherSuite) -> Client {
-    Client::new(Arc::new(RustCryptoProvider), suite, name).unwrap()
+fn client(provider: &Arc<dyn CryptoProvider>, name: &[u8], suite: CipherSuite) -> Client {
+    Client::new(provider.clone(), suite, name).unwrap()
+}
+
+/// The suite a group of `suite` is reinitialized into: the provider's next one (the first
+/// after the last), so that every suite is both left and entered.
+fn new_suite(provider: &Arc<dyn CryptoProvider>, suite: CipherSuite) -> CipherSuite {
+    let suites = provider.supported_suites();
+    let position = suites.iter().position(|s| *s == suite).unwrap();
+    suites[(position + 1) % suites.len()]
 }
 
 /// Alice, Bob and Carol in one group.
-fn three_members() -> Vec<Group> {
-    let alice = client(b"alice", SUITE);
-    let mut bob = client(b"bob", SUITE);
-    let mut carol = client(b"carol", SUITE);
+fn three_members(provider: &Arc<dyn CryptoProvider>, suite: CipherSuite) -> Vec<Group> {
+    let alice = client(provider, b"alice", suite);
+    let mut bob = client(provider, b"bob", suite);
+    let mut carol = client(provider, b"carol", suite);
     let mut a = alice.create_group(b"old group").unwrap();
     let out = a
         .add_members(&[bob.key_package().unwrap(), carol.key_package().unwrap()])
@@ -34,11 +44,16 @@ fn three_members() -> Vec<Group> {
     vec![a, b, c]
 }
 
-/// Alice commits a ReInit to `NEW_SUITE`; everyone processes it.
-fn reinitialized() -> Vec<Group> {
-    let mut groups = three_members();
+/// Alice commits a ReInit to [`new_suite`]; everyone processes it.
+fn reinitialized(provider: &Arc<dyn CryptoProvider>, suite: CipherSuite) -> Vec<Group> {
+    let mut groups = three_members(provider, suite);
     let out = groups[0]
-        .commit_reinit(b"new group", ProtocolVersion::MLS10, NEW_SUITE, Vec::new())
+        .commit_reinit(
+            b"new group",
+            ProtocolVersion::MLS10,
+            new_suite(provider, suite),
+            Vec::new(),
+        )
         .unwrap();
     groups[0].merge_pending_commit().unwrap();
     groups[1].process_message(&out.commit).unwrap();
@@ -48,272 +63,297 @@ fn reinitialized() -> Vec<Group> {
 
 #[test]
 fn reinit_end_to_end() {
-    let mut groups = reinitialized();
-    for group in &groups {
-        let reinit = group.reinit().unwrap();
-        assert_eq!(reinit.group_id.as_slice(), b"new group");
-        assert_eq!(reinit.cipher_suite, NEW_SUITE);
-    }
-    // The old group is frozen for everyone.
-    let before = groups[1].save().unwrap();
-    assert!(matches!(
-        groups[1].encrypt_application_message(b"late"),
-        Err(GroupError::GroupReinitialized)
-    ));
-    assert!(matches!(
-        groups[1].commit(CommitOptions::default()),
-        Err(GroupError::GroupReinitialized)
-    ));
-    assert!(matches!(
-        groups[1].propose_update(),
-        Err(GroupError::GroupReinitialized)
-    ));
-    assert_eq!(*groups[1].save().unwrap(), *before);
+    for_each_suite(&providers(), |provider, suite| {
+        let new_suite = new_suite(provider, suite);
+        let mut groups = reinitialized(provider, suite);
+        for group in &groups {
+            let reinit = group.reinit().unwrap();
+            assert_eq!(reinit.group_id.as_slice(), b"new group");
+            assert_eq!(reinit.cipher_suite, new_suite);
+        }
+        // The old group is frozen for everyone.
+        let before = groups[1].save().unwrap();
+        assert!(matches!(
+            groups[1].encrypt_application_message(b"late"),
+            Err(GroupError::GroupReinitialized)
+        ));
+        assert!(matches!(
+            groups[1].commit(CommitOptions::default()),
+            Err(GroupError::GroupReinitialized)
+        ));
+        assert!(matches!(
+            groups[1].propose_update(),
+            Err(GroupError::GroupReinitialized)
+        ));
+        assert_eq!(*groups[1].save().unwrap(), *before);
 
-    // Bob, who did not commit the ReInit, creates the new group in the new suite.
-    let mut alice2 = client(b"alice", NEW_SUITE);
-    let bob2 = client(b"bob", NEW_SUITE);
-    let mut carol2 = client(b"carol", NEW_SUITE);
-    let (mut new_b, out) = groups[1]
-        .reinit_group(
-            &bob2,
-            &[alice2.key_package().unwrap(), carol2.key_package().unwrap()],
+        // Bob, who did not commit the ReInit, creates the new group in the new suite.
+        let mut alice2 = client(provider, b"alice", new_suite);
+        let bob2 = client(provider, b"bob", new_suite);
+        let mut carol2 = client(provider, b"carol", new_suite);
+        let (mut new_b, out) = groups[1]
+            .reinit_group(
+                &bob2,
+                &[alice2.key_package().unwrap(), carol2.key_package().unwrap()],
+            )
+            .unwrap();
+        let welcome = out.welcome.unwrap();
+        let mut new_a = alice2.join_reinit(&welcome, None, &groups[0]).unwrap();
+        let new_c = carol2.join_reinit(&welcome, None, &groups[2]).unwrap();
+        for group in [&new_a, &new_b, &new_c] {
+            assert_eq!(group.group_id(), b"new group");
+            assert_eq!(group.cipher_suite(), new_suite);
+            assert_eq!(group.epoch(), 1);
+            assert_eq!(group.member_count(), 3);
+            assert_eq!(group.epoch_authenticator(), new_b.epoch_authenticator());
+        }
+        let message = new_a.encrypt_application_message(b"fresh start").unwrap();
+        assert!(matches!(
+            new_b.process_message(&message).unwrap(),
+            ProcessedMessage::Application { data, .. } if data == b"fresh start"
+        ));
+        // A frozen group survives a save and load, still frozen.
+        let saved = groups[2].save().unwrap();
+        let operations = provider.suite(suite).unwrap();
+        let loaded = Group::load(
+            provider.clone(),
+            Arc::from(
+                operations
+                    .signer(
+                        &operations
+                            .generate_signature_key_pair()
+                            .unwrap()
+                            .private_key,
+                    )
+                    .unwrap(),
+            ),
+            mls_group::GroupConfig::default(),
+            &saved,
         )
         .unwrap();
-    let welcome = out.welcome.unwrap();
-    let mut new_a = alice2.join_reinit(&welcome, None, &groups[0]).unwrap();
-    let new_c = carol2.join_reinit(&welcome, None, &groups[2]).unwrap();
-    for group in [&new_a, &new_b, &new_c] {
-        assert_eq!(group.group_id(), b"new group");
-        assert_eq!(group.cipher_suite(), NEW_SUITE);
-        assert_eq!(group.epoch(), 1);
-        assert_eq!(group.member_count(), 3);
-        assert_eq!(group.epoch_authenticator(), new_b.epoch_authenticator());
-    }
-    let message = new_a.encrypt_application_message(b"fresh start").unwrap();
-    assert!(matches!(
-        new_b.process_message(&message).unwrap(),
-        ProcessedMessage::Application { data, .. } if data == b"fresh start"
-    ));
-    // A frozen group survives a save and load, still frozen.
-    let saved = groups[2].save().unwrap();
-    let loaded = Group::load(
-        Arc::new(RustCryptoProvider),
-        Arc::from(
-            mls_crypto::CryptoProvider::suite(&RustCryptoProvider, SUITE)
-                .unwrap()
-                .signer(
-                    &mls_crypto::CryptoProvider::suite(&RustCryptoProvider, SUITE)
-                        .unwrap()
-                        .generate_signature_key_pair()
-                        .unwrap()
-                        .private_key,
-                )
-                .unwrap(),
-        ),
-        mls_group::GroupConfig::default(),
-        &saved,
-    )
-    .unwrap();
-    assert!(loaded.reinit().is_some());
+        assert!(loaded.reinit().is_some());
+    });
 }
 
 #[test]
 fn a_reinit_proposal_committed_by_another_member_freezes_the_group() {
-    let mut groups = three_members();
-    let proposal = groups[2]
-        .propose_reinit(b"renamed", ProtocolVersion::MLS10, SUITE, Vec::new())
-        .unwrap();
-    groups[0].process_message(&proposal).unwrap();
-    groups[1].process_message(&proposal).unwrap();
-    let out = groups[1].commit(CommitOptions::default()).unwrap();
-    groups[1].merge_pending_commit().unwrap();
-    groups[0].process_message(&out.commit).unwrap();
-    groups[2].process_message(&out.commit).unwrap();
-    assert!(groups.iter().all(|g| g.reinit().is_some()));
-    // Carol creates the new group in the same suite with her own client.
-    let carol2 = client(b"carol", SUITE);
-    let mut alice2 = client(b"alice", SUITE);
-    let mut bob2 = client(b"bob", SUITE);
-    let (new_c, out) = groups[2]
-        .reinit_group(
-            &carol2,
-            &[alice2.key_package().unwrap(), bob2.key_package().unwrap()],
-        )
-        .unwrap();
-    let welcome = out.welcome.unwrap();
-    let new_a = alice2.join_reinit(&welcome, None, &groups[0]).unwrap();
-    let new_b = bob2.join_reinit(&welcome, None, &groups[1]).unwrap();
-    assert_eq!(new_a.epoch_authenticator(), new_c.epoch_authenticator());
-    assert_eq!(new_b.epoch_authenticator(), new_c.epoch_authenticator());
-    assert_eq!(new_a.group_id(), b"renamed");
+    for_each_suite(&providers(), |provider, suite| {
+        let mut groups = three_members(provider, suite);
+        let proposal = groups[2]
+            .propose_reinit(b"renamed", ProtocolVersion::MLS10, suite, Vec::new())
+            .unwrap();
+        groups[0].process_message(&proposal).unwrap();
+        groups[1].process_message(&proposal).unwrap();
+        let out = groups[1].commit(CommitOptions::default()).unwrap();
+        groups[1].merge_pending_commit().unwrap();
+        groups[0].process_message(&out.commit).unwrap();
+        groups[2].process_message(&out.commit).unwrap();
+        assert!(groups.iter().all(|g| g.reinit().is_some()));
+        // Carol creates the new group in the same suite with her own client.
+        let carol2 = client(provider, b"carol", suite);
+        let mut alice2 = client(provider, b"alice", suite);
+        let mut bob2 = client(provider, b"bob", suite);
+        let (new_c, out) = groups[2]
+            .reinit_group(
+                &carol2,
+                &[alice2.key_package().unwrap(), bob2.key_package().unwrap()],
+            )
+            .unwrap();
+        let welcome = out.welcome.unwrap();
+        let new_a = alice2.join_reinit(&welcome, None, &groups[0]).unwrap();
+        let new_b = bob2.join_reinit(&welcome, None, &groups[1]).unwrap();
+        assert_eq!(new_a.epoch_authenticator(), new_c.epoch_authenticator());
+        assert_eq!(new_b.epoch_authenticator(), new_c.epoch_authenticator());
+        assert_eq!(new_a.group_id(), b"renamed");
+    });
 }
 
 #[test]
 fn a_group_that_was_not_reinitialized_cannot_be_reinitialized_into() {
-    let groups = three_members();
-    let bob2 = client(b"bob", NEW_SUITE);
-    assert!(matches!(
-        groups[1].reinit_group(&bob2, &[]),
-        Err(GroupError::NotReinitialized)
-    ));
+    for_each_suite(&providers(), |provider, suite| {
+        let new_suite = new_suite(provider, suite);
+        let groups = three_members(provider, suite);
+        let bob2 = client(provider, b"bob", new_suite);
+        assert!(matches!(
+            groups[1].reinit_group(&bob2, &[]),
+            Err(GroupError::NotReinitialized)
+        ));
+    });
 }
 
 #[test]
 fn reinit_with_a_client_of_another_suite_is_rejected() {
-    let groups = reinitialized();
-    let bob_old_suite = client(b"bob", SUITE);
-    assert!(matches!(
-        groups[1].reinit_group(&bob_old_suite, &[]),
-        Err(GroupError::CipherSuiteMismatch { .. })
-    ));
+    for_each_suite(&providers(), |provider, suite| {
+        let groups = reinitialized(provider, suite);
+        let bob_old_suite = client(provider, b"bob", suite);
+        assert!(matches!(
+            groups[1].reinit_group(&bob_old_suite, &[]),
+            Err(GroupError::CipherSuiteMismatch { .. })
+        ));
+    });
 }
 
 #[test]
 fn a_joiner_whose_old_group_is_not_frozen_fails_cleanly() {
-    let mut groups = three_members();
-    let reinit_commit = groups[0]
-        .commit_reinit(b"new group", ProtocolVersion::MLS10, NEW_SUITE, Vec::new())
-        .unwrap()
-        .commit;
-    groups[0].merge_pending_commit().unwrap();
-    groups[1].process_message(&reinit_commit).unwrap();
-    // Carol has not processed the ReInit commit.
-    let bob2 = client(b"bob", NEW_SUITE);
-    let mut alice2 = client(b"alice", NEW_SUITE);
-    let mut carol2 = client(b"carol", NEW_SUITE);
-    let (new_b, out) = groups[1]
-        .reinit_group(
-            &bob2,
-            &[alice2.key_package().unwrap(), carol2.key_package().unwrap()],
-        )
-        .unwrap();
-    let welcome = out.welcome.unwrap();
-    assert!(matches!(
-        carol2.join_reinit(&welcome, None, &groups[2]),
-        Err(GroupError::UnknownPsk)
-    ));
-    // Once she has, her key package is still there and the join succeeds.
-    groups[2].process_message(&reinit_commit).unwrap();
-    let new_c = carol2.join_reinit(&welcome, None, &groups[2]).unwrap();
-    let new_a = alice2.join_reinit(&welcome, None, &groups[0]).unwrap();
-    assert_eq!(new_a.epoch_authenticator(), new_b.epoch_authenticator());
-    assert_eq!(new_c.epoch_authenticator(), new_b.epoch_authenticator());
+    for_each_suite(&providers(), |provider, suite| {
+        let new_suite = new_suite(provider, suite);
+        let mut groups = three_members(provider, suite);
+        let reinit_commit = groups[0]
+            .commit_reinit(b"new group", ProtocolVersion::MLS10, new_suite, Vec::new())
+            .unwrap()
+            .commit;
+        groups[0].merge_pending_commit().unwrap();
+        groups[1].process_message(&reinit_commit).unwrap();
+        // Carol has not processed the ReInit commit.
+        let bob2 = client(provider, b"bob", new_suite);
+        let mut alice2 = client(provider, b"alice", new_suite);
+        let mut carol2 = client(provider, b"carol", new_suite);
+        let (new_b, out) = groups[1]
+            .reinit_group(
+                &bob2,
+                &[alice2.key_package().unwrap(), carol2.key_package().unwrap()],
+            )
+            .unwrap();
+        let welcome = out.welcome.unwrap();
+        assert!(matches!(
+            carol2.join_reinit(&welcome, None, &groups[2]),
+            Err(GroupError::UnknownPsk)
+        ));
+        // Once she has, her key package is still there and the join succeeds.
+        groups[2].process_message(&reinit_commit).unwrap();
+        let new_c = carol2.join_reinit(&welcome, None, &groups[2]).unwrap();
+        let new_a = alice2.join_reinit(&welcome, None, &groups[0]).unwrap();
+        assert_eq!(new_a.epoch_authenticator(), new_b.epoch_authenticator());
+        assert_eq!(new_c.epoch_authenticator(), new_b.epoch_authenticator());
+    });
 }
 
 #[test]
 fn a_reinit_that_leaves_out_a_member_is_rejected_by_the_joiners() {
-    let groups = reinitialized();
-    let bob2 = client(b"bob", NEW_SUITE);
-    let mut alice2 = client(b"alice", NEW_SUITE);
-    let (_, out) = groups[1]
-        .reinit_group(&bob2, &[alice2.key_package().unwrap()])
-        .unwrap();
-    assert!(matches!(
-        alice2.join_reinit(&out.welcome.unwrap(), None, &groups[0]),
-        Err(GroupError::ResumptionMismatch(_))
-    ));
+    for_each_suite(&providers(), |provider, suite| {
+        let new_suite = new_suite(provider, suite);
+        let groups = reinitialized(provider, suite);
+        let bob2 = client(provider, b"bob", new_suite);
+        let mut alice2 = client(provider, b"alice", new_suite);
+        let (_, out) = groups[1]
+            .reinit_group(&bob2, &[alice2.key_package().unwrap()])
+            .unwrap();
+        assert!(matches!(
+            alice2.join_reinit(&out.welcome.unwrap(), None, &groups[0]),
+            Err(GroupError::ResumptionMismatch(_))
+        ));
+    });
 }
 
 #[test]
 fn branch_end_to_end() {
-    let mut groups = three_members();
-    let mut bob = client(b"bob", SUITE);
-    // The branch's joiners must be members of the parent: Bob's new client has his identity.
-    let (mut sub_a, out) = groups[0]
-        .branch(b"subgroup", &[bob.key_package().unwrap()])
-        .unwrap();
-    let mut sub_b = bob
-        .join_branch(&out.welcome.unwrap(), None, &groups[1])
-        .unwrap();
-    assert_eq!(sub_a.epoch_authenticator(), sub_b.epoch_authenticator());
-    assert_eq!(sub_b.group_id(), b"subgroup");
-    assert_eq!(sub_b.epoch(), 1);
-    assert_eq!(sub_b.member_count(), 2);
-    let message = sub_b.encrypt_application_message(b"just us").unwrap();
-    assert!(matches!(
-        sub_a.process_message(&message).unwrap(),
-        ProcessedMessage::Application { data, .. } if data == b"just us"
-    ));
-    // The parent group goes on.
-    let out = groups[2].self_update().unwrap();
-    groups[2].merge_pending_commit().unwrap();
-    groups[0].process_message(&out.commit).unwrap();
-    groups[1].process_message(&out.commit).unwrap();
-    assert_eq!(
-        groups[0].epoch_authenticator(),
-        groups[2].epoch_authenticator()
-    );
+    for_each_suite(&providers(), |provider, suite| {
+        let mut groups = three_members(provider, suite);
+        let mut bob = client(provider, b"bob", suite);
+        // The branch's joiners must be members of the parent: Bob's new client has his identity.
+        let (mut sub_a, out) = groups[0]
+            .branch(b"subgroup", &[bob.key_package().unwrap()])
+            .unwrap();
+        let mut sub_b = bob
+            .join_branch(&out.welcome.unwrap(), None, &groups[1])
+            .unwrap();
+        assert_eq!(sub_a.epoch_authenticator(), sub_b.epoch_authenticator());
+        assert_eq!(sub_b.group_id(), b"subgroup");
+        assert_eq!(sub_b.epoch(), 1);
+        assert_eq!(sub_b.member_count(), 2);
+        let message = sub_b.encrypt_application_message(b"just us").unwrap();
+        assert!(matches!(
+            sub_a.process_message(&message).unwrap(),
+            ProcessedMessage::Application { data, .. } if data == b"just us"
+        ));
+        // The parent group goes on.
+        let out = groups[2].self_update().unwrap();
+        groups[2].merge_pending_commit().unwrap();
+        groups[0].process_message(&out.commit).unwrap();
+        groups[1].process_message(&out.commit).unwrap();
+        assert_eq!(
+            groups[0].epoch_authenticator(),
+            groups[2].epoch_authenticator()
+        );
+    });
 }
 
 #[test]
 fn a_branch_joiner_without_the_psk_fails_cleanly() {
-    let groups = three_members();
-    let mut bob = client(b"bob", SUITE);
-    let (sub_a, out) = groups[0]
-        .branch(b"subgroup", &[bob.key_package().unwrap()])
-        .unwrap();
-    let welcome = out.welcome.unwrap();
-    // A plain join cannot resolve the branch PSK.
-    assert!(matches!(
-        bob.join(&welcome, None),
-        Err(GroupError::UnknownPsk)
-    ));
-    // Nor can another group stand in for the parent.
-    let other = client(b"bob", SUITE).create_group(b"other").unwrap();
-    assert!(matches!(
-        bob.join_branch(&welcome, None, &other),
-        Err(GroupError::UnknownPsk)
-    ));
-    // Nor a reinit join.
-    assert!(matches!(
-        bob.join_reinit(&welcome, None, &groups[1]),
-        Err(GroupError::UnknownPsk)
-    ));
-    // The key package was not used up: with the parent the join succeeds.
-    let sub_b = bob.join_branch(&welcome, None, &groups[1]).unwrap();
-    assert_eq!(sub_a.epoch_authenticator(), sub_b.epoch_authenticator());
+    for_each_suite(&providers(), |provider, suite| {
+        let groups = three_members(provider, suite);
+        let mut bob = client(provider, b"bob", suite);
+        let (sub_a, out) = groups[0]
+            .branch(b"subgroup", &[bob.key_package().unwrap()])
+            .unwrap();
+        let welcome = out.welcome.unwrap();
+        // A plain join cannot resolve the branch PSK.
+        assert!(matches!(
+            bob.join(&welcome, None),
+            Err(GroupError::UnknownPsk)
+        ));
+        // Nor can another group stand in for the parent.
+        let other = client(provider, b"bob", suite)
+            .create_group(b"other")
+            .unwrap();
+        assert!(matches!(
+            bob.join_branch(&welcome, None, &other),
+            Err(GroupError::UnknownPsk)
+        ));
+        // Nor a reinit join.
+        assert!(matches!(
+            bob.join_reinit(&welcome, None, &groups[1]),
+            Err(GroupError::UnknownPsk)
+        ));
+        // The key package was not used up: with the parent the join succeeds.
+        let sub_b = bob.join_branch(&welcome, None, &groups[1]).unwrap();
+        assert_eq!(sub_a.epoch_authenticator(), sub_b.epoch_authenticator());
+    });
 }
 
 #[test]
 fn a_branch_with_a_stranger_is_rejected_by_the_joiners() {
-    let groups = three_members();
-    let mut bob = client(b"bob", SUITE);
-    let mut mallory = client(b"mallory", SUITE);
-    let (_, out) = groups[0]
-        .branch(
-            b"subgroup",
-            &[bob.key_package().unwrap(), mallory.key_package().unwrap()],
-        )
-        .unwrap();
-    assert!(matches!(
-        bob.join_branch(&out.welcome.unwrap(), None, &groups[1]),
-        Err(GroupError::ResumptionMismatch(_))
-    ));
+    for_each_suite(&providers(), |provider, suite| {
+        let groups = three_members(provider, suite);
+        let mut bob = client(provider, b"bob", suite);
+        let mut mallory = client(provider, b"mallory", suite);
+        let (_, out) = groups[0]
+            .branch(
+                b"subgroup",
+                &[bob.key_package().unwrap(), mallory.key_package().unwrap()],
+            )
+            .unwrap();
+        assert!(matches!(
+            bob.join_branch(&out.welcome.unwrap(), None, &groups[1]),
+            Err(GroupError::ResumptionMismatch(_))
+        ));
+    });
 }
 
 #[test]
 fn reinit_and_branch_psks_are_rejected_in_ordinary_commits() {
-    let mut groups = three_members();
-    let id = mls_codec::PreSharedKeyId {
-        psk: mls_codec::Psk::Resumption {
-            usage: ResumptionPskUsage::Branch,
-            psk_group_id: mls_codec::VarBytes::from(&b"old group"[..]),
-            psk_epoch: groups[0].epoch(),
-        },
-        psk_nonce: mls_codec::VarBytes(vec![0; 32]),
-    };
-    let result = groups[0].commit(CommitOptions {
-        proposals: vec![mls_codec::Proposal::PreSharedKey(mls_codec::PreSharedKey {
-            psk: id,
-        })],
-        force_path: false,
+    for_each_suite(&providers(), |provider, suite| {
+        let mut groups = three_members(provider, suite);
+        let id = mls_codec::PreSharedKeyId {
+            psk: mls_codec::Psk::Resumption {
+                usage: ResumptionPskUsage::Branch,
+                psk_group_id: mls_codec::VarBytes::from(&b"old group"[..]),
+                psk_epoch: groups[0].epoch(),
+            },
+            psk_nonce: mls_codec::VarBytes(vec![0; provider.suite(suite).unwrap().hash_len()]),
+        };
+        let result = groups[0].commit(CommitOptions {
+            proposals: vec![mls_codec::Proposal::PreSharedKey(mls_codec::PreSharedKey {
+                psk: id,
+            })],
+            force_path: false,
+        });
+        assert!(matches!(
+            result,
+            Err(GroupError::Proposal(
+                mls_group::ProposalError::InvalidPskUsage { .. }
+            ))
+        ));
+        assert!(!groups[0].has_pending_commit());
     });
-    assert!(matches!(
-        result,
-        Err(GroupError::Proposal(
-            mls_group::ProposalError::InvalidPskUsage { .. }
-        ))
-    ));
-    assert!(!groups[0].has_pending_commit());
 }

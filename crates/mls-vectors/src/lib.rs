@@ -4,12 +4,26 @@
 //! A file whose layer does not exist yet, and a case in a cipher suite the provider does not
 //! support, is counted as skipped, never as passed.
 //!
+//! [`check_dir`] and [`check_file`] run on the RustCrypto provider. [`check_dir_with`] and
+//! [`check_file_with`] take any [`mls_crypto::CryptoProvider`]: this is the conformance kit
+//! for a provider author. Every operation of every layer, the group engine's included, then
+//! goes through that provider; an error of the provider other than an unsupported suite fails
+//! the case, and the failure's text carries the error's message.
+//!
 //! ```no_run
-//! let report = mls_vectors::check_dir("test-vectors".as_ref())?;
+//! use std::sync::Arc;
+//! use mls_crypto::CryptoProvider;
+//!
+//! // Stands for a provider under test.
+//! let provider: Arc<dyn CryptoProvider> = Arc::new(mls_crypto_rustcrypto::RustCryptoProvider);
+//! let report = mls_vectors::check_dir_with(&provider, "test-vectors".as_ref())?;
 //! for file in &report.files {
 //!     println!("{}: {}", file.name, file.outcome);
+//!     for failure in &file.outcome.failures {
+//!         println!("  case {} {}: {}", failure.case, failure.field, failure.detail);
+//!     }
 //! }
-//! println!("{}", report.total());
+//! assert_eq!(report.total().failed, 0);
 //! # Ok::<(), mls_vectors::VectorError>(())
 //! ```
 #![forbid(unsafe_code)]
@@ -35,4 +49,7 @@ mod welcome;
 mod wire;
 
 pub use outcome::{Failure, Outcome};
-pub use registry::{FileReport, Report, VectorError, check_dir, check_file, known_files};
+pub use registry::{
+    FileReport, Report, VectorError, check_dir, check_dir_with, check_file, check_file_with,
+    known_files,
+};

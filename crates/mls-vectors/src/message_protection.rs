@@ -1,12 +1,14 @@
 //! message-protection.json: PublicMessage and PrivateMessage protection and unprotection
 //! (RFC 9420 §6.2, §6.3) with the sender-data key (§6.3.2) and the secret tree (§9).
 
+use std::sync::Arc;
+
 use mls_codec::{
     CipherSuite, CodecError, Commit, Decode, Encode, FramedContent, FramedContentBody,
     GroupContext, LeafIndex, MlsMessage, MlsMessageBody, PrivateMessage, Proposal, ProtocolVersion,
     PublicMessage, Sender, VarBytes,
 };
-use mls_crypto::{CipherSuiteProvider, Secret, SignaturePrivateKey, Signer};
+use mls_crypto::{CipherSuiteProvider, CryptoProvider, Secret, SignaturePrivateKey, Signer};
 use mls_framing::FramingError;
 use mls_framing::private::{self, PrivateEpoch};
 use mls_framing::public::{self, PublicEpoch};
@@ -48,8 +50,8 @@ struct Case {
 }
 
 /// The epoch of a case: everything needed to protect and unprotect its messages.
-struct Epoch {
-    suite: &'static dyn CipherSuiteProvider,
+struct Epoch<'p> {
+    suite: &'p dyn CipherSuiteProvider,
     group_id: VarBytes,
     epoch: u64,
     group_context: Vec<u8>,
@@ -76,11 +78,14 @@ struct Message<'a> {
 /// message unprotects with sender_data_secret, the secret tree of two leaves and
 /// signature_pub to the raw value, and so does a PrivateMessage we protect ourselves. The
 /// sender is leaf 1; every PrivateMessage is received with a fresh secret tree.
-pub(crate) fn check(name: &str, cases: Vec<Value>) -> Result<Outcome, VectorError> {
+pub(crate) fn check(
+    provider: &Arc<dyn CryptoProvider>,
+    name: &str,
+    cases: Vec<Value>,
+) -> Result<Outcome, VectorError> {
     let mut outcome = Outcome::default();
     for (index, case) in parse_cases::<Case>(name, cases)?.into_iter().enumerate() {
-        let Some(suite) = suites::supported(case.cipher_suite) else {
-            outcome.skip();
+        let Some(suite) = suites::suite(provider, &mut outcome, index, case.cipher_suite) else {
             continue;
         };
         let mut check = outcome.case(index);
@@ -118,11 +123,11 @@ pub(crate) fn check(name: &str, cases: Vec<Value>) -> Result<Outcome, VectorErro
 
 /// The GroupContext, secrets and signer of a case; `None` (with the failure recorded) if the
 /// signature key is unusable.
-fn epoch(
+fn epoch<'p>(
     check: &mut CaseCheck<'_>,
-    suite: &'static dyn CipherSuiteProvider,
+    suite: &'p dyn CipherSuiteProvider,
     case: &Case,
-) -> Option<Epoch> {
+) -> Option<Epoch<'p>> {
     let group_context = GroupContext {
         version: ProtocolVersion::MLS10,
         cipher_suite: CipherSuite(case.cipher_suite),
@@ -161,7 +166,7 @@ fn epoch(
 }
 
 /// All the checks of one content type.
-fn check_message(check: &mut CaseCheck<'_>, epoch: &Epoch, message: &Message<'_>) {
+fn check_message(check: &mut CaseCheck<'_>, epoch: &Epoch<'_>, message: &Message<'_>) {
     let name = message.name;
     let Some(body) = check.ok(name, message.body.clone()) else {
         return;
@@ -251,7 +256,7 @@ fn expect_content(
     );
 }
 
-fn public_epoch(epoch: &Epoch) -> PublicEpoch<'_> {
+fn public_epoch<'e>(epoch: &'e Epoch<'_>) -> PublicEpoch<'e> {
     PublicEpoch {
         suite: epoch.suite,
         group_context: &epoch.group_context,
@@ -259,7 +264,7 @@ fn public_epoch(epoch: &Epoch) -> PublicEpoch<'_> {
     }
 }
 
-fn private_epoch(epoch: &Epoch) -> PrivateEpoch<'_> {
+fn private_epoch<'e>(epoch: &'e Epoch<'_>) -> PrivateEpoch<'e> {
     PrivateEpoch {
         suite: epoch.suite,
         group_context: &epoch.group_context,
@@ -343,7 +348,12 @@ mod tests {
     #[test]
     fn the_official_cases_pass() {
         let cases: Vec<Value> = serde_json::from_str(FILE).unwrap();
-        let outcome = check("message-protection.json", cases).unwrap();
+        let outcome = check(
+            &crate::suites::default_provider(),
+            "message-protection.json",
+            cases,
+        )
+        .unwrap();
         assert_eq!(
             (outcome.passed, outcome.failed, outcome.skipped),
             (5, 0, 2),
@@ -361,7 +371,12 @@ mod tests {
         case["application"] = Value::String("00".repeat(8));
         // A PrivateMessage that is no MLSMessage at all must fail, not panic.
         case["commit_priv"] = Value::String("0001".to_owned());
-        let outcome = check("message-protection.json", vec![case]).unwrap();
+        let outcome = check(
+            &crate::suites::default_provider(),
+            "message-protection.json",
+            vec![case],
+        )
+        .unwrap();
         assert_eq!((outcome.passed, outcome.failed), (0, 1), "{outcome:?}");
         let fields: Vec<&str> = outcome.failures.iter().map(|f| f.field.as_str()).collect();
         assert_eq!(

@@ -1,10 +1,13 @@
 //! messages.json: every message and struct of RFC 9420 decodes and re-encodes to the same
 //! bytes (MACs and signatures inside are not meant to verify).
 
+use std::sync::Arc;
+
 use mls_codec::{
     Add, Commit, ContentType, Decode, Encode, ExternalInit, GroupContextExtensions, GroupSecrets,
     MlsMessage, MlsMessageBody, PreSharedKey, RatchetTree, ReInit, Remove, Update, WireFormat,
 };
+use mls_crypto::CryptoProvider;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -71,7 +74,11 @@ fn message(
 }
 
 /// Each field decodes as its type and re-encodes to the same bytes.
-pub(crate) fn check(name: &str, cases: Vec<Value>) -> Result<Outcome, VectorError> {
+pub(crate) fn check(
+    _provider: &Arc<dyn CryptoProvider>,
+    name: &str,
+    cases: Vec<Value>,
+) -> Result<Outcome, VectorError> {
     let mut outcome = Outcome::default();
     for (index, case) in parse_cases::<Case>(name, cases)?.into_iter().enumerate() {
         let mut check = outcome.case(index);
@@ -187,7 +194,12 @@ mod tests {
 
     #[test]
     fn first_official_case_passes() {
-        let outcome = check("messages.json", vec![vector_case()]).unwrap();
+        let outcome = check(
+            &crate::suites::default_provider(),
+            "messages.json",
+            vec![vector_case()],
+        )
+        .unwrap();
         assert_eq!(outcome.failures, vec![]);
         assert_eq!(outcome.passed, 1);
     }
@@ -199,7 +211,12 @@ mod tests {
             let hex = case[field].as_str().unwrap().to_owned();
             // A trailing byte makes every field fail to decode.
             case[field] = Value::String(format!("{hex}00"));
-            let outcome = check("messages.json", vec![case]).unwrap();
+            let outcome = check(
+                &crate::suites::default_provider(),
+                "messages.json",
+                vec![case],
+            )
+            .unwrap();
             assert_eq!(outcome.failed, 1, "{field}");
             assert_eq!(outcome.failures.len(), 1, "{field}");
             assert_eq!(outcome.failures[0].field, field);
@@ -210,7 +227,12 @@ mod tests {
     fn a_message_of_the_wrong_wire_format_fails() {
         let mut case = vector_case();
         case["mls_welcome"] = case["mls_group_info"].clone();
-        let outcome = check("messages.json", vec![case]).unwrap();
+        let outcome = check(
+            &crate::suites::default_provider(),
+            "messages.json",
+            vec![case],
+        )
+        .unwrap();
         assert_eq!(outcome.failures.len(), 1);
         assert_eq!(outcome.failures[0].field, "mls_welcome");
     }

@@ -88,6 +88,20 @@ impl CaseCheck<'_> {
         }
     }
 
+    /// Records that `actual` must be `Ok(expected)` for `field`; an error is recorded with its
+    /// message (its `Display`, which for a provider's own error carries that error's text).
+    pub(crate) fn expect_ok_eq<T: PartialEq + fmt::Debug, E: fmt::Display>(
+        &mut self,
+        field: &str,
+        actual: &Result<T, E>,
+        expected: &T,
+    ) {
+        match actual {
+            Ok(actual) => self.expect_eq(field, actual, expected),
+            Err(error) => self.fail(field, format!("{error}, expected {expected:?}")),
+        }
+    }
+
     /// Records a failure of `field` if `result` is an error, and passes the value on.
     pub(crate) fn ok<T, E: fmt::Display>(
         &mut self,

@@ -10,7 +10,6 @@ use mls_codec::{PreSharedKeyId, Psk};
 use mls_crypto::{
     CipherSuiteProvider, CryptoProvider, HpkeKem, HpkePrivateKey, Secret, SignaturePrivateKey,
 };
-use mls_crypto_rustcrypto::RustCryptoProvider;
 use mls_group::key_package::KeyPackageBundle;
 use mls_group::{Group, GroupConfig, ProcessedMessage};
 use mls_tree::RatchetTree;
@@ -54,16 +53,18 @@ struct Case {
 /// For each case: the private keys match the key package, the client joins from the Welcome
 /// (with the out-of-band ratchet tree if given) to the initial epoch authenticator, and every
 /// epoch's proposals and commit lead to that epoch's authenticator.
-pub(crate) fn check(name: &str, cases: Vec<Value>) -> Result<Outcome, VectorError> {
+pub(crate) fn check(
+    provider: &Arc<dyn CryptoProvider>,
+    name: &str,
+    cases: Vec<Value>,
+) -> Result<Outcome, VectorError> {
     let mut outcome = Outcome::default();
-    let provider: Arc<dyn CryptoProvider> = Arc::new(RustCryptoProvider::new());
     for (index, case) in parse_cases::<Case>(name, cases)?.into_iter().enumerate() {
-        let Some(suite) = suites::supported(case.cipher_suite) else {
-            outcome.skip();
+        let Some(suite) = suites::suite(provider, &mut outcome, index, case.cipher_suite) else {
             continue;
         };
         let mut check = outcome.case(index);
-        check_case(&mut check, &provider, suite, &case);
+        check_case(&mut check, provider, suite, &case);
     }
     Ok(outcome)
 }
@@ -233,7 +234,7 @@ mod tests {
     const COMMIT: &str = include_str!("../../../test-vectors/passive-client-handling-commit.json");
 
     fn run(name: &str, cases: Vec<Value>) -> Outcome {
-        check(name, cases).unwrap()
+        check(&crate::suites::default_provider(), name, cases).unwrap()
     }
 
     /// The first case of `file` whose suite is 1, edited by `edit`.

@@ -1,7 +1,9 @@
 //! psk_secret.json: chaining pre-shared keys into the psk_secret (RFC 9420 §8.4).
 
+use std::sync::Arc;
+
 use mls_codec::{PreSharedKeyId, Psk, VarBytes};
-use mls_crypto::Secret;
+use mls_crypto::{CryptoProvider, Secret};
 use mls_key_schedule::{PskInput, psk_secret};
 use serde::Deserialize;
 use serde_json::Value;
@@ -26,11 +28,14 @@ struct ExternalPsk {
 }
 
 /// The PSKs, as external PreSharedKeyIDs with their nonces, chain to `psk_secret`.
-pub(crate) fn check(name: &str, cases: Vec<Value>) -> Result<Outcome, VectorError> {
+pub(crate) fn check(
+    provider: &Arc<dyn CryptoProvider>,
+    name: &str,
+    cases: Vec<Value>,
+) -> Result<Outcome, VectorError> {
     let mut outcome = Outcome::default();
     for (index, case) in parse_cases::<Case>(name, cases)?.into_iter().enumerate() {
-        let Some(suite) = suites::supported(case.cipher_suite) else {
-            outcome.skip();
+        let Some(suite) = suites::suite(provider, &mut outcome, index, case.cipher_suite) else {
             continue;
         };
         let mut check = outcome.case(index);
@@ -68,7 +73,12 @@ mod tests {
     #[test]
     fn the_official_cases_pass_and_a_wrong_secret_is_reported() {
         let cases: Vec<Value> = serde_json::from_str(FILE).unwrap();
-        let outcome = check("psk_secret.json", cases.clone()).unwrap();
+        let outcome = check(
+            &crate::suites::default_provider(),
+            "psk_secret.json",
+            cases.clone(),
+        )
+        .unwrap();
         assert_eq!(outcome.failed, 0, "{outcome:?}");
         assert!(outcome.passed > 0 && outcome.skipped > 0);
 
@@ -78,7 +88,12 @@ mod tests {
             .find(|c| c["cipher_suite"] == 1 && c["psks"].as_array().unwrap().len() > 1)
             .unwrap();
         case["psks"].as_array_mut().unwrap().swap(0, 1);
-        let outcome = check("psk_secret.json", vec![case]).unwrap();
+        let outcome = check(
+            &crate::suites::default_provider(),
+            "psk_secret.json",
+            vec![case],
+        )
+        .unwrap();
         assert_eq!(outcome.failed, 1);
         assert_eq!(outcome.failures[0].field, "psk_secret");
     }

@@ -2,10 +2,13 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use mls_crypto::CryptoProvider;
 use serde_json::Value;
 
 use crate::Outcome;
+use crate::suites::default_provider;
 
 /// Why a vector file or folder could not be checked at all.
 #[derive(Debug, thiserror::Error)]
@@ -49,10 +52,13 @@ pub enum VectorError {
     },
 }
 
+/// A checker of one file's cases, with the provider it runs on.
+type CheckFn = fn(&Arc<dyn CryptoProvider>, &str, Vec<Value>) -> Result<Outcome, VectorError>;
+
 /// How one file is checked.
 enum Checker {
     /// The layer exists: check every case.
-    Check(fn(&str, Vec<Value>) -> Result<Outcome, VectorError>),
+    Check(CheckFn),
     /// The layer this file covers is not implemented yet: every case is skipped.
     #[allow(
         dead_code,
@@ -119,8 +125,24 @@ pub fn known_files() -> Vec<&'static str> {
     FILES.iter().map(|(name, _)| *name).collect()
 }
 
-/// Checks one vector file given its name and JSON text.
+/// Checks one vector file given its name and JSON text, with the RustCrypto provider
+/// ([`check_file_with`] takes another).
 pub fn check_file(name: &str, json: &str) -> Result<Outcome, VectorError> {
+    check_file_with(&default_provider(), name, json)
+}
+
+/// Checks one vector file given its name and JSON text, with `provider` for every
+/// cryptographic operation (the group engine's too, for the passive-client files).
+///
+/// A case in a suite the provider does not implement
+/// ([`mls_crypto::CryptoError::UnsupportedCipherSuite`]) counts as skipped. Any other error
+/// of the provider fails the case, and the failure's [`Failure::detail`](crate::Failure)
+/// carries the error's message (that of a [`mls_crypto::CryptoError::Other`] too).
+pub fn check_file_with(
+    provider: &Arc<dyn CryptoProvider>,
+    name: &str,
+    json: &str,
+) -> Result<Outcome, VectorError> {
     let (_, checker) = FILES
         .iter()
         .find(|(known, _)| *known == name)
@@ -132,7 +154,7 @@ pub fn check_file(name: &str, json: &str) -> Result<Outcome, VectorError> {
         reason: json_problem(&e),
     })?;
     match checker {
-        Checker::Check(check) => check(name, cases),
+        Checker::Check(check) => check(provider, name, cases),
         Checker::NotYetImplemented => Ok(Outcome {
             skipped: cases.len(),
             ..Outcome::default()
@@ -204,11 +226,24 @@ impl fmt::Display for FileReport {
     }
 }
 
-/// Checks every `*.json` file in `dir`, in name order.
+/// Checks every `*.json` file in `dir`, in name order, with the RustCrypto provider
+/// ([`check_dir_with`] takes another).
 ///
 /// Fails if the folder holds no `*.json` file, and on the first file that cannot be read, is
 /// malformed or has an unknown name.
 pub fn check_dir(dir: &Path) -> Result<Report, VectorError> {
+    check_dir_with(&default_provider(), dir)
+}
+
+/// Checks every `*.json` file in `dir`, in name order, with `provider`: the conformance
+/// check of a crypto provider against the official vectors. Each file is checked as
+/// [`check_file_with`] does.
+///
+/// Fails on the first file that cannot be read, is malformed or has an unknown name.
+pub fn check_dir_with(
+    provider: &Arc<dyn CryptoProvider>,
+    dir: &Path,
+) -> Result<Report, VectorError> {
     let folder_error = |source| VectorError::Folder {
         path: dir.to_owned(),
         source,
@@ -235,7 +270,7 @@ pub fn check_dir(dir: &Path) -> Result<Report, VectorError> {
             path: path.clone(),
             source,
         })?;
-        let outcome = check_file(&name, &json)?;
+        let outcome = check_file_with(provider, &name, &json)?;
         report.files.push(FileReport { name, outcome });
     }
     Ok(report)

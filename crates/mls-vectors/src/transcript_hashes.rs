@@ -1,8 +1,10 @@
 //! transcript-hashes.json: the confirmation tag and the confirmed and interim transcript
 //! hashes after a commit (RFC 9420 §8.1, §8.2).
 
+use std::sync::Arc;
+
 use mls_codec::{AuthenticatedContent, Decode};
-use mls_crypto::Secret;
+use mls_crypto::{CryptoProvider, Secret};
 use mls_key_schedule::{TranscriptHashes, verify_confirmation_tag};
 use serde::Deserialize;
 use serde_json::Value;
@@ -24,11 +26,14 @@ struct Case {
 
 /// The commit's confirmation tag verifies over `confirmed_transcript_hash_after`, and
 /// updating `interim_transcript_hash_before` with the commit gives both `*_after` hashes.
-pub(crate) fn check(name: &str, cases: Vec<Value>) -> Result<Outcome, VectorError> {
+pub(crate) fn check(
+    provider: &Arc<dyn CryptoProvider>,
+    name: &str,
+    cases: Vec<Value>,
+) -> Result<Outcome, VectorError> {
     let mut outcome = Outcome::default();
     for (index, case) in parse_cases::<Case>(name, cases)?.into_iter().enumerate() {
-        let Some(suite) = suites::supported(case.cipher_suite) else {
-            outcome.skip();
+        let Some(suite) = suites::suite(provider, &mut outcome, index, case.cipher_suite) else {
             continue;
         };
         let mut check = outcome.case(index);
@@ -79,13 +84,23 @@ mod tests {
     #[test]
     fn the_official_cases_pass_and_wrong_values_are_reported() {
         let cases: Vec<Value> = serde_json::from_str(FILE).unwrap();
-        let outcome = check("transcript-hashes.json", cases.clone()).unwrap();
+        let outcome = check(
+            &crate::suites::default_provider(),
+            "transcript-hashes.json",
+            cases.clone(),
+        )
+        .unwrap();
         assert_eq!((outcome.failed, outcome.skipped), (0, 2), "{outcome:?}");
 
         let mut case = cases[0].clone();
         case["confirmation_key"] = Value::String("00".repeat(32));
         case["interim_transcript_hash_before"] = Value::String("11".repeat(32));
-        let outcome = check("transcript-hashes.json", vec![case]).unwrap();
+        let outcome = check(
+            &crate::suites::default_provider(),
+            "transcript-hashes.json",
+            vec![case],
+        )
+        .unwrap();
         assert_eq!(outcome.failed, 1);
         let fields: Vec<&str> = outcome.failures.iter().map(|f| f.field.as_str()).collect();
         assert_eq!(

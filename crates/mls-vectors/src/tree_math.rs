@@ -1,5 +1,8 @@
 //! tree-math.json: the array tree math of RFC 9420 Appendix C.
 
+use std::sync::Arc;
+
+use mls_crypto::CryptoProvider;
 use mls_tree::{NodeIndex, TreeSize};
 use serde::Deserialize;
 use serde_json::Value;
@@ -22,7 +25,11 @@ struct Case {
 }
 
 /// Root, node count, and the left, right, parent and sibling of every node.
-pub(crate) fn check(name: &str, cases: Vec<Value>) -> Result<Outcome, VectorError> {
+pub(crate) fn check(
+    _provider: &Arc<dyn CryptoProvider>,
+    name: &str,
+    cases: Vec<Value>,
+) -> Result<Outcome, VectorError> {
     let mut outcome = Outcome::default();
     for (index, case) in parse_cases::<Case>(name, cases)?.into_iter().enumerate() {
         let mut check = outcome.case(index);
@@ -62,7 +69,7 @@ mod tests {
 
     fn run(json: &str) -> Outcome {
         let cases: Vec<Value> = serde_json::from_str(json).unwrap();
-        check("tree-math.json", cases).unwrap()
+        check(&crate::suites::default_provider(), "tree-math.json", cases).unwrap()
     }
 
     #[test]

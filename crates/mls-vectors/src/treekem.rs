@@ -1,8 +1,10 @@
 //! treekem.json: TreeKEM private state, merging and decrypting UpdatePaths, and generating
 //! fresh ones (RFC 9420 §7.4-7.6, §7.9.2, §12.4.2).
 
+use std::sync::Arc;
+
 use mls_codec::{CipherSuite, Decode, Encode, GroupContext, ProtocolVersion, UpdatePath, VarBytes};
-use mls_crypto::{CipherSuiteProvider, HpkePrivateKey, SignaturePrivateKey};
+use mls_crypto::{CipherSuiteProvider, CryptoProvider, HpkePrivateKey, SignaturePrivateKey};
 use mls_tree::{LeafIndex, NodeIndex, RatchetTree, TreePrivateKeys, verify_leaf_node_signature};
 use serde::Deserialize;
 use serde_json::Value;
@@ -65,11 +67,14 @@ fn group_context(case: &Case, tree_hash: &[u8]) -> Result<Vec<u8>, mls_codec::Co
 /// hashes valid) to `tree_hash_after`, and every other leaf with private state decrypts it to
 /// its `path_secrets[j]` and `commit_secret`. Then the sender generates a fresh path over the
 /// original tree, which every other such leaf processes to the same commit secret and tree.
-pub(crate) fn check(name: &str, cases: Vec<Value>) -> Result<Outcome, VectorError> {
+pub(crate) fn check(
+    provider: &Arc<dyn CryptoProvider>,
+    name: &str,
+    cases: Vec<Value>,
+) -> Result<Outcome, VectorError> {
     let mut outcome = Outcome::default();
     for (index, case) in parse_cases::<Case>(name, cases)?.into_iter().enumerate() {
-        let Some(suite) = suites::supported(case.cipher_suite) else {
-            outcome.skip();
+        let Some(suite) = suites::suite(provider, &mut outcome, index, case.cipher_suite) else {
             continue;
         };
         let mut check = outcome.case(index);
@@ -253,7 +258,12 @@ mod tests {
             .into_iter()
             .filter(|c| matches!(c["cipher_suite"].as_u64(), Some(1 | 4)))
             .collect();
-        let outcome = check("treekem.json", cases.clone()).unwrap();
+        let outcome = check(
+            &crate::suites::default_provider(),
+            "treekem.json",
+            cases.clone(),
+        )
+        .unwrap();
         assert_eq!(outcome.failures, vec![]);
         let x448 = cases.iter().filter(|c| c["cipher_suite"] == 4).count();
         assert_eq!(
@@ -274,7 +284,7 @@ mod tests {
         let path = &mut cases[0]["update_paths"][0];
         flip(&mut path["commit_secret"]);
         flip(&mut path["tree_hash_after"]);
-        let outcome = check("treekem.json", cases).unwrap();
+        let outcome = check(&crate::suites::default_provider(), "treekem.json", cases).unwrap();
         assert_eq!(outcome.failed, 1);
         let fields: Vec<&str> = outcome.failures.iter().map(|f| f.field.as_str()).collect();
         assert_eq!(

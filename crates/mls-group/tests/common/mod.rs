@@ -1,0 +1,12 @@
+//! What the integration tests share: the providers whose suites every test runs in.
+
+use std::sync::Arc;
+
+use mls_crypto::CryptoProvider;
+use mls_crypto_rustcrypto::RustCryptoProvider;
+
+/// The providers the tests run on, for [`mls_crypto::test_support::for_each_suite`]: the
+/// RustCrypto one, so every test runs in suites 1, 2, 3, 5 and 7.
+pub(crate) fn providers() -> [Arc<dyn CryptoProvider>; 1] {
+    [Arc::new(RustCryptoProvider::new())]
+}
