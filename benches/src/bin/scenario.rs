@@ -83,6 +83,7 @@ fn add(group: &mut Group, key_packages: &[Vec<u8>], with_path: bool) -> CommitOu
         .commit(CommitOptions {
             proposals,
             force_path: true,
+            ..Default::default()
         })
         .expect("add commit with a path")
 }

@@ -143,6 +143,7 @@ fn a_late_message_is_checked_against_its_own_epochs_members() {
                     sender,
                     epoch,
                     data,
+                    ..
                 } => assert_eq!(
                     (sender, epoch, data.as_slice()),
                     (LeafIndex(1), 1, &b"from bob"[..])

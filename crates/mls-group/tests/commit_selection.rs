@@ -279,6 +279,7 @@ fn our_own_proposals_by_value_are_never_dropped() {
         .commit(CommitOptions {
             proposals: vec![Proposal::Remove(mls_codec::Remove { removed: carol.0 })],
             force_path: false,
+            ..Default::default()
         })
         .unwrap();
     assert_eq!(out.omitted.len(), 1);
@@ -289,6 +290,7 @@ fn our_own_proposals_by_value_are_never_dropped() {
         groups[0].commit(CommitOptions {
             proposals: vec![twice.clone(), twice],
             force_path: false,
+            ..Default::default()
         }),
         Err(GroupError::Proposal(
             ProposalError::DuplicateUpdateOrRemove { .. }

@@ -184,7 +184,9 @@ fn a_custom_proposal_supported_by_all_is_committed_by_reference() {
         };
         for leaf in [0, 2] {
             match groups[leaf].process_message(&proposal).unwrap() {
-                ProcessedMessage::Proposal { sender, proposal } => {
+                ProcessedMessage::Proposal {
+                    sender, proposal, ..
+                } => {
                     assert_eq!(sender, Sender::Member(LeafIndex(1)));
                     assert_eq!(*proposal, expected);
                 }
@@ -221,6 +223,7 @@ fn a_custom_proposal_supported_by_all_is_committed_by_reference() {
             .commit(CommitOptions {
                 proposals: vec![expected.clone()],
                 force_path: false,
+                ..Default::default()
             })
             .unwrap();
         groups[0].merge_pending_commit().unwrap();
@@ -270,6 +273,7 @@ fn a_custom_proposal_not_supported_by_a_member_is_rejected() {
                     data: VarBytes::from(b"x"),
                 }],
                 force_path: false,
+                ..Default::default()
             })
             .unwrap_err();
         assert!(

@@ -249,6 +249,7 @@ fn external_senders_can_be_added_by_a_group_context_extensions_commit() {
                     },
                 )],
                 force_path: false,
+                ..Default::default()
             })
             .unwrap();
         a.merge_pending_commit().unwrap();

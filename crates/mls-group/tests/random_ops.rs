@@ -373,6 +373,7 @@ impl World {
                         self.members[committer].group.commit(CommitOptions {
                             proposals,
                             force_path: false,
+                            ..Default::default()
                         }),
                         "commit removes and adds",
                     )?
@@ -387,6 +388,7 @@ impl World {
                     self.members[committer].group.commit(CommitOptions {
                         proposals: Vec::new(),
                         force_path: path,
+                        ..Default::default()
                     }),
                     "commit",
                 )?;
@@ -539,6 +541,7 @@ impl World {
                 group.commit(CommitOptions {
                     proposals,
                     force_path: true,
+                    ..Default::default()
                 }),
                 "commit adds with path",
             )?
@@ -665,6 +668,7 @@ impl World {
                         data,
                         sender,
                         epoch,
+                        ..
                     }) if data == late.data
                         && sender == late.sender
                         && epoch + 1 == member.group.epoch() => {}
@@ -738,6 +742,7 @@ fn read(
             data: received,
             sender: from,
             epoch: in_epoch,
+            ..
         }) if received == data && from == sender && in_epoch == epoch => Ok(()),
         other => Err(TestCaseError::fail(format!(
             "{}: application message gave {other:?}",

@@ -347,6 +347,7 @@ fn reinit_and_branch_psks_are_rejected_in_ordinary_commits() {
                 psk: id,
             })],
             force_path: false,
+            ..Default::default()
         });
         assert!(matches!(
             result,

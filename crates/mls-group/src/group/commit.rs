@@ -31,6 +31,9 @@ pub struct CommitOptions {
     /// Include an UpdatePath even when the proposals do not require one (a self-update,
     /// §12.4.1).
     pub force_path: bool,
+    /// The commit message's `authenticated_data` (§6), returned to receivers in
+    /// [`ProcessedMessage::Commit`].
+    pub authenticated_data: Vec<u8>,
 }
 
 /// The messages a commit produces.
@@ -67,6 +70,7 @@ impl Group {
         self.commit(CommitOptions {
             proposals,
             force_path: false,
+            ..Default::default()
         })
     }
 
@@ -79,6 +83,7 @@ impl Group {
         self.commit(CommitOptions {
             proposals,
             force_path: false,
+            ..Default::default()
         })
     }
 
@@ -88,6 +93,7 @@ impl Group {
         self.commit(CommitOptions {
             proposals: Vec::new(),
             force_path: true,
+            ..Default::default()
         })
     }
 
@@ -109,13 +115,20 @@ impl Group {
         }
         self.check_active()?;
         let usage = import.map_or(ResumptionPskUsage::Application, |i| i.usage);
+        let authenticated_data = options.authenticated_data;
         let selection = self.select_proposals(options.proposals, usage)?;
         let plan = selection.plan;
         let path_sent = options.force_path || plan.path_sent();
         // The commit is staged on the tree, whose changes are then undone and kept until the
         // commit is merged.
         self.tree.begin_changes()?;
-        let staged = self.stage_own_commit(selection.entries, &plan, path_sent, import);
+        let staged = self.stage_own_commit(
+            selection.entries,
+            &plan,
+            path_sent,
+            import,
+            &authenticated_data,
+        );
         let tree_changes = self.tree.stash_changes();
         let (mut output, epoch) = staged?;
         output.omitted = selection.omitted;
@@ -134,6 +147,7 @@ impl Group {
         plan: &ProposalPlan,
         path_sent: bool,
         import: Option<&ImportedPsk>,
+        authenticated_data: &[u8],
     ) -> Result<(CommitOutput, Epoch), GroupError> {
         let provider = Arc::clone(&self.provider);
         let suite = provider.suite(self.epoch.context.cipher_suite)?;
@@ -173,10 +187,13 @@ impl Group {
         };
 
         let wire_format = self.config.handshake_wire_format;
-        let content = self.framed_content(FramedContentBody::Commit(Commit {
-            proposals: entries,
-            path,
-        }));
+        let content = self.framed_content(
+            FramedContentBody::Commit(Commit {
+                proposals: entries,
+                path,
+            }),
+            authenticated_data,
+        );
         let mut authenticated = self.sign(wire_format, content, None)?;
         let tree_hash = self.tree.tree_hash(suite)?;
         let confirmed = mls_key_schedule::confirmed_transcript_hash(
@@ -290,6 +307,7 @@ impl Group {
         if committer == self.own_leaf() {
             return Err(GroupError::OwnCommit);
         }
+        let credential = self.sender_credential(&authenticated.content)?;
         let sender_proposals = self.resolve_proposals(&authenticated.content.sender, commit)?;
         let plan = proposals::plan(
             &self.proposal_context(authenticated.content.sender)?,
@@ -314,6 +332,8 @@ impl Group {
         }
         Ok(ProcessedMessage::Commit {
             sender: committer,
+            credential,
+            authenticated_data: authenticated.content.authenticated_data.to_vec(),
             epoch: self.epoch(),
             custom_proposals: plan.custom,
         })
@@ -687,10 +707,13 @@ mod checks {
                 |tree_hash| context_with_tree_hash(&provisional, tree_hash),
             )
             .unwrap();
-        let content = bob_group.framed_content(FramedContentBody::Commit(Commit {
-            proposals: Vec::new(),
-            path: Some(generated.update_path.clone()),
-        }));
+        let content = bob_group.framed_content(
+            FramedContentBody::Commit(Commit {
+                proposals: Vec::new(),
+                path: Some(generated.update_path.clone()),
+            }),
+            &[],
+        );
         // The receiver rejects the leaf node before it could check the confirmation tag.
         let placeholder_tag = Some(VarBytes(vec![0; suite.hash_len()]));
         let authenticated = bob_group

@@ -379,6 +379,8 @@ impl Group {
                 self.enter_epoch(next, replaced);
                 Ok(ProcessedMessage::Commit {
                     sender: joiner,
+                    credential: path.leaf_node.credential.clone(),
+                    authenticated_data: authenticated.content.authenticated_data.to_vec(),
                     epoch: self.epoch(),
                     // An external commit covers no custom proposal (§12.2).
                     custom_proposals: Vec::new(),

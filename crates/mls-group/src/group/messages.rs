@@ -3,9 +3,9 @@
 use std::sync::Arc;
 
 use mls_codec::{
-    AuthenticatedContent, ContentType, Decode, Encode, FramedContent, FramedContentBody,
-    MlsMessage, MlsMessageBody, PrivateMessage, Proposal, ProtocolVersion, PublicMessage, Sender,
-    VarBytes, WireFormat,
+    AuthenticatedContent, ContentType, Credential, Decode, Encode, FramedContent,
+    FramedContentBody, MlsMessage, MlsMessageBody, PrivateMessage, Proposal, ProtocolVersion,
+    PublicMessage, Sender, VarBytes, WireFormat,
 };
 use mls_crypto::make_proposal_ref;
 use mls_framing::private::{self, PrivateEpoch};
@@ -26,22 +26,37 @@ pub enum ProcessedMessage {
     Application {
         /// The sender's leaf.
         sender: LeafIndex,
+        /// The sender's credential, from its leaf in the epoch the message was sent in.
+        credential: Credential,
         /// The epoch it was sent in (it may be a retained past epoch).
         epoch: u64,
         /// The message.
         data: Vec<u8>,
+        /// The message's `authenticated_data` (§6): sent in the clear beside the ciphertext,
+        /// and authenticated with it.
+        authenticated_data: Vec<u8>,
     },
     /// A proposal, now cached for a commit of this epoch (§12.1).
     Proposal {
         /// Who sent it.
         sender: Sender,
+        /// The sender's credential: a member's from its leaf, an external sender's from the
+        /// `external_senders` extension, a new member's from its key package.
+        credential: Credential,
         /// The proposal.
         proposal: Box<Proposal>,
+        /// The message's `authenticated_data` (§6).
+        authenticated_data: Vec<u8>,
     },
     /// A commit, now merged: the group is in the new epoch (§12.4.2).
     Commit {
         /// The committer's leaf.
         sender: LeafIndex,
+        /// The committer's credential: as its leaf held it when it signed the commit, or,
+        /// for an external commit, its new leaf's.
+        credential: Credential,
+        /// The message's `authenticated_data` (§6).
+        authenticated_data: Vec<u8>,
         /// The new epoch.
         epoch: u64,
         /// The proposals of custom types (§13) the commit covered, with their senders, in
@@ -72,23 +87,41 @@ pub(super) struct Consumed {
 impl Group {
     /// Encrypts an application message for the group (§15) as an MLSMessage.
     pub fn encrypt_application_message(&mut self, data: &[u8]) -> Result<Vec<u8>, GroupError> {
+        self.encrypt_application_message_with_aad(data, &[])
+    }
+
+    /// Encrypts an application message (§15) with `authenticated_data` (§6): sent in the
+    /// clear beside the ciphertext, authenticated with it, and returned to receivers in
+    /// [`ProcessedMessage::Application`].
+    pub fn encrypt_application_message_with_aad(
+        &mut self,
+        data: &[u8],
+        authenticated_data: &[u8],
+    ) -> Result<Vec<u8>, GroupError> {
         if self.pending_commit.is_some() {
             // §15: a member that has sent a commit sends no message until it is merged.
             return Err(GroupError::PendingCommit);
         }
         self.check_active()?;
-        let content = self.framed_content(FramedContentBody::Application(VarBytes::from(data)));
+        let content = self.framed_content(
+            FramedContentBody::Application(VarBytes::from(data)),
+            authenticated_data,
+        );
         let authenticated = self.sign(WireFormat::MLS_PRIVATE_MESSAGE, content, None)?;
         self.protect_private(authenticated)
     }
 
     /// Frames `body` as sent by us in the current epoch.
-    pub(super) fn framed_content(&self, body: FramedContentBody) -> FramedContent {
+    pub(super) fn framed_content(
+        &self,
+        body: FramedContentBody,
+        authenticated_data: &[u8],
+    ) -> FramedContent {
         FramedContent {
             group_id: self.epoch.context.group_id.clone(),
             epoch: self.epoch(),
             sender: Sender::Member(self.own_leaf()),
-            authenticated_data: VarBytes::default(),
+            authenticated_data: VarBytes::from(authenticated_data),
             content: body,
         }
     }
@@ -314,10 +347,10 @@ impl Group {
         if leaf == own_leaf {
             return Err(GroupError::OwnMessage);
         }
-        let signature_key = past_leaf(&self.past_epochs, index, &self.tree, leaf)
-            .ok_or(GroupError::UnknownSender(leaf))?
-            .signature_key
-            .to_vec();
+        let sender_leaf = past_leaf(&self.past_epochs, index, &self.tree, leaf)
+            .ok_or(GroupError::UnknownSender(leaf))?;
+        let signature_key = sender_leaf.signature_key.to_vec();
+        let credential = sender_leaf.credential.clone();
         let past = self
             .past_epochs
             .get_mut(index)
@@ -336,13 +369,20 @@ impl Group {
         let authenticated =
             private::open(epoch, message, &sender_data, staged.key(), &signature_key)?;
         staged.commit();
-        let FramedContentBody::Application(data) = authenticated.content.content else {
+        let FramedContent {
+            authenticated_data,
+            content: FramedContentBody::Application(data),
+            ..
+        } = authenticated.content
+        else {
             return Err(GroupError::UnexpectedContent);
         };
         Ok(ProcessedMessage::Application {
             sender: leaf,
+            credential,
             epoch: message.epoch,
             data: data.into_vec(),
+            authenticated_data: authenticated_data.into_vec(),
         })
     }
 
@@ -363,23 +403,34 @@ impl Group {
                 let Sender::Member(leaf) = authenticated.content.sender else {
                     return Err(GroupError::UnexpectedContent);
                 };
-                let FramedContentBody::Application(data) = authenticated.content.content else {
+                let credential = self.sender_credential(&authenticated.content)?;
+                let FramedContent {
+                    authenticated_data,
+                    content: FramedContentBody::Application(data),
+                    ..
+                } = authenticated.content
+                else {
                     return Err(GroupError::UnexpectedContent);
                 };
                 Ok(ProcessedMessage::Application {
                     sender: leaf,
+                    credential,
                     epoch: self.epoch(),
                     data: data.into_vec(),
+                    authenticated_data: authenticated_data.into_vec(),
                 })
             }
             FramedContentBody::Proposal(proposal) => {
                 let sender = authenticated.content.sender;
                 self.validate_proposal(&sender, proposal)?;
+                let credential = self.sender_credential(&authenticated.content)?;
                 let proposal = proposal.clone();
                 self.cache_proposal(&authenticated, sender, proposal.clone())?;
                 Ok(ProcessedMessage::Proposal {
                     sender,
+                    credential,
                     proposal: Box::new(proposal),
+                    authenticated_data: authenticated.content.authenticated_data.to_vec(),
                 })
             }
             FramedContentBody::Commit(_) => {
@@ -389,6 +440,39 @@ impl Group {
                 release(authenticated, large);
                 processed
             }
+        }
+    }
+
+    /// The credential of the sender of `content` in the current epoch: a member's from its
+    /// leaf, an external sender's from the `external_senders` extension (§12.1.8.1), a new
+    /// member's from the leaf node of its Add or of its commit's UpdatePath.
+    pub(super) fn sender_credential(
+        &self,
+        content: &FramedContent,
+    ) -> Result<Credential, GroupError> {
+        match (&content.sender, &content.content) {
+            (Sender::Member(leaf), _) => self
+                .tree
+                .leaf(*leaf)
+                .map(|node| node.credential.clone())
+                .ok_or(GroupError::UnknownSender(*leaf)),
+            (Sender::External(index), _) => {
+                let senders = self.external_senders()?;
+                usize::try_from(*index)
+                    .ok()
+                    .and_then(|i| senders.into_iter().nth(i))
+                    .map(|sender| sender.credential)
+                    .ok_or(GroupError::UnknownExternalSender { index: *index })
+            }
+            (Sender::NewMemberProposal, FramedContentBody::Proposal(Proposal::Add(add))) => {
+                Ok(add.key_package.leaf_node.credential.clone())
+            }
+            (Sender::NewMemberCommit, FramedContentBody::Commit(commit)) => commit
+                .path
+                .as_ref()
+                .map(|path| path.leaf_node.credential.clone())
+                .ok_or(GroupError::MissingPath),
+            _ => Err(GroupError::UnexpectedContent),
         }
     }
 

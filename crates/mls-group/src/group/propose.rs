@@ -94,7 +94,7 @@ impl Group {
         self.check_active()?;
         let sender = mls_codec::Sender::Member(self.own_leaf());
         self.validate_proposal(&sender, &proposal)?;
-        let content = self.framed_content(FramedContentBody::Proposal(proposal.clone()));
+        let content = self.framed_content(FramedContentBody::Proposal(proposal.clone()), &[]);
         let authenticated = self.sign(self.config.handshake_wire_format, content, None)?;
         let message = self.protect(authenticated.clone())?;
         self.cache_proposal(&authenticated, sender, proposal)?;

@@ -93,6 +93,7 @@ impl Group {
                 extensions,
             })],
             force_path: false,
+            ..Default::default()
         })
     }
 
@@ -204,6 +205,7 @@ impl Group {
             CommitOptions {
                 proposals,
                 force_path: false,
+                ..Default::default()
             },
             Some(&import),
         )?;

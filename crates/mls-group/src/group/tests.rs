@@ -169,7 +169,7 @@ fn reject(group: &mut Group, message: &[u8]) -> GroupError {
 /// Signs `body` as content of `sender` in its current epoch and protects it in its handshake
 /// wire format (for a PrivateMessage, with the next key of its handshake ratchet).
 fn send(sender: &mut Group, body: FramedContentBody, tag: Option<Vec<u8>>) -> Vec<u8> {
-    let content = sender.framed_content(body);
+    let content = sender.framed_content(body, &[]);
     send_content(sender, content, tag)
 }
 
@@ -597,6 +597,7 @@ fn unavailable_psk_is_rejected() {
         .commit(super::CommitOptions {
             proposals: vec![external_psk(b"secret")],
             force_path: false,
+            ..Default::default()
         })
         .unwrap()
         .commit;

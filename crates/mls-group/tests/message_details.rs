@@ -1,0 +1,109 @@
+//! What a receiver learns of a message besides its content (RFC 9420 §6): the sender's
+//! credential and the message's `authenticated_data`, for application messages, proposals
+//! (from members and external senders) and commits (from members and external joiners).
+
+mod common;
+
+use mls_codec::{Credential, VarBytes};
+use mls_crypto::test_support::for_each_suite;
+use mls_group::{
+    Client, CommitOptions, ExternalProposer, ProcessedMessage, external_senders_extension,
+};
+
+use common::providers;
+
+fn basic(name: &[u8]) -> Credential {
+    Credential::Basic {
+        identity: VarBytes::from(name),
+    }
+}
+
+#[test]
+fn receivers_get_the_senders_credential_and_the_authenticated_data() {
+    for_each_suite(&providers(), |provider, suite| {
+        let alice = Client::new(provider.clone(), suite, b"alice").unwrap();
+        let mut bob = Client::new(provider.clone(), suite, b"bob").unwrap();
+        let service = ExternalProposer::new(provider.clone(), suite, b"service").unwrap();
+        let senders = external_senders_extension(&[service.external_sender()]).unwrap();
+        let mut a = alice
+            .create_group_with_extensions(b"details", vec![senders])
+            .unwrap();
+        let out = a.add_members(&[bob.key_package().unwrap()]).unwrap();
+        a.merge_pending_commit().unwrap();
+        let mut b = bob.join(&out.welcome.unwrap(), None).unwrap();
+
+        // An application message with authenticated data.
+        let message = a
+            .encrypt_application_message_with_aad(b"hello", b"thread 7")
+            .unwrap();
+        match b.process_message(&message).unwrap() {
+            ProcessedMessage::Application {
+                credential,
+                data,
+                authenticated_data,
+                ..
+            } => {
+                assert_eq!(credential, basic(b"alice"));
+                assert_eq!(data, b"hello");
+                assert_eq!(authenticated_data, b"thread 7");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+
+        // A proposal from an external sender carries the extension's credential.
+        let proposal = service
+            .propose_remove(a.group_id(), a.epoch(), 0, b.own_leaf())
+            .unwrap();
+        match a.process_message(&proposal).unwrap() {
+            ProcessedMessage::Proposal { credential, .. } => {
+                assert_eq!(credential, basic(b"service"));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        a.clear_proposals();
+
+        // A commit with authenticated data, and the committer's credential.
+        let update = b
+            .commit(CommitOptions {
+                force_path: true,
+                authenticated_data: b"rotation".to_vec(),
+                ..Default::default()
+            })
+            .unwrap();
+        b.merge_pending_commit().unwrap();
+        match a.process_message(&update.commit).unwrap() {
+            ProcessedMessage::Commit {
+                credential,
+                authenticated_data,
+                ..
+            } => {
+                assert_eq!(credential, basic(b"bob"));
+                assert_eq!(authenticated_data, b"rotation");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+
+        // Tampering with the authenticated data breaks the message.
+        let mut tampered = a
+            .encrypt_application_message_with_aad(b"hi", b"aad")
+            .unwrap();
+        let at = tampered
+            .windows(3)
+            .position(|w| w == b"aad")
+            .expect("the aad is in the clear");
+        tampered[at] ^= 1;
+        assert!(b.process_message(&tampered).is_err());
+
+        // An external joiner's commit carries its new leaf's credential.
+        let mut carol = Client::new(provider.clone(), suite, b"carol").unwrap();
+        let (_, commit) = carol
+            .join_by_external_commit(&a.group_info().unwrap(), None, None)
+            .unwrap();
+        match a.process_message(&commit).unwrap() {
+            ProcessedMessage::Commit { credential, .. } => {
+                assert_eq!(credential, basic(b"carol"));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    });
+}
