@@ -64,7 +64,7 @@ pub enum CryptoError {
     #[error("random number generation failed")]
     RandomFailed,
     /// Encoding a labeled structure failed (a field longer than 2^30 - 1 bytes, §2.1.2).
-    #[error("encoding failed: {0}")]
+    #[error(transparent)]
     Encoding(#[from] CodecError),
     /// A failure of the provider's own that no other variant describes (a hardware token that
     /// is unplugged, a key store that refused, a remote signer that timed out). Made with

@@ -9,13 +9,13 @@ use mls_key_schedule::KeyScheduleError;
 #[non_exhaustive]
 pub enum FramingError {
     /// The message or its plaintext is malformed.
-    #[error("malformed message: {0}")]
+    #[error(transparent)]
     Codec(#[from] CodecError),
     /// A cryptographic operation failed for a reason other than those below.
-    #[error("cryptographic failure: {0}")]
+    #[error(transparent)]
     Crypto(#[from] CryptoError),
     /// Deriving the sender-data key failed (§6.3.2).
-    #[error("key schedule: {0}")]
+    #[error(transparent)]
     KeySchedule(#[from] KeyScheduleError),
     /// The signature over FramedContentTBS does not verify (§6.1).
     #[error("the content signature does not verify")]

@@ -9,16 +9,16 @@ use mls_crypto::CryptoError;
 #[non_exhaustive]
 pub enum GroupError {
     /// A message or structure is malformed.
-    #[error("malformed input: {0}")]
+    #[error(transparent)]
     Codec(#[from] CodecError),
     /// A ratchet tree operation or check failed.
-    #[error("ratchet tree: {0}")]
+    #[error(transparent)]
     Tree(#[from] mls_tree::TreeError),
     /// A cryptographic operation failed.
-    #[error("cryptographic failure: {0}")]
+    #[error(transparent)]
     Crypto(#[from] CryptoError),
     /// A key schedule derivation failed (a secret of the wrong length, RFC 9420 §8).
-    #[error("key schedule: {0}")]
+    #[error(transparent)]
     KeySchedule(#[from] mls_key_schedule::KeyScheduleError),
     /// The protocol version is not MLS 1.0.
     #[error("unsupported protocol version {0:?}")]
@@ -31,21 +31,6 @@ pub enum GroupError {
         /// The suite found.
         found: CipherSuite,
     },
-    /// A key package's signature does not verify (§10.1).
-    #[error("the key package signature does not verify")]
-    InvalidKeyPackageSignature,
-    /// A key package's init key equals its leaf's encryption key (§10.1).
-    #[error("the key package's init key equals its encryption key")]
-    InitKeyIsEncryptionKey,
-    /// A leaf node has the wrong leaf_node_source for where it appears (§7.3).
-    #[error("the leaf node has the wrong leaf_node_source")]
-    InvalidLeafNodeSource,
-    /// A leaf node's signature does not verify (§7.3).
-    #[error("the leaf node signature does not verify")]
-    InvalidLeafNodeSignature,
-    /// A leaf node's lifetime does not cover the current time (§7.3).
-    #[error("the leaf node's lifetime has expired or not begun")]
-    LifetimeExpired,
     /// A Welcome has no EncryptedGroupSecrets for our key package's KeyPackageRef
     /// (§12.4.3.1).
     #[error("the Welcome has no group secrets for our key package")]
@@ -69,7 +54,7 @@ pub enum GroupError {
         found: CipherSuite,
     },
     /// A message could not be protected or unprotected (§6).
-    #[error("message framing: {0}")]
+    #[error(transparent)]
     Framing(#[from] mls_framing::FramingError),
     /// A message for another group (§12.4.2).
     #[error("the message is for another group")]
@@ -141,9 +126,12 @@ pub enum GroupError {
     /// A broken internal invariant; a bug, never the peer's fault.
     #[error("internal error: {0}")]
     Internal(&'static str),
+    /// A key package is invalid on its own (§10.1).
+    #[error(transparent)]
+    KeyPackage(#[from] crate::key_package::KeyPackageError),
     /// A proposal, or the list of proposals of a commit, is invalid (§12.1, §12.2,
     /// §12.4.3.2).
-    #[error("invalid proposal: {0}")]
+    #[error(transparent)]
     Proposal(#[from] crate::proposals::ProposalError),
     /// A custom proposal (§13) of a default type (1-7), whose body is structured: use the
     /// proposal's own method.

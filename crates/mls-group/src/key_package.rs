@@ -225,6 +225,41 @@ pub fn key_package_ref(
     )?))
 }
 
+/// Why a key package is invalid on its own (RFC 9420 §10.1).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyPackageError {
+    /// The key package is not of MLS 1.0.
+    #[error("key package of protocol version {0:?}")]
+    UnsupportedVersion(ProtocolVersion),
+    /// The key package is for another cipher suite than the one it is checked in.
+    #[error("key package of cipher suite {found:?} where {expected:?} was expected")]
+    CipherSuiteMismatch {
+        /// The suite it is checked in.
+        expected: CipherSuite,
+        /// The key package's.
+        found: CipherSuite,
+    },
+    /// The key package's signature does not verify.
+    #[error("the key package signature does not verify")]
+    InvalidSignature,
+    /// The init key equals the leaf's encryption key.
+    #[error("the key package's init key equals its encryption key")]
+    InitKeyIsEncryptionKey,
+    /// The leaf node's source is not `key_package` (§7.3).
+    #[error("the key package's leaf node is not of source key_package")]
+    WrongLeafNodeSource,
+    /// The leaf node's signature does not verify (§7.3).
+    #[error("the key package's leaf node signature does not verify")]
+    InvalidLeafNodeSignature,
+    /// The leaf node's lifetime does not cover the current time (§7.3).
+    #[error("the key package's lifetime has expired or not begun")]
+    LifetimeExpired,
+    /// The key package could not be encoded for its signature check.
+    #[error(transparent)]
+    Codec(#[from] mls_codec::CodecError),
+}
+
 /// Checks the parts of a received key package that do not depend on a group (RFC 9420
 /// §10.1): version, cipher suite, the signature, init key distinct from the encryption key,
 /// the leaf node's source, signature and lifetime (`now` in seconds since the Unix epoch;
@@ -233,12 +268,12 @@ pub fn validate_key_package(
     suite: &dyn CipherSuiteProvider,
     key_package: &KeyPackage,
     now: Option<u64>,
-) -> Result<(), GroupError> {
+) -> Result<(), KeyPackageError> {
     if key_package.version != ProtocolVersion::MLS10 {
-        return Err(GroupError::UnsupportedVersion(key_package.version));
+        return Err(KeyPackageError::UnsupportedVersion(key_package.version));
     }
     if key_package.cipher_suite != suite.cipher_suite() {
-        return Err(GroupError::CipherSuiteMismatch {
+        return Err(KeyPackageError::CipherSuiteMismatch {
             expected: suite.cipher_suite(),
             found: key_package.cipher_suite,
         });
@@ -251,19 +286,19 @@ pub fn validate_key_package(
         &key_package.to_tbs().to_bytes()?,
         &key_package.signature,
     )
-    .map_err(|_| GroupError::InvalidKeyPackageSignature)?;
+    .map_err(|_| KeyPackageError::InvalidSignature)?;
     if key_package.init_key == leaf.encryption_key {
-        return Err(GroupError::InitKeyIsEncryptionKey);
+        return Err(KeyPackageError::InitKeyIsEncryptionKey);
     }
     let LeafNodeSourceData::KeyPackage(lifetime) = &leaf.leaf_node_source else {
-        return Err(GroupError::InvalidLeafNodeSource);
+        return Err(KeyPackageError::WrongLeafNodeSource);
     };
     verify_leaf_node_signature(suite, leaf, &[], LeafIndex(0))
-        .map_err(|_| GroupError::InvalidLeafNodeSignature)?;
+        .map_err(|_| KeyPackageError::InvalidLeafNodeSignature)?;
     if let Some(now) = now
         && !(lifetime.not_before <= now && now <= lifetime.not_after)
     {
-        return Err(GroupError::LifetimeExpired);
+        return Err(KeyPackageError::LifetimeExpired);
     }
     Ok(())
 }

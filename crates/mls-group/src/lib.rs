@@ -60,4 +60,5 @@ pub use config::GroupConfig;
 pub use error::GroupError;
 pub use external::{ExternalProposer, external_senders_extension};
 pub use group::{CommitOptions, CommitOutput, Group, Member, OmittedProposal, ProcessedMessage};
+pub use key_package::KeyPackageError;
 pub use proposals::{LeafNodeError, ProposalError};

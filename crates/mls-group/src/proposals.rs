@@ -27,8 +27,7 @@ use mls_tree::{
     verify_leaf_node_signature,
 };
 
-use crate::GroupError;
-use crate::key_package::validate_key_package;
+use crate::key_package::{KeyPackageError, validate_key_package};
 
 /// A proposal with its sender, in the order the commit lists it (by value, or resolved by
 /// reference).
@@ -300,12 +299,12 @@ pub enum ProposalError {
     },
     /// An Add's key package is invalid on its own (§10.1): signature, init key, leaf node
     /// source, signature or lifetime.
-    #[error("Add {add}: invalid key package: {source}")]
+    #[error("Add {add}: invalid key package")]
     InvalidKeyPackage {
         /// The Add's position.
         add: usize,
         /// What [`validate_key_package`] found.
-        source: Box<GroupError>,
+        source: KeyPackageError,
     },
     /// An Add's key package lists two extensions of one type (§13.4).
     #[error("Add {add}: the key package has two extensions of type {extension_type:?}")]
@@ -437,10 +436,10 @@ pub enum ProposalError {
         proposal_type: ProposalType,
     },
     /// A tree operation failed for another reason than the proposal's validity.
-    #[error("ratchet tree: {0}")]
+    #[error(transparent)]
     Tree(#[from] TreeError),
     /// A value could not be encoded.
-    #[error("codec: {0}")]
+    #[error(transparent)]
     Codec(#[from] CodecError),
 }
 
@@ -798,12 +797,8 @@ fn check_add(
             found: key_package.cipher_suite,
         });
     }
-    validate_key_package(ctx.suite, key_package, ctx.now).map_err(|error| {
-        ProposalError::InvalidKeyPackage {
-            add,
-            source: Box::new(error),
-        }
-    })?;
+    validate_key_package(ctx.suite, key_package, ctx.now)
+        .map_err(|error| ProposalError::InvalidKeyPackage { add, source: error })?;
     if let Some(extension_type) = duplicate_extension(&key_package.extensions) {
         return Err(ProposalError::KeyPackageDuplicateExtension {
             add,
@@ -2000,7 +1995,7 @@ mod tests {
         match error {
             ProposalError::InvalidKeyPackage { add: 1, source } => {
                 assert!(
-                    matches!(*source, GroupError::InvalidKeyPackageSignature),
+                    matches!(source, KeyPackageError::InvalidSignature),
                     "{source:?}"
                 );
             }
@@ -2017,7 +2012,10 @@ mod tests {
         .unwrap_err();
         match expired {
             ProposalError::InvalidKeyPackage { add: 0, source } => {
-                assert!(matches!(*source, GroupError::LifetimeExpired), "{source:?}");
+                assert!(
+                    matches!(source, KeyPackageError::LifetimeExpired),
+                    "{source:?}"
+                );
             }
             other => panic!("{other:?}"),
         }

@@ -12,10 +12,10 @@ use crate::RatchetKind;
 #[non_exhaustive]
 pub enum KeyScheduleError {
     /// A cryptographic operation failed.
-    #[error("crypto: {0}")]
+    #[error(transparent)]
     Crypto(#[from] CryptoError),
     /// Encoding a structure failed (a field longer than 2^30 - 1 bytes, RFC 9420 §2.1.2).
-    #[error("codec: {0}")]
+    #[error(transparent)]
     Codec(#[from] CodecError),
     /// A secret given as input does not have the length the suite requires (`KDF.Nh` for
     /// the init, commit, psk and joiner secrets of RFC 9420 §8).

@@ -12,10 +12,10 @@ use crate::{LeafIndex, NodeIndex};
 #[non_exhaustive]
 pub enum TreeError {
     /// A value could not be encoded or decoded.
-    #[error("codec: {0}")]
+    #[error(transparent)]
     Codec(#[from] CodecError),
     /// A cryptographic operation failed.
-    #[error("crypto: {0}")]
+    #[error(transparent)]
     Crypto(#[from] CryptoError),
     /// A received ratchet tree has no nodes (RFC 9420 §12.4.3.3).
     #[error("the ratchet tree has no nodes")]
