@@ -198,10 +198,7 @@ fn setup() -> Harness {
     messages.push(remove_bob.commit);
     messages.push(commit(
         &mut dave,
-        CommitOptions {
-            proposals: Vec::new(),
-            force_path: true,
-        },
+        CommitOptions::default().with_force_path(true),
     ));
     messages.push(alice.propose_remove(LeafIndex(3)).expect("propose remove"));
 

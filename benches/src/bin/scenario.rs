@@ -80,11 +80,11 @@ fn add(group: &mut Group, key_packages: &[Vec<u8>], with_path: bool) -> CommitOu
         })
         .collect();
     group
-        .commit(CommitOptions {
-            proposals,
-            force_path: true,
-            ..Default::default()
-        })
+        .commit(
+            CommitOptions::default()
+                .with_proposals(proposals)
+                .with_force_path(true),
+        )
         .expect("add commit with a path")
 }
 

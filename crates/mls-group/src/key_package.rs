@@ -34,8 +34,10 @@ impl std::fmt::Debug for KeyPackageBundle {
     }
 }
 
-/// What goes into a new key package besides the keys.
+/// What goes into a new key package besides the keys. Made with [`KeyPackageOptions::new`],
+/// then adjusted field by field.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct KeyPackageOptions {
     /// The validity of the leaf node, in seconds since the Unix epoch.
     pub lifetime: Lifetime,

@@ -276,22 +276,18 @@ fn our_own_proposals_by_value_are_never_dropped() {
     deliver(&mut groups, 1, &remove);
     // Our Remove of Carol by value wins over Bob's cached one, which is reported.
     let out = groups[0]
-        .commit(CommitOptions {
-            proposals: vec![Proposal::Remove(mls_codec::Remove { removed: carol.0 })],
-            force_path: false,
-            ..Default::default()
-        })
+        .commit(
+            CommitOptions::default().with_proposals(vec![Proposal::Remove(mls_codec::Remove {
+                removed: carol.0,
+            })]),
+        )
         .unwrap();
     assert_eq!(out.omitted.len(), 1);
     // Proposals of ours that are invalid together are an error, not silently dropped.
     groups[0].clear_pending_commit();
     let twice = Proposal::Remove(mls_codec::Remove { removed: carol.0 });
     assert!(matches!(
-        groups[0].commit(CommitOptions {
-            proposals: vec![twice.clone(), twice],
-            force_path: false,
-            ..Default::default()
-        }),
+        groups[0].commit(CommitOptions::default().with_proposals(vec![twice.clone(), twice])),
         Err(GroupError::Proposal(
             ProposalError::DuplicateUpdateOrRemove { .. }
         ))

@@ -220,11 +220,7 @@ fn a_custom_proposal_supported_by_all_is_committed_by_reference() {
 
         // By value too.
         let out = groups[0]
-            .commit(CommitOptions {
-                proposals: vec![expected.clone()],
-                force_path: false,
-                ..Default::default()
-            })
+            .commit(CommitOptions::default().with_proposals(vec![expected.clone()]))
             .unwrap();
         groups[0].merge_pending_commit().unwrap();
         for group in &mut groups[1..] {
@@ -267,14 +263,12 @@ fn a_custom_proposal_not_supported_by_a_member_is_rejected() {
         );
         // Nor commit it by value.
         let error = groups[0]
-            .commit(CommitOptions {
-                proposals: vec![Proposal::Custom {
+            .commit(
+                CommitOptions::default().with_proposals(vec![Proposal::Custom {
                     proposal_type: CUSTOM,
                     data: VarBytes::from(b"x"),
-                }],
-                force_path: false,
-                ..Default::default()
-            })
+                }]),
+            )
             .unwrap_err();
         assert!(
             matches!(

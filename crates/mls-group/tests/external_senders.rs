@@ -242,15 +242,11 @@ fn external_senders_can_be_added_by_a_group_context_extensions_commit() {
         let ds = proposer(provider, suite, b"delivery service");
         let extension = external_senders_extension(&[ds.external_sender()]).unwrap();
         let out = a
-            .commit(CommitOptions {
-                proposals: vec![mls_codec::Proposal::GroupContextExtensions(
-                    mls_codec::GroupContextExtensions {
-                        extensions: vec![extension],
-                    },
-                )],
-                force_path: false,
-                ..Default::default()
-            })
+            .commit(CommitOptions::default().with_proposals(vec![
+                mls_codec::Proposal::GroupContextExtensions(mls_codec::GroupContextExtensions {
+                    extensions: vec![extension],
+                }),
+            ]))
             .unwrap();
         a.merge_pending_commit().unwrap();
         b.process_message(&out.commit).unwrap();

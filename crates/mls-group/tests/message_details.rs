@@ -64,11 +64,11 @@ fn receivers_get_the_senders_credential_and_the_authenticated_data() {
 
         // A commit with authenticated data, and the committer's credential.
         let update = b
-            .commit(CommitOptions {
-                force_path: true,
-                authenticated_data: b"rotation".to_vec(),
-                ..Default::default()
-            })
+            .commit(
+                CommitOptions::default()
+                    .with_force_path(true)
+                    .with_authenticated_data(b"rotation".to_vec()),
+            )
             .unwrap();
         b.merge_pending_commit().unwrap();
         match a.process_message(&update.commit).unwrap() {

@@ -370,11 +370,9 @@ impl World {
                         proposals.push(add_proposal(key_package)?);
                     }
                     ok(
-                        self.members[committer].group.commit(CommitOptions {
-                            proposals,
-                            force_path: false,
-                            ..Default::default()
-                        }),
+                        self.members[committer]
+                            .group
+                            .commit(CommitOptions::default().with_proposals(proposals)),
                         "commit removes and adds",
                     )?
                 };
@@ -385,11 +383,9 @@ impl World {
                     return Ok(());
                 };
                 let output = ok(
-                    self.members[committer].group.commit(CommitOptions {
-                        proposals: Vec::new(),
-                        force_path: path,
-                        ..Default::default()
-                    }),
+                    self.members[committer]
+                        .group
+                        .commit(CommitOptions::default().with_force_path(path)),
                     "commit",
                 )?;
                 self.finish_commit(committer, output, Vec::new(), Vec::new())?;
@@ -538,11 +534,11 @@ impl World {
                 .map(|bytes| add_proposal(bytes))
                 .collect::<Result<_, _>>()?;
             ok(
-                group.commit(CommitOptions {
-                    proposals,
-                    force_path: true,
-                    ..Default::default()
-                }),
+                group.commit(
+                    CommitOptions::default()
+                        .with_proposals(proposals)
+                        .with_force_path(true),
+                ),
                 "commit adds with path",
             )?
         } else {

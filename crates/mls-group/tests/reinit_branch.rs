@@ -342,13 +342,9 @@ fn reinit_and_branch_psks_are_rejected_in_ordinary_commits() {
             },
             psk_nonce: mls_codec::VarBytes(vec![0; provider.suite(suite).unwrap().hash_len()]),
         };
-        let result = groups[0].commit(CommitOptions {
-            proposals: vec![mls_codec::Proposal::PreSharedKey(mls_codec::PreSharedKey {
-                psk: id,
-            })],
-            force_path: false,
-            ..Default::default()
-        });
+        let result = groups[0].commit(CommitOptions::default().with_proposals(vec![
+            mls_codec::Proposal::PreSharedKey(mls_codec::PreSharedKey { psk: id }),
+        ]));
         assert!(matches!(
             result,
             Err(GroupError::Proposal(

@@ -25,6 +25,7 @@ use std::sync::Arc;
 /// What to put in a commit besides the proposals received in the epoch, which are always
 /// included by reference (§12.4).
 #[derive(Debug, Default)]
+#[non_exhaustive]
 pub struct CommitOptions {
     /// Proposals of our own, included by value.
     pub proposals: Vec<Proposal>,
@@ -34,6 +35,26 @@ pub struct CommitOptions {
     /// The commit message's `authenticated_data` (§6), returned to receivers in
     /// [`ProcessedMessage::Commit`].
     pub authenticated_data: Vec<u8>,
+}
+
+impl CommitOptions {
+    /// Our own `proposals`, included by value (§12.4).
+    pub fn with_proposals(mut self, proposals: Vec<Proposal>) -> Self {
+        self.proposals = proposals;
+        self
+    }
+
+    /// Whether to include an UpdatePath even when the proposals do not require one (§12.4.1).
+    pub fn with_force_path(mut self, force_path: bool) -> Self {
+        self.force_path = force_path;
+        self
+    }
+
+    /// The commit message's `authenticated_data` (§6).
+    pub fn with_authenticated_data(mut self, authenticated_data: Vec<u8>) -> Self {
+        self.authenticated_data = authenticated_data;
+        self
+    }
 }
 
 /// The messages a commit produces.
@@ -67,11 +88,7 @@ impl Group {
                     .map(|kp| Proposal::Add(mls_codec::Add { key_package: kp }))
             })
             .collect::<Result<_, _>>()?;
-        self.commit(CommitOptions {
-            proposals,
-            force_path: false,
-            ..Default::default()
-        })
+        self.commit(CommitOptions::default().with_proposals(proposals))
     }
 
     /// Removes the members at `leaves` in one commit (§12.1.3).
@@ -80,21 +97,13 @@ impl Group {
             .iter()
             .map(|leaf| Proposal::Remove(mls_codec::Remove { removed: leaf.0 }))
             .collect();
-        self.commit(CommitOptions {
-            proposals,
-            force_path: false,
-            ..Default::default()
-        })
+        self.commit(CommitOptions::default().with_proposals(proposals))
     }
 
     /// A commit with a fresh UpdatePath: new keys for our leaf and direct path (§12.4.1),
     /// for post-compromise security.
     pub fn self_update(&mut self) -> Result<CommitOutput, GroupError> {
-        self.commit(CommitOptions {
-            proposals: Vec::new(),
-            force_path: true,
-            ..Default::default()
-        })
+        self.commit(CommitOptions::default().with_force_path(true))
     }
 
     /// Creates a commit of the proposals received in this epoch and `options.proposals`

@@ -32,6 +32,7 @@ pub use select::OmittedProposal;
 
 /// A member of the group, as the ratchet tree lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Member {
     /// The member's leaf.
     pub leaf: LeafIndex,

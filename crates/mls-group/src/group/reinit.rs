@@ -85,16 +85,14 @@ impl Group {
         cipher_suite: mls_codec::CipherSuite,
         extensions: Vec<Extension>,
     ) -> Result<CommitOutput, GroupError> {
-        self.commit(CommitOptions {
-            proposals: vec![Proposal::ReInit(ReInit {
+        self.commit(
+            CommitOptions::default().with_proposals(vec![Proposal::ReInit(ReInit {
                 group_id: VarBytes::from(group_id),
                 version,
                 cipher_suite,
                 extensions,
-            })],
-            force_path: false,
-            ..Default::default()
-        })
+            })]),
+        )
     }
 
     /// Creates the group that succeeds this reinitialized one (§11.2 step 3): `client` (of
@@ -202,11 +200,7 @@ impl Group {
             .collect::<Result<Vec<_>, _>>()?;
         proposals.push(Proposal::PreSharedKey(PreSharedKey { psk: id }));
         let output = group.commit_with_psk(
-            CommitOptions {
-                proposals,
-                force_path: false,
-                ..Default::default()
-            },
+            CommitOptions::default().with_proposals(proposals),
             Some(&import),
         )?;
         group.merge_pending_commit()?;

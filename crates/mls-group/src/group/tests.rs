@@ -594,11 +594,7 @@ fn unavailable_psk_is_rejected() {
     // Alice knows the PSK, Bob does not (§12.4.2: every PSK must be available).
     f.groups[ALICE].add_external_psk(b"secret", Secret::from_slice(&[3; 32]));
     let commit = f.groups[ALICE]
-        .commit(super::CommitOptions {
-            proposals: vec![external_psk(b"secret")],
-            force_path: false,
-            ..Default::default()
-        })
+        .commit(super::CommitOptions::default().with_proposals(vec![external_psk(b"secret")]))
         .unwrap()
         .commit;
     let error = reject(&mut f.groups[BOB], &commit);
