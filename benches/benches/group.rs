@@ -116,10 +116,7 @@ const RECEIVER: LeafIndex = LeafIndex(0);
 
 /// The settings of every member: the Welcome and the GroupInfo carry no ratchet tree.
 fn config() -> GroupConfig {
-    GroupConfig {
-        ratchet_tree_extension: false,
-        ..GroupConfig::default()
-    }
+    GroupConfig::default().with_ratchet_tree_extension(false)
 }
 
 fn provider() -> Arc<RustCryptoProvider> {

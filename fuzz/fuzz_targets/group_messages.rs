@@ -82,10 +82,7 @@ fn member(
     let mut client =
         Client::with_signature_key(Arc::clone(provider), SUITE, credential, &keys.private_key)
             .expect("client");
-    let config = GroupConfig {
-        handshake_wire_format: wire_format,
-        ..GroupConfig::default()
-    };
+    let config = GroupConfig::default().with_handshake_wire_format(wire_format);
     client.set_config(config.clone());
     (client, keys.private_key, config)
 }

@@ -36,10 +36,7 @@ const SUITE: CipherSuite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED2
 const COPIES: usize = 4;
 
 fn config() -> GroupConfig {
-    GroupConfig {
-        ratchet_tree_extension: false,
-        ..GroupConfig::default()
-    }
+    GroupConfig::default().with_ratchet_tree_extension(false)
 }
 
 /// A client and its signature private key, from which a measuring process makes the signer

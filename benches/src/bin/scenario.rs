@@ -42,12 +42,10 @@ const SUITE: CipherSuite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED2
 
 /// The scenario's settings, spelled out although they are our defaults.
 fn config() -> GroupConfig {
-    GroupConfig {
-        handshake_wire_format: WireFormat::MLS_PRIVATE_MESSAGE,
-        ratchet_tree_extension: true,
-        padding_block: 0,
-        ..GroupConfig::default()
-    }
+    GroupConfig::default()
+        .with_handshake_wire_format(WireFormat::MLS_PRIVATE_MESSAGE)
+        .with_ratchet_tree_extension(true)
+        .with_padding_block(0)
 }
 
 fn client(provider: &Arc<RustCryptoProvider>, name: &str) -> Client {

@@ -4,8 +4,18 @@ use mls_codec::WireFormat;
 use mls_key_schedule::SecretTreeConfig;
 
 /// How a member of a group behaves. [`GroupConfig::default`] gives the settings most
-/// applications want.
+/// applications want; the `with_*` methods change one setting each:
+///
+/// ```
+/// use mls_group::GroupConfig;
+///
+/// let config = GroupConfig::default()
+///     .with_ratchet_tree_extension(false)
+///     .with_retained_epochs(5);
+/// assert_eq!(config.retained_epochs, 5);
+/// ```
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct GroupConfig {
     /// The wire format of the proposals and commits we send: PrivateMessage by default, as
     /// RFC 9420 §6 recommends; PublicMessage lets a delivery service inspect them.
@@ -46,6 +56,32 @@ impl Default for GroupConfig {
             max_tree_leaves: mls_tree::DEFAULT_MAX_LEAVES,
         }
     }
+}
+
+/// One `with_FIELD(value)` method per setting, documented by the field it sets.
+macro_rules! setters {
+    ($($setter:ident => $field:ident: $ty:ty;)*) => {
+        impl GroupConfig {
+            $(
+                #[doc = concat!("Sets [`GroupConfig::", stringify!($field), "`].")]
+                pub fn $setter(mut self, $field: $ty) -> Self {
+                    self.$field = $field;
+                    self
+                }
+            )*
+        }
+    };
+}
+
+setters! {
+    with_handshake_wire_format => handshake_wire_format: WireFormat;
+    with_retained_epochs => retained_epochs: usize;
+    with_retained_resumption_psks => retained_resumption_psks: usize;
+    with_ratchet_tree_extension => ratchet_tree_extension: bool;
+    with_secret_tree => secret_tree: SecretTreeConfig;
+    with_padding_block => padding_block: usize;
+    with_check_lifetimes => check_lifetimes: bool;
+    with_max_tree_leaves => max_tree_leaves: u32;
 }
 
 impl GroupConfig {

@@ -215,10 +215,7 @@ fn a_non_member_joins_by_external_commit() {
 fn the_tree_may_come_out_of_band() {
     for_each_suite(&providers(), |provider, suite| {
         let (mut alice, _) = client(provider, suite, "alice");
-        alice.set_config(GroupConfig {
-            ratchet_tree_extension: false,
-            ..GroupConfig::default()
-        });
+        alice.set_config(GroupConfig::default().with_ratchet_tree_extension(false));
         let mut alice_group = alice.create_group(b"no tree").unwrap();
         let group_info = alice_group.group_info().unwrap();
         let MlsMessageBody::GroupInfo(info) = MlsMessage::from_bytes(&group_info).unwrap().body

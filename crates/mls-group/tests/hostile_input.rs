@@ -20,10 +20,7 @@ const SUITE: CipherSuite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED2
 
 fn client(name: &str) -> Client {
     let mut client = Client::new(Arc::new(RustCryptoProvider), SUITE, name.as_bytes()).unwrap();
-    client.set_config(GroupConfig {
-        ratchet_tree_extension: false,
-        ..GroupConfig::default()
-    });
+    client.set_config(GroupConfig::default().with_ratchet_tree_extension(false));
     client
 }
 

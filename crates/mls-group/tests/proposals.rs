@@ -122,10 +122,10 @@ fn an_external_psk_proposal_is_committed() {
 fn a_replayed_or_echoed_proposal_is_rejected_and_commits_still_work() {
     for_each_suite(&providers(), |provider, suite| {
         let mut alice = Client::new(provider.clone(), suite, b"alice").unwrap();
-        alice.set_config(mls_group::GroupConfig {
-            handshake_wire_format: mls_codec::WireFormat::MLS_PUBLIC_MESSAGE,
-            ..Default::default()
-        });
+        alice.set_config(
+            mls_group::GroupConfig::default()
+                .with_handshake_wire_format(mls_codec::WireFormat::MLS_PUBLIC_MESSAGE),
+        );
         let mut bob = Client::new(provider.clone(), suite, b"bob").unwrap();
         let mut carol = Client::new(provider.clone(), suite, b"carol").unwrap();
         let mut a = alice.create_group(b"replay").unwrap();

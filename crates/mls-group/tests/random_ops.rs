@@ -218,15 +218,13 @@ impl World {
             ),
             "new client",
         )?;
-        let config = GroupConfig {
-            handshake_wire_format: if behaviour.public_handshakes {
+        let config = GroupConfig::default()
+            .with_handshake_wire_format(if behaviour.public_handshakes {
                 WireFormat::MLS_PUBLIC_MESSAGE
             } else {
                 WireFormat::MLS_PRIVATE_MESSAGE
-            },
-            ratchet_tree_extension: behaviour.ratchet_tree_extension,
-            ..GroupConfig::default()
-        };
+            })
+            .with_ratchet_tree_extension(behaviour.ratchet_tree_extension);
         client.set_config(config.clone());
         self.identities.insert(name.clone(), (keys, config));
         Ok((name, client))

@@ -159,12 +159,9 @@ fn check_case(
         init_private_key,
         encryption_private_key,
     };
-    let config = GroupConfig {
-        check_lifetimes: false,
-        // Resumption PSKs may name any epoch this client has seen.
-        retained_resumption_psks: case.epochs.len() + 1,
-        ..GroupConfig::default()
-    };
+    let config = GroupConfig::default()
+        .with_check_lifetimes(false)
+        .with_retained_resumption_psks(case.epochs.len() + 1);
     let joined = Group::join_with_psks(
         Arc::clone(provider),
         Arc::from(signer),

@@ -39,10 +39,7 @@ fn provider() -> Arc<dyn CryptoProvider> {
 }
 
 fn config(wire_format: WireFormat) -> GroupConfig {
-    GroupConfig {
-        handshake_wire_format: wire_format,
-        ..GroupConfig::default()
-    }
+    GroupConfig::default().with_handshake_wire_format(wire_format)
 }
 
 /// A group of `size` members (leaves 0..size) who all processed every commit.
