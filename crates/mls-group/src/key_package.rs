@@ -16,14 +16,36 @@ use crate::GroupError;
 /// The label of a key package's signature (RFC 9420 §10).
 const KEY_PACKAGE_TBS_LABEL: &str = "KeyPackageTBS";
 
-/// A key package with the private keys its owner keeps until it joins a group with it.
+/// A key package with the private keys its owner keeps until it joins a group with it. The
+/// private keys never leave it: they are used by the join, and zeroized when it is dropped.
 pub struct KeyPackageBundle {
     /// The key package to publish.
-    pub key_package: KeyPackage,
+    pub(crate) key_package: KeyPackage,
     /// The private key of `init_key`, used once to decrypt the Welcome (§12.4.3.1).
-    pub init_private_key: HpkePrivateKey,
+    pub(crate) init_private_key: HpkePrivateKey,
     /// The private key of the leaf node's `encryption_key`.
-    pub encryption_private_key: HpkePrivateKey,
+    pub(crate) encryption_private_key: HpkePrivateKey,
+}
+
+impl KeyPackageBundle {
+    /// A key package with the private keys of its `init_key` and of its leaf node's
+    /// `encryption_key`, e.g. restored from storage or given by a test vector.
+    pub fn new(
+        key_package: KeyPackage,
+        init_private_key: HpkePrivateKey,
+        encryption_private_key: HpkePrivateKey,
+    ) -> Self {
+        Self {
+            key_package,
+            init_private_key,
+            encryption_private_key,
+        }
+    }
+
+    /// The key package to publish.
+    pub fn key_package(&self) -> &KeyPackage {
+        &self.key_package
+    }
 }
 
 impl std::fmt::Debug for KeyPackageBundle {

@@ -154,11 +154,7 @@ fn check_case(
         .iter()
         .map(|psk| (&*psk.psk_id, Secret::from_slice(&psk.psk)))
         .collect();
-    let bundle = KeyPackageBundle {
-        key_package,
-        init_private_key,
-        encryption_private_key,
-    };
+    let bundle = KeyPackageBundle::new(key_package, init_private_key, encryption_private_key);
     let config = GroupConfig::default()
         .with_check_lifetimes(false)
         .with_retained_resumption_psks(case.epochs.len() + 1);
