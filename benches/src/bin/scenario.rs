@@ -1,4 +1,4 @@
-//! The peer scenario of `../shared/peers/README.md`, on this project's group engine, driven
+//! The group scenario the peer comparison runs on OpenMLS and mls-rs, on this project's engine, driven
 //! only through `mls-group`'s public API as an application would drive it:
 //!
 //! ```text
