@@ -1,5 +1,5 @@
-//! The group scenario the peer comparison runs on OpenMLS and mls-rs, on this project's engine, driven
-//! only through `mls-group`'s public API as an application would drive it:
+//! The group scenario the peer comparison runs on OpenMLS and mls-rs, on this project's
+//! engine, driven only through `mls-group`'s public API as an application would drive it:
 //!
 //! ```text
 //! scenario --members N --iters K [--at start|middle] [--warm]
