@@ -33,6 +33,15 @@ impl Group {
         parse_external_senders(&self.epoch.context.extensions)
     }
 
+    /// Entry `index` of the group's `external_senders` extension (§12.1.8.1).
+    pub(super) fn external_sender(&self, index: u32) -> Result<ExternalSender, GroupError> {
+        let senders = self.external_senders()?;
+        usize::try_from(index)
+            .ok()
+            .and_then(|i| senders.into_iter().nth(i))
+            .ok_or(GroupError::UnknownExternalSender { index })
+    }
+
     /// The key that verifies the signature of a PublicMessage from a non-member (§6.1):
     /// for `external` sender `i`, the signature key of entry `i` of the `external_senders`
     /// extension (§12.1.8.1); for `new_member_proposal`, the leaf signature key of the key
@@ -43,14 +52,7 @@ impl Group {
         content: &FramedContent,
     ) -> Result<Vec<u8>, GroupError> {
         match content.sender {
-            Sender::External(index) => {
-                let senders = self.external_senders()?;
-                let entry = usize::try_from(index)
-                    .ok()
-                    .and_then(|i| senders.get(i))
-                    .ok_or(GroupError::UnknownExternalSender { index })?;
-                Ok(entry.signature_key.to_vec())
-            }
+            Sender::External(index) => Ok(self.external_sender(index)?.signature_key.to_vec()),
             Sender::NewMemberProposal => match &content.content {
                 FramedContentBody::Proposal(Proposal::Add(add)) => {
                     Ok(add.key_package.leaf_node.signature_key.to_vec())

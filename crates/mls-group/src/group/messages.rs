@@ -456,14 +456,7 @@ impl Group {
                 .leaf(*leaf)
                 .map(|node| node.credential.clone())
                 .ok_or(GroupError::UnknownSender(*leaf)),
-            (Sender::External(index), _) => {
-                let senders = self.external_senders()?;
-                usize::try_from(*index)
-                    .ok()
-                    .and_then(|i| senders.into_iter().nth(i))
-                    .map(|sender| sender.credential)
-                    .ok_or(GroupError::UnknownExternalSender { index: *index })
-            }
+            (Sender::External(index), _) => Ok(self.external_sender(*index)?.credential),
             (Sender::NewMemberProposal, FramedContentBody::Proposal(Proposal::Add(add))) => {
                 Ok(add.key_package.leaf_node.credential.clone())
             }
