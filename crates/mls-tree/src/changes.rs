@@ -11,7 +11,8 @@
 use std::collections::BTreeMap;
 
 use mls_codec::{
-    CodecError, Decode, Encode, LeafNode, ParentNode, Reader, decode_vector, encode_vector,
+    CodecError, Decode, LeafNode, ParentNode, Reader, SecretWriter, StateDecode, StateEncode,
+    decode_vector,
 };
 
 use crate::{LeafIndex, NodeIndex, RatchetTree, TreeError, TreeSize};
@@ -241,19 +242,19 @@ impl RatchetTree {
 // Storage encodings (not RFC 9420 wire structs): a saved group keeps the leaves its past
 // epochs replaced and the stashed changes of its pending commit.
 
-impl Encode for ReplacedLeaves {
-    fn encode(&self, out: &mut Vec<u8>) -> Result<(), CodecError> {
-        encode_vector(out, |out| {
+impl StateEncode for ReplacedLeaves {
+    fn encode_state(&self, out: &mut SecretWriter) -> Result<(), CodecError> {
+        out.put_vector(|out| {
             self.0.iter().try_for_each(|(leaf, node)| {
-                leaf.encode(out)?;
-                node.encode(out)
+                out.put_wire(leaf)?;
+                out.put_wire(node)
             })
         })
     }
 }
 
-impl Decode for ReplacedLeaves {
-    fn decode(reader: &mut Reader<'_>) -> Result<Self, CodecError> {
+impl StateDecode for ReplacedLeaves {
+    fn decode_state(reader: &mut Reader<'_>) -> Result<Self, CodecError> {
         let entries = decode_vector(reader, |r| {
             Ok((u32::decode(r)?, Option::<LeafNode>::decode(r)?))
         })?;
@@ -261,36 +262,36 @@ impl Decode for ReplacedLeaves {
     }
 }
 
-impl Encode for TreeChanges {
-    fn encode(&self, out: &mut Vec<u8>) -> Result<(), CodecError> {
-        encode_vector(out, |out| {
+impl StateEncode for TreeChanges {
+    fn encode_state(&self, out: &mut SecretWriter) -> Result<(), CodecError> {
+        out.put_vector(|out| {
             self.0.iter().try_for_each(|change| match change {
                 Change::Leaf(leaf, node) => {
-                    out.push(0);
-                    leaf.0.encode(out)?;
-                    node.encode(out)
+                    out.put(&[0]);
+                    out.put_wire(&leaf.0)?;
+                    out.put_wire(node)
                 }
                 Change::Parent(node, parent) => {
-                    out.push(1);
-                    node.0.encode(out)?;
-                    parent.encode(out)
+                    out.put(&[1]);
+                    out.put_wire(&node.0)?;
+                    out.put_wire(parent)
                 }
                 Change::UnmergedLeaf(node, leaf) => {
-                    out.push(2);
-                    node.0.encode(out)?;
-                    leaf.0.encode(out)
+                    out.put(&[2]);
+                    out.put_wire(&node.0)?;
+                    out.put_wire(&leaf.0)
                 }
                 Change::Size(size) => {
-                    out.push(3);
-                    size.leaf_count().encode(out)
+                    out.put(&[3]);
+                    out.put_wire(&size.leaf_count())
                 }
             })
         })
     }
 }
 
-impl Decode for TreeChanges {
-    fn decode(reader: &mut Reader<'_>) -> Result<Self, CodecError> {
+impl StateDecode for TreeChanges {
+    fn decode_state(reader: &mut Reader<'_>) -> Result<Self, CodecError> {
         let changes = decode_vector(reader, |r| {
             Ok(match u8::decode(r)? {
                 0 => Change::Leaf(LeafIndex(u32::decode(r)?), Option::decode(r)?),
