@@ -51,14 +51,15 @@ mod config;
 mod error;
 mod external;
 mod group;
-pub mod key_package;
+mod key_package;
+pub mod low_level;
 mod proposals;
-pub mod welcome;
+mod welcome;
 
 pub use client::Client;
 pub use config::GroupConfig;
 pub use error::GroupError;
 pub use external::{ExternalProposer, external_senders_extension};
 pub use group::{CommitOptions, CommitOutput, Group, Member, OmittedProposal, ProcessedMessage};
-pub use key_package::KeyPackageError;
+pub use key_package::{KeyPackageBundle, KeyPackageError};
 pub use proposals::{LeafNodeError, ProposalError};

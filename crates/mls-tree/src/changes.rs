@@ -89,11 +89,32 @@ impl TreeChanges {
     }
 }
 
-impl RatchetTree {
+/// Transactions over a ratchet tree: the group engine stages a commit's changes, then keeps,
+/// undoes or stashes them (see the module documentation).
+pub trait TreeTransactions {
     /// Starts recording changes, so that [`Self::discard_changes`] can undo them.
     ///
     /// Fails with [`TreeError::AlreadyRecording`] if a recording is in progress.
-    pub fn begin_changes(&mut self) -> Result<(), TreeError> {
+    fn begin_changes(&mut self) -> Result<(), TreeError>;
+
+    /// Ends the recording and keeps the changes; returns the leaves they replaced.
+    fn keep_changes(&mut self) -> ReplacedLeaves;
+
+    /// Ends the recording and undoes every change since [`Self::begin_changes`].
+    fn discard_changes(&mut self);
+
+    /// Ends the recording, undoes every change since [`Self::begin_changes`] and returns
+    /// them, to be replayed by [`Self::apply_changes`] while the tree is as it is now.
+    fn stash_changes(&mut self) -> TreeChanges;
+
+    /// Replays stashed changes and returns the leaves they replaced. The tree must be as it
+    /// was when they were stashed; changes that do not fit it (e.g. from a corrupted saved
+    /// state) fail with [`TreeError::InvalidChanges`] and leave the tree unchanged.
+    fn apply_changes(&mut self, changes: &TreeChanges) -> Result<ReplacedLeaves, TreeError>;
+}
+
+impl TreeTransactions for RatchetTree {
+    fn begin_changes(&mut self) -> Result<(), TreeError> {
         if self.journal.is_some() {
             return Err(TreeError::AlreadyRecording);
         }
@@ -101,32 +122,25 @@ impl RatchetTree {
         Ok(())
     }
 
-    /// Ends the recording and keeps the changes; returns the leaves they replaced.
-    pub fn keep_changes(&mut self) -> ReplacedLeaves {
+    fn keep_changes(&mut self) -> ReplacedLeaves {
         self.journal
             .take()
             .map(|undo| ReplacedLeaves::from_undo(&undo))
             .unwrap_or_default()
     }
 
-    /// Ends the recording and undoes every change since [`Self::begin_changes`].
-    pub fn discard_changes(&mut self) {
+    fn discard_changes(&mut self) {
         self.stash_changes();
     }
 
-    /// Ends the recording, undoes every change since [`Self::begin_changes`] and returns
-    /// them, to be replayed by [`Self::apply_changes`] while the tree is as it is now.
-    pub fn stash_changes(&mut self) -> TreeChanges {
+    fn stash_changes(&mut self) -> TreeChanges {
         let mut redo = self.undo_to(0);
         self.journal = None;
         redo.reverse();
         TreeChanges(redo)
     }
 
-    /// Replays stashed changes and returns the leaves they replaced. The tree must be as it
-    /// was when they were stashed; changes that do not fit it (e.g. from a corrupted saved
-    /// state) fail with [`TreeError::InvalidChanges`] and leave the tree unchanged.
-    pub fn apply_changes(&mut self, changes: &TreeChanges) -> Result<ReplacedLeaves, TreeError> {
+    fn apply_changes(&mut self, changes: &TreeChanges) -> Result<ReplacedLeaves, TreeError> {
         let mark = self.mark();
         for change in &changes.0 {
             if let Err(error) = self.replay(change.clone()) {
@@ -143,7 +157,9 @@ impl RatchetTree {
         self.release(mark);
         Ok(replaced)
     }
+}
 
+impl RatchetTree {
     /// Records `change` if a recording is in progress.
     pub(crate) fn record(&mut self, change: Change) {
         if let Some(journal) = &mut self.journal {

@@ -11,7 +11,8 @@ use mls_crypto_rustcrypto::RustCryptoProvider;
 use proptest::prelude::*;
 use serde_json::Value;
 
-use crate::{LeafIndex, NodeIndex, RatchetTree, TreeChanges, TreeError, leaf_node_tbs};
+use crate::low_level::{CredentialCensus, TreeChanges, TreeTransactions};
+use crate::{LeafIndex, NodeIndex, RatchetTree, TreeError, leaf_node_tbs};
 
 pub(crate) fn suite() -> &'static dyn CipherSuiteProvider {
     static PROVIDER: RustCryptoProvider = RustCryptoProvider::new();
@@ -778,7 +779,7 @@ fn check_invariants(tree: &RatchetTree) -> Result<(), TestCaseError> {
     let rebuilt = RatchetTree::from_bytes(&tree.to_bytes().unwrap()).unwrap();
     prop_assert_eq!(rebuilt.tree_hash(suite()).unwrap(), root);
     tree.verify_unmerged_leaves().unwrap();
-    let mut census = crate::CredentialCensus::default();
+    let mut census = CredentialCensus::default();
     for (_, node) in tree.members() {
         census.add(node);
     }

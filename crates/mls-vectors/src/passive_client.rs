@@ -10,7 +10,7 @@ use mls_codec::{PreSharedKeyId, Psk};
 use mls_crypto::{
     CipherSuiteProvider, CryptoProvider, HpkeKem, HpkePrivateKey, Secret, SignaturePrivateKey,
 };
-use mls_group::key_package::KeyPackageBundle;
+use mls_group::KeyPackageBundle;
 use mls_group::{Group, GroupConfig, ProcessedMessage};
 use mls_tree::RatchetTree;
 use serde::Deserialize;

@@ -11,6 +11,7 @@ use mls_key_schedule::{
     EpochSecrets, KeySchedule, PskInput, TranscriptHashes, confirmation_tag, psk_secret,
     verify_confirmation_tag, zero_secret,
 };
+use mls_tree::low_level::TreeTransactions;
 use mls_tree::{LeafIndex, TreePrivateKeys, check_leaf_node_source, verify_leaf_node_signature};
 
 use super::messages::encode_message;

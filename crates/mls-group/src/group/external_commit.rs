@@ -18,6 +18,7 @@ use mls_codec::{
 use mls_crypto::{CipherSuiteProvider, Secret};
 use mls_framing::public::{self, PublicEpoch};
 use mls_key_schedule::{KeySchedule, TranscriptHashes, confirmation_tag};
+use mls_tree::low_level::TreeTransactions;
 use mls_tree::{LeafIndex, RatchetTree};
 
 use super::commit::{context_with_tree_hash, psk_secret_of};

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use mls_codec::{Encode, ExtensionType, GroupContext, ProtocolVersion, VarBytes, Welcome};
 use mls_crypto::{CipherSuiteProvider, CryptoProvider, Signer};
 use mls_key_schedule::{EpochSecrets, KeySchedule, TranscriptHashes, zero_secret};
+use mls_tree::low_level::{decode_verifying_leaves, verify_leaf_signatures_alongside};
 use mls_tree::{LeafIndex, RatchetTree, TreePrivateKeys};
 
 use super::commit::psk_secret_of;
@@ -246,11 +247,11 @@ pub(crate) fn receive_tree(
     };
     let (tree, structure, signatures) = match source {
         TreeSource::Encoded(bytes) => {
-            RatchetTree::from_bytes_verifying_leaves(suite, bytes, group_id, max_leaves, structure)?
+            decode_verifying_leaves(suite, bytes, group_id, max_leaves, structure)?
         }
         TreeSource::Decoded(tree) => {
             let (structure, signatures) =
-                tree.verify_leaf_signatures_alongside(suite, group_id, || structure(&tree));
+                verify_leaf_signatures_alongside(&tree, suite, group_id, || structure(&tree));
             (*tree, structure, signatures)
         }
     };

@@ -21,7 +21,8 @@ use mls_codec::{CipherSuite, Credential, GroupContext, Proposal, ProposalRef, Se
 use mls_crypto::{
     CipherSuiteProvider, CryptoProvider, HpkePrivateKey, Secret, Signer, VerifyingKey,
 };
-use mls_tree::{LeafIndex, RatchetTree, ReplacedLeaves, TreeChanges};
+use mls_tree::low_level::{ReplacedLeaves, TreeChanges, TreeTransactions};
+use mls_tree::{LeafIndex, RatchetTree};
 
 use crate::{GroupConfig, GroupError};
 pub use commit::{CommitOptions, CommitOutput};

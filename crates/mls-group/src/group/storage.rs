@@ -16,7 +16,8 @@ use mls_codec::{
 };
 use mls_crypto::{CipherSuiteProvider, CryptoProvider, HpkePrivateKey, Secret, Signer, Zeroizing};
 use mls_key_schedule::{EpochSecrets, SecretTree, TranscriptHashes};
-use mls_tree::{RatchetTree, ReplacedLeaves, TreeChanges, TreePrivateKeys};
+use mls_tree::low_level::{ReplacedLeaves, TreeChanges, TreeTransactions};
+use mls_tree::{RatchetTree, TreePrivateKeys};
 
 use super::{CachedProposal, Epoch, Group, PastEpoch, PendingCommit};
 use crate::{GroupConfig, GroupError};
