@@ -87,6 +87,9 @@ pub struct Group {
     /// The epoch of the commit that removed us, once one has (§12.1.3): the group then sends
     /// nothing and accepts only the application messages of its last epoch.
     removed_in: Option<u64>,
+    /// The `authenticated_data` of the proposals we send, set only for the duration of
+    /// [`Group::propose_with_authenticated_data`] (not saved).
+    proposal_authenticated_data: Vec<u8>,
 }
 
 impl std::fmt::Debug for Group {
@@ -122,6 +125,7 @@ impl Group {
             pending_commit: None,
             verifying_keys: HashMap::new(),
             removed_in: None,
+            proposal_authenticated_data: Vec::new(),
         }
     }
 

@@ -52,6 +52,7 @@ impl Group {
             pending_commit,
             verifying_keys: _,
             removed_in,
+            proposal_authenticated_data: _,
         } = self;
         out.put(MAGIC);
         out.put_wire(&VERSION)?;
@@ -165,6 +166,7 @@ impl Group {
             pending_commit,
             verifying_keys: HashMap::new(),
             removed_in,
+            proposal_authenticated_data: Vec::new(),
         })
     }
 }
