@@ -46,6 +46,7 @@
 #[doc = include_str!("../../../docs/guide.md")]
 pub mod guide {}
 
+mod authentication;
 mod client;
 mod config;
 mod error;
@@ -56,6 +57,10 @@ pub mod low_level;
 mod proposals;
 mod welcome;
 
+pub use authentication::{
+    AcceptAnyCredential, BasicCredentialError, BasicCredentialValidator, Clock, CredentialContext,
+    CredentialRefusal, CredentialSource, CredentialValidator, FixedClock, SystemClock,
+};
 pub use client::Client;
 pub use config::GroupConfig;
 pub use error::GroupError;
