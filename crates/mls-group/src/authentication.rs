@@ -136,7 +136,7 @@ impl<'a> CredentialContext<'a> {
 
 /// The application's authentication service, given to a [`crate::Client`] and called for
 /// every credential that enters or changes in its groups (see the module documentation).
-pub trait CredentialValidator: Send + Sync {
+pub trait CredentialValidator: fmt::Debug + Send + Sync {
     /// Accepts `context.credential` with its signature key, or refuses it with the reason.
     /// A refusal makes the message, join or call that carries the credential fail with
     /// [`crate::GroupError::CredentialRefused`], and leaves the group as it was.
@@ -295,7 +295,7 @@ impl CredentialValidator for AcceptAnyCredential {
 
 /// The application's clock: lifetime checks of leaf nodes (§7.3) and validators (e.g. the
 /// validity of X.509 certificates) take the time from it.
-pub trait Clock: Send + Sync {
+pub trait Clock: fmt::Debug + Send + Sync {
     /// Seconds since the Unix epoch.
     fn now(&self) -> u64;
 }

@@ -15,7 +15,7 @@ use crate::key_package::{
     KeyPackageBundle, KeyPackageOptions, create_key_package, is_last_resort, key_package_ref,
     last_resort_extension,
 };
-use crate::{GroupConfig, GroupError};
+use crate::{CredentialValidator, GroupConfig, GroupError};
 
 /// How long a new key package is valid: 90 days.
 const KEY_PACKAGE_VALIDITY_SECONDS: u64 = 90 * 24 * 3600;
@@ -107,6 +107,13 @@ impl Client {
     /// Sets the configuration of the groups this client creates or joins from now on.
     pub fn set_config(&mut self, config: GroupConfig) {
         self.config = config;
+    }
+
+    /// Sets the application's authentication service for the groups this client creates or
+    /// joins from now on ([`GroupConfig::credential_validator`]): every credential that
+    /// enters or changes in them is checked with it (RFC 9420 §5.3.1).
+    pub fn set_credential_validator(&mut self, validator: Arc<dyn CredentialValidator>) {
+        self.config.credential_validator = validator;
     }
 
     /// The client's credential.
@@ -306,10 +313,7 @@ impl Client {
     /// The options of our new key packages and leaf nodes: valid from now, with our
     /// application id and custom proposal types.
     pub(crate) fn key_package_options(&self) -> KeyPackageOptions {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
+        let now = self.config.clock.now();
         let mut options =
             KeyPackageOptions::new(self.cipher_suite, now, KEY_PACKAGE_VALIDITY_SECONDS);
         options.application_id = self.application_id.clone();

@@ -18,9 +18,9 @@ use super::messages::encode_message;
 use super::reinit::ImportedPsk;
 use super::select::OmittedProposal;
 use super::{Epoch, Group, PendingCommit, ProcessedMessage};
-use crate::GroupError;
 use crate::proposals::{self, ProposalContext, ProposalPlan, SenderProposal};
 use crate::welcome::{self, NewMemberSecrets};
+use crate::{CredentialSource, GroupError};
 use std::sync::Arc;
 
 /// What to put in a commit besides the proposals received in the epoch, which are always
@@ -126,6 +126,12 @@ impl Group {
         self.check_active()?;
         let usage = import.map_or(ResumptionPskUsage::Application, |i| i.usage);
         let authenticated_data = options.authenticated_data;
+        // Cached proposals were authenticated when they arrived; the application's own by
+        // value are now.
+        let committer = Sender::Member(self.own_leaf());
+        for proposal in &options.proposals {
+            self.authenticator().proposal(&committer, proposal)?;
+        }
         let selection = self.select_proposals(options.proposals, usage)?;
         let plan = selection.plan;
         let path_sent = options.force_path || plan.path_sent();
@@ -326,6 +332,15 @@ impl Group {
         if commit.path.is_none() && plan.path_required() {
             return Err(GroupError::MissingPath);
         }
+        let authenticator = self.authenticator();
+        authenticator.plan(&plan)?;
+        if let Some(path) = &commit.path {
+            authenticator.leaf_node(
+                CredentialSource::UpdatePath,
+                Some(committer),
+                &path.leaf_node,
+            )?;
+        }
         if plan.removes.contains(&self.own_leaf()) {
             return self.leave(authenticated.content.sender);
         }
@@ -435,7 +450,8 @@ impl Group {
         proposal: &Proposal,
     ) -> Result<(), GroupError> {
         let context = self.proposal_context(*sender)?;
-        Ok(proposals::validate_proposal(&context, sender, proposal)?)
+        proposals::validate_proposal(&context, sender, proposal)?;
+        self.authenticator().proposal(sender, proposal)
     }
 
     /// The proposals of a received commit with their senders: by value from the committer,

@@ -1,6 +1,7 @@
 //! A member's view of a group (RFC 9420 §8-§15): the current epoch, the past epochs whose
 //! application keys are kept, received proposals, and our own pending commit.
 
+mod authenticate;
 mod commit;
 mod epoch;
 mod external_commit;
