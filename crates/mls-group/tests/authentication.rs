@@ -105,10 +105,10 @@ fn refused_credentials_are_rejected_wherever_they_enter() {
         let lenient: Arc<dyn CredentialValidator> = Arc::new(AcceptAnyCredential);
         // Alice accepts anyone (so that she can send what Bob must refuse); Bob asks the
         // directory.
-        let alice = client(&provider, suite, b"alice", lenient.clone());
-        let mut bob = client(&provider, suite, b"bob", directory.clone());
-        let mut carol = client(&provider, suite, b"carol", lenient.clone());
-        let mut mallory = client(&provider, suite, b"mallory", lenient.clone());
+        let alice = client(provider, suite, b"alice", lenient.clone());
+        let mut bob = client(provider, suite, b"bob", directory.clone());
+        let mut carol = client(provider, suite, b"carol", lenient.clone());
+        let mut mallory = client(provider, suite, b"mallory", lenient.clone());
 
         let mut a = alice.create_group(b"authenticated").unwrap();
         let out = a
@@ -185,7 +185,7 @@ fn refused_credentials_are_rejected_wherever_they_enter() {
         );
 
         // A Welcome whose tree holds Mallory: Alice adds her and Dave; Dave refuses to join.
-        let mut dave = client(&provider, suite, b"dave", directory.clone());
+        let mut dave = client(provider, suite, b"dave", directory.clone());
         let out = a
             .add_members(&[mallory.key_package().unwrap(), dave.key_package().unwrap()])
             .unwrap();
@@ -205,8 +205,8 @@ fn refused_credentials_are_rejected_wherever_they_enter() {
 fn a_resync_must_be_the_same_member() {
     for_each_suite(&providers(), |provider, suite| {
         let directory: Arc<dyn CredentialValidator> = Arc::new(Directory::default());
-        let alice = client(&provider, suite, b"alice", directory.clone());
-        let mut bob = client(&provider, suite, b"bob", directory.clone());
+        let alice = client(provider, suite, b"alice", directory.clone());
+        let mut bob = client(provider, suite, b"bob", directory.clone());
         let mut a = alice.create_group(b"resync").unwrap();
         let out = a.add_members(&[bob.key_package().unwrap()]).unwrap();
         a.merge_pending_commit().unwrap();
@@ -215,7 +215,7 @@ fn a_resync_must_be_the_same_member() {
 
         // Eve claims Bob's leaf. Her client, asking the directory too, refuses to send it;
         // one that takes everyone for the same member sends it, and Alice refuses it.
-        let mut eve = client(&provider, suite, b"eve", directory.clone());
+        let mut eve = client(provider, suite, b"eve", directory.clone());
         assert!(matches!(
             eve.join_by_external_commit(&a.group_info().unwrap(), None, Some(bobs_leaf)),
             Err(GroupError::ResyncCredentialMismatch { leaf }) if leaf == bobs_leaf
@@ -232,7 +232,7 @@ fn a_resync_must_be_the_same_member() {
         assert_eq!(a.save().unwrap().as_slice(), saved.as_slice());
 
         // Bob on a new device (the same identity, a new signature key) is accepted.
-        let mut new_bob = client(&provider, suite, b"bob", directory.clone());
+        let mut new_bob = client(provider, suite, b"bob", directory.clone());
         assert_ne!(new_bob.signature_key(), bob.signature_key());
         let (new_b, commit) = new_bob
             .join_by_external_commit(&a.group_info().unwrap(), None, Some(bobs_leaf))
