@@ -64,6 +64,25 @@ impl Client {
         signature_key: &SignaturePrivateKey,
     ) -> Result<Self, GroupError> {
         let signer = signer_for(&*provider, cipher_suite, signature_key)?;
+        Self::with_signer(provider, cipher_suite, credential, signer)
+    }
+
+    /// A client whose signature key is held elsewhere (a hardware module, a platform key
+    /// store): `signer` signs for it, and its private key never reaches this library. Fails
+    /// with [`GroupError::SignatureSchemeMismatch`] if `signer`'s scheme is not the suite's.
+    pub fn with_signer(
+        provider: Arc<dyn CryptoProvider>,
+        cipher_suite: CipherSuite,
+        credential: Credential,
+        signer: Arc<dyn Signer>,
+    ) -> Result<Self, GroupError> {
+        let expected = provider.suite(cipher_suite)?.params().signature_scheme;
+        if signer.signature_scheme() != expected {
+            return Err(GroupError::SignatureSchemeMismatch {
+                expected,
+                found: signer.signature_scheme(),
+            });
+        }
         Ok(Self {
             provider,
             cipher_suite,

@@ -32,6 +32,14 @@ pub enum GroupError {
         #[source]
         reason: crate::CredentialRefusal,
     },
+    /// A signer's signature scheme is not the cipher suite's (§5.1).
+    #[error("a signer of {found:?} for a suite that signs with {expected:?}")]
+    SignatureSchemeMismatch {
+        /// The suite's scheme.
+        expected: mls_crypto::SignatureScheme,
+        /// The signer's.
+        found: mls_crypto::SignatureScheme,
+    },
     /// The protocol version is not MLS 1.0.
     #[error("unsupported protocol version {0:?}")]
     UnsupportedVersion(ProtocolVersion),

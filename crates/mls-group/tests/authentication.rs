@@ -246,3 +246,77 @@ fn a_resync_must_be_the_same_member() {
         );
     });
 }
+
+/// A signer standing for a key held elsewhere (a hardware module): counts what it signs.
+struct CountingSigner {
+    inner: Arc<dyn mls_crypto::Signer>,
+    signed: std::sync::atomic::AtomicUsize,
+}
+
+impl mls_crypto::Signer for CountingSigner {
+    fn signature_scheme(&self) -> mls_crypto::SignatureScheme {
+        self.inner.signature_scheme()
+    }
+
+    fn public_key(&self) -> &[u8] {
+        self.inner.public_key()
+    }
+
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, mls_crypto::CryptoError> {
+        self.signed.fetch_add(1, Ordering::SeqCst);
+        self.inner.sign(message)
+    }
+}
+
+#[test]
+fn a_client_signs_with_a_key_held_elsewhere() {
+    for_each_suite(&providers(), |provider, suite| {
+        let keys = provider
+            .suite(suite)
+            .unwrap()
+            .generate_signature_key_pair()
+            .unwrap();
+        let signer = Arc::new(CountingSigner {
+            inner: Arc::from(
+                provider
+                    .suite(suite)
+                    .unwrap()
+                    .signer(&keys.private_key)
+                    .unwrap(),
+            ),
+            signed: Default::default(),
+        });
+        let credential = Credential::Basic {
+            identity: b"hsm".as_slice().into(),
+        };
+        let alice =
+            Client::with_signer(provider.clone(), suite, credential.clone(), signer.clone())
+                .unwrap();
+        let mut bob = Client::new(provider.clone(), suite, b"bob").unwrap();
+        let mut a = alice.create_group(b"hsm").unwrap();
+        let out = a.add_members(&[bob.key_package().unwrap()]).unwrap();
+        a.merge_pending_commit().unwrap();
+        let mut b = bob.join(&out.welcome.unwrap(), None).unwrap();
+        let message = a.encrypt_application_message(b"signed elsewhere").unwrap();
+        b.process_message(&message).unwrap();
+        assert!(
+            signer.signed.load(Ordering::SeqCst) >= 3,
+            "commit, GroupInfo, message"
+        );
+
+        // A signer of another scheme does not fit the suite.
+        let other = if suite == mls_codec::CipherSuite::MLS_128_DHKEMP256_AES128GCM_SHA256_P256 {
+            mls_codec::CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519
+        } else {
+            mls_codec::CipherSuite::MLS_128_DHKEMP256_AES128GCM_SHA256_P256
+        };
+        assert_ne!(
+            provider.suite(other).unwrap().params().signature_scheme,
+            provider.suite(suite).unwrap().params().signature_scheme
+        );
+        assert!(matches!(
+            Client::with_signer(provider.clone(), other, credential, signer),
+            Err(GroupError::SignatureSchemeMismatch { .. })
+        ));
+    });
+}
