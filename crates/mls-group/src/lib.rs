@@ -46,6 +46,11 @@
 #[doc = include_str!("../../../docs/guide.md")]
 pub mod guide {}
 
+/// The README's examples, run as tests.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeExamples;
+
 mod authentication;
 mod client;
 mod config;
