@@ -44,9 +44,6 @@ pub struct GroupConfig {
     /// Where the time of lifetime checks (§7.3) and of the validator's checks comes from
     /// (default [`SystemClock`]).
     pub clock: Arc<dyn Clock>,
-    /// Whether to check leaf node lifetimes against the system clock (§7.3). Test vectors
-    /// carry expired lifetimes and switch this off.
-    pub check_lifetimes: bool,
     /// The widest ratchet tree accepted from others (in a Welcome, a GroupInfo, or given out
     /// of band), in leaves, blank ones included: a wider tree is refused
     /// ([`mls_tree::TreeError::TooManyLeaves`]) before more nodes than the bound are read, so
@@ -66,7 +63,6 @@ impl Default for GroupConfig {
             padding_block: 0,
             credential_validator: Arc::new(AcceptAnyCredential),
             clock: Arc::new(SystemClock),
-            check_lifetimes: true,
             max_tree_leaves: mls_tree::DEFAULT_MAX_LEAVES,
         }
     }
@@ -96,14 +92,14 @@ setters! {
     with_padding_block => padding_block: usize;
     with_credential_validator => credential_validator: Arc<dyn CredentialValidator>;
     with_clock => clock: Arc<dyn Clock>;
-    with_check_lifetimes => check_lifetimes: bool;
     with_max_tree_leaves => max_tree_leaves: u32;
 }
 
 impl GroupConfig {
-    /// The current time for lifetime checks, or `None` when they are switched off.
+    /// The time of lifetime checks (§7.3), from the clock. (Only the low-level key package
+    /// checks can be run without one.)
     pub(crate) fn now(&self) -> Option<u64> {
-        self.check_lifetimes.then(|| self.clock.now())
+        Some(self.clock.now())
     }
 
     /// The padding that brings the encoded `body` to the next block boundary (§6.3.1); the
