@@ -40,6 +40,10 @@ pub enum GroupError {
         /// The signer's.
         found: mls_crypto::SignatureScheme,
     },
+    /// A staged commit was merged into a group no longer in the epoch it was staged in, or
+    /// into another group.
+    #[error("the staged commit is not for the group's current epoch")]
+    StaleStagedCommit,
     /// The protocol version is not MLS 1.0.
     #[error("unsupported protocol version {0:?}")]
     UnsupportedVersion(ProtocolVersion),

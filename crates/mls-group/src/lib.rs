@@ -70,6 +70,8 @@ pub use client::Client;
 pub use config::GroupConfig;
 pub use error::GroupError;
 pub use external::{ExternalProposer, external_senders_extension};
-pub use group::{CommitOptions, CommitOutput, Group, Member, OmittedProposal, ProcessedMessage};
+pub use group::{
+    CommitOptions, CommitOutput, Group, Member, OmittedProposal, ProcessedMessage, StagedCommit,
+};
 pub use key_package::{KeyPackageBundle, KeyPackageError};
 pub use proposals::{LeafNodeError, ProposalError};

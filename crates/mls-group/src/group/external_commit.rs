@@ -25,7 +25,8 @@ use super::authenticate::Authenticator;
 use super::commit::{context_with_tree_hash, psk_secret_of};
 use super::join::{TreeSource, receive_tree};
 use super::messages::{decode_message, encode_message};
-use super::{Epoch, Group, ProcessedMessage};
+use super::staged::{Effect, StagedCommit};
+use super::{Epoch, Group, Member};
 use crate::client::Client;
 use crate::proposals::{self, ProposalContext, ProposalPlan, SenderProposal};
 use crate::{CredentialSource, GroupConfig, GroupError, welcome};
@@ -350,10 +351,10 @@ impl Group {
     /// the external-commit rules (§12.2), the joiner's leaf added at the leftmost blank leaf
     /// after the Remove of a resync, its path merged and decrypted, the init secret from the
     /// ExternalInit (§8.3), and the confirmation tag checked. On error nothing changes.
-    pub(super) fn process_external_commit(
+    pub(super) fn stage_external_commit_message(
         &mut self,
         authenticated: &AuthenticatedContent,
-    ) -> Result<ProcessedMessage, GroupError> {
+    ) -> Result<StagedCommit, GroupError> {
         let FramedContentBody::Commit(commit) = &authenticated.content.content else {
             return Err(GroupError::UnexpectedContent);
         };
@@ -384,29 +385,31 @@ impl Group {
         authenticator.plan(&plan)?;
         authenticator.leaf_node(CredentialSource::ExternalCommit, None, &path.leaf_node)?;
         check_resync(&self.config, &self.tree, &plan, &path.leaf_node.credential)?;
+        // The joiner's leaf is known once it is placed; an external commit covers no custom
+        // proposal (§12.2).
+        let mut summary = self.summary(
+            authenticated,
+            self.tree.leftmost_blank_leaf(),
+            path.leaf_node.credential.clone(),
+            &plan,
+        );
         if plan.removes.contains(&self.own_leaf()) {
             // Our identity rejoined from elsewhere (a resync, §12.4.3.2).
-            return self.leave(Sender::NewMemberCommit);
+            return Ok(StagedCommit {
+                summary,
+                effect: Effect::Leave,
+                consumed: None,
+            });
         }
         self.tree.begin_changes()?;
-        match self.stage_external_commit(authenticated, path, &plan, kem_output) {
-            Ok((joiner, next)) => {
-                let replaced = self.tree.keep_changes();
-                self.enter_epoch(next, replaced);
-                Ok(ProcessedMessage::Commit {
-                    sender: joiner,
-                    credential: path.leaf_node.credential.clone(),
-                    authenticated_data: authenticated.content.authenticated_data.to_vec(),
-                    epoch: self.epoch(),
-                    // An external commit covers no custom proposal (§12.2).
-                    custom_proposals: Vec::new(),
-                })
-            }
-            Err(error) => {
-                self.tree.discard_changes();
-                Err(error)
-            }
-        }
+        let staged = self
+            .stage_external_commit(authenticated, path, &plan, kem_output)
+            .map(|(joiner, next)| {
+                summary.committer = joiner;
+                summary.added = vec![Member::of(joiner, &path.leaf_node)];
+                (next, summary)
+            });
+        self.stash_commit(staged)
     }
 
     /// Applies a received external commit to the tree, decrypts its path and checks its
