@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use mls_codec::{
-    CipherSuite, Credential, KeyPackage, MlsMessage, MlsMessageBody, ProposalType, VarBytes,
+    CipherSuite, Credential, KeyPackage, MlsMessage, MlsMessageBody, ProposalType, Psk, VarBytes,
 };
-use mls_crypto::{CryptoProvider, SignaturePrivateKey, Signer};
+use mls_crypto::{CryptoProvider, Secret, SignaturePrivateKey, Signer};
 use mls_tree::RatchetTree;
 
 use crate::group::{Group, RELEASE_ELSEWHERE_FROM, decode_message, release};
@@ -33,6 +33,8 @@ pub struct Client {
     application_id: Option<Vec<u8>>,
     /// The custom proposal types (§13) we advertise in every new leaf node's capabilities.
     custom_proposal_types: Vec<ProposalType>,
+    /// External PSKs (§8.4) known to every group we create or join from now on.
+    external_psks: HashMap<Vec<u8>, Secret>,
 }
 
 impl std::fmt::Debug for Client {
@@ -92,6 +94,7 @@ impl Client {
             config: GroupConfig::default(),
             application_id: None,
             custom_proposal_types: Vec::new(),
+            external_psks: HashMap::new(),
         })
     }
 
@@ -121,6 +124,21 @@ impl Client {
     /// The custom proposal types this client advertises.
     pub fn custom_proposal_types(&self) -> &[ProposalType] {
         &self.custom_proposal_types
+    }
+
+    /// Registers an external pre-shared key (§8.4) once for the client: a Welcome that names
+    /// it can be joined, and every group the client creates or joins from now on knows it
+    /// (as if given to [`Group::add_external_psk`]).
+    pub fn add_external_psk(&mut self, psk_id: &[u8], psk: Secret) {
+        self.external_psks.insert(psk_id.to_vec(), psk);
+    }
+
+    /// Gives `group` the client's external PSKs.
+    fn with_external_psks(&self, mut group: Group) -> Group {
+        for (psk_id, psk) in &self.external_psks {
+            group.add_external_psk(psk_id, psk.clone());
+        }
+        group
     }
 
     /// Sets the configuration of the groups this client creates or joins from now on.
@@ -195,13 +213,14 @@ impl Client {
 
     /// Creates a group of which this client is the only member (§11).
     pub fn create_group(&self, group_id: &[u8]) -> Result<Group, GroupError> {
-        Group::create(
+        let group = Group::create(
             Arc::clone(&self.provider),
             Arc::clone(&self.signer),
             self.new_bundle()?,
             group_id.to_vec(),
             self.config.clone(),
-        )
+        )?;
+        Ok(self.with_external_psks(group))
     }
 
     /// Creates a group of which this client is the only member, with GroupContext
@@ -212,14 +231,15 @@ impl Client {
         group_id: &[u8],
         extensions: Vec<mls_codec::Extension>,
     ) -> Result<Group, GroupError> {
-        Group::create_with_extensions(
+        let group = Group::create_with_extensions(
             Arc::clone(&self.provider),
             Arc::clone(&self.signer),
             self.new_bundle()?,
             group_id.to_vec(),
             extensions,
             self.config.clone(),
-        )
+        )?;
+        Ok(self.with_external_psks(group))
     }
 
     /// Joins a group from a Welcome (an MLSMessage) made for one of our key packages
@@ -250,17 +270,21 @@ impl Client {
                 RatchetTree::from_bytes_with_max_leaves(bytes, self.config.max_tree_leaves)
             })
             .transpose()?;
-        let group = Group::join(
+        let group = Group::join_with_psks(
             Arc::clone(&self.provider),
             Arc::clone(&self.signer),
             bundle,
             &welcome,
             tree,
             self.config.clone(),
+            |id| match &id.psk {
+                Psk::External { psk_id } => self.external_psks.get(psk_id.as_slice()),
+                Psk::Resumption { .. } => None,
+            },
         );
         let large = welcome.secrets.len() >= RELEASE_ELSEWHERE_FROM;
         release(welcome, large);
-        let group = group?;
+        let group = self.with_external_psks(group?);
         // The key package is used up only by a successful join, and a last-resort one not
         // even then.
         if !is_last_resort(&bundle.key_package) {
