@@ -1,8 +1,4 @@
 //! What a client holds for all its groups: external PSKs registered once (RFC 9420 §8.4).
-#![expect(
-    clippy::unwrap_used,
-    reason = "a test fails by panicking, helpers included"
-)]
 
 mod common;
 
