@@ -148,13 +148,16 @@ pub trait CredentialValidator: fmt::Debug + Send + Sync {
     fn is_same_member(&self, old: &Credential, new: &Credential) -> bool;
 }
 
-/// Why a [`CredentialValidator`] refused a credential: any error of the application's, kept
-/// as the `source` of [`crate::GroupError::CredentialRefused`] (and reachable with
-/// [`CredentialRefusal::downcast_ref`]).
+/// Why the application refused something: any error of its own, kept as the `source` of the
+/// [`crate::GroupError`] that reports the refusal (and reachable with
+/// [`Refusal::downcast_ref`]).
 #[derive(Clone)]
-pub struct CredentialRefusal(Arc<dyn std::error::Error + Send + Sync>);
+pub struct Refusal(Arc<dyn std::error::Error + Send + Sync>);
 
-impl CredentialRefusal {
+/// Why a [`CredentialValidator`] refused a credential ([`crate::GroupError::CredentialRefused`]).
+pub type CredentialRefusal = Refusal;
+
+impl Refusal {
     /// A refusal for `reason`.
     pub fn new(reason: impl std::error::Error + Send + Sync + 'static) -> Self {
         Self(Arc::new(reason))
@@ -173,19 +176,19 @@ impl CredentialRefusal {
     }
 }
 
-impl fmt::Debug for CredentialRefusal {
+impl fmt::Debug for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&self.0, f)
     }
 }
 
-impl fmt::Display for CredentialRefusal {
+impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.0, f)
     }
 }
 
-impl std::error::Error for CredentialRefusal {
+impl std::error::Error for Refusal {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         self.0.source()
     }

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use mls_codec::WireFormat;
 use mls_key_schedule::SecretTreeConfig;
 
-use crate::{AcceptAnyCredential, Clock, CredentialValidator, SystemClock};
+use crate::{
+    AcceptAllProposals, AcceptAnyCredential, Clock, CredentialValidator, ProposalRules, SystemClock,
+};
 
 /// How a member of a group behaves. [`GroupConfig::default`] gives the settings most
 /// applications want; the `with_*` methods change one setting each:
@@ -36,6 +38,14 @@ pub struct GroupConfig {
     pub secret_tree: SecretTreeConfig,
     /// Pad each PrivateMessage plaintext to a multiple of this many bytes (0: no padding).
     pub padding_block: usize,
+    /// The application's policy on proposals, asked about every proposal sent or received
+    /// (see [`ProposalRules`]). Default [`AcceptAllProposals`].
+    pub proposal_rules: Arc<dyn ProposalRules>,
+    /// Whether every commit, sent or received, must carry an UpdatePath (§12.4), even one
+    /// that §12.4 lets go without (only Adds, PSKs or ReInit): each commit then also
+    /// refreshes the committer's keys (post-compromise security). A received commit without
+    /// one fails with [`crate::GroupError::PathRequiredByConfig`]. Default off.
+    pub require_path: bool,
     /// The application's authentication service (§5.3.1), asked about every credential that
     /// enters or changes in the group: see [`CredentialValidator`]. The default,
     /// [`AcceptAnyCredential`], accepts everyone and is for tests and demos only: a real
@@ -61,6 +71,8 @@ impl Default for GroupConfig {
             ratchet_tree_extension: true,
             secret_tree: SecretTreeConfig::default(),
             padding_block: 0,
+            proposal_rules: Arc::new(AcceptAllProposals),
+            require_path: false,
             credential_validator: Arc::new(AcceptAnyCredential),
             clock: Arc::new(SystemClock),
             max_tree_leaves: mls_tree::DEFAULT_MAX_LEAVES,
@@ -90,6 +102,8 @@ setters! {
     with_ratchet_tree_extension => ratchet_tree_extension: bool;
     with_secret_tree => secret_tree: SecretTreeConfig;
     with_padding_block => padding_block: usize;
+    with_proposal_rules => proposal_rules: Arc<dyn ProposalRules>;
+    with_require_path => require_path: bool;
     with_credential_validator => credential_validator: Arc<dyn CredentialValidator>;
     with_clock => clock: Arc<dyn Clock>;
     with_max_tree_leaves => max_tree_leaves: u32;

@@ -40,6 +40,22 @@ pub enum GroupError {
         /// The signer's.
         found: mls_crypto::SignatureScheme,
     },
+    /// The application's [`crate::ProposalRules`] refused a proposal, sent on its own or in a
+    /// commit: the message or call that carried it had no effect.
+    #[error("proposal of type {proposal_type:?} from {sender:?} refused: {reason}")]
+    ProposalRefused {
+        /// Who sent it.
+        sender: mls_codec::Sender,
+        /// Its type.
+        proposal_type: mls_codec::ProposalType,
+        /// The rules' reason.
+        #[source]
+        reason: crate::Refusal,
+    },
+    /// A commit without an UpdatePath, where [`crate::GroupConfig::require_path`] asks for
+    /// one on every commit.
+    #[error("the commit has no UpdatePath, which the group's configuration requires")]
+    PathRequiredByConfig,
     /// A staged commit was merged into a group no longer in the epoch it was staged in, or
     /// into another group.
     #[error("the staged commit is not for the group's current epoch")]

@@ -60,11 +60,12 @@ mod group;
 mod key_package;
 pub mod low_level;
 mod proposals;
+mod rules;
 mod welcome;
 
 pub use authentication::{
     AcceptAnyCredential, BasicCredentialError, BasicCredentialValidator, Clock, CredentialContext,
-    CredentialRefusal, CredentialSource, CredentialValidator, FixedClock, SystemClock,
+    CredentialRefusal, CredentialSource, CredentialValidator, FixedClock, Refusal, SystemClock,
 };
 pub use client::Client;
 pub use config::GroupConfig;
@@ -75,3 +76,4 @@ pub use group::{
 };
 pub use key_package::{KeyPackageBundle, KeyPackageError};
 pub use proposals::{LeafNodeError, ProposalError};
+pub use rules::{AcceptAllProposals, ProposalRefusal, ProposalRules};

@@ -127,15 +127,16 @@ impl Group {
         self.check_active()?;
         let usage = import.map_or(ResumptionPskUsage::Application, |i| i.usage);
         let authenticated_data = options.authenticated_data;
-        // Cached proposals were authenticated when they arrived; the application's own by
-        // value are now.
+        // Cached proposals were checked when they arrived; the application's own by value
+        // are now.
         let committer = Sender::Member(self.own_leaf());
         for proposal in &options.proposals {
+            crate::rules::check(&*self.config.proposal_rules, &committer, proposal)?;
             self.authenticator().proposal(&committer, proposal)?;
         }
         let selection = self.select_proposals(options.proposals, usage)?;
         let plan = selection.plan;
-        let path_sent = options.force_path || plan.path_sent();
+        let path_sent = options.force_path || self.config.require_path || plan.path_sent();
         // The commit is staged on the tree, whose changes are then undone and kept until the
         // commit is merged.
         self.tree.begin_changes()?;
@@ -326,12 +327,18 @@ impl Group {
         }
         let credential = self.sender_credential(&authenticated.content)?;
         let sender_proposals = self.resolve_proposals(&authenticated.content.sender, commit)?;
+        for entry in &sender_proposals {
+            crate::rules::check(&*self.config.proposal_rules, &entry.sender, &entry.proposal)?;
+        }
         let plan = proposals::plan(
             &self.proposal_context(authenticated.content.sender)?,
             sender_proposals,
         )?;
         if commit.path.is_none() && plan.path_required() {
             return Err(GroupError::MissingPath);
+        }
+        if commit.path.is_none() && self.config.require_path {
+            return Err(GroupError::PathRequiredByConfig);
         }
         let authenticator = self.authenticator();
         authenticator.plan(&plan)?;
@@ -486,6 +493,7 @@ impl Group {
     ) -> Result<(), GroupError> {
         let context = self.proposal_context(*sender)?;
         proposals::validate_proposal(&context, sender, proposal)?;
+        crate::rules::check(&*self.config.proposal_rules, sender, proposal)?;
         self.authenticator().proposal(sender, proposal)
     }
 

@@ -370,6 +370,9 @@ impl Group {
                 ProposalOrRef::Reference(_) => Err(GroupError::ExternalCommitProposalByReference),
             })
             .collect::<Result<Vec<_>, _>>()?;
+        for entry in &sender_proposals {
+            crate::rules::check(&*self.config.proposal_rules, &entry.sender, &entry.proposal)?;
+        }
         let plan = proposals::plan(
             &self.proposal_context(Sender::NewMemberCommit)?,
             sender_proposals,
