@@ -248,12 +248,14 @@ impl X509CredentialValidator {
             let Some((key_algorithm, key)) = &anchor.issuer_key else {
                 continue;
             };
-            if anchor.certificate.tbs_certificate().subject() != last.tbs_certificate().issuer()
-            {
+            if anchor.certificate.tbs_certificate().subject() != last.tbs_certificate().issuer() {
                 continue;
             }
             named = true;
-            if anchor.path_length.is_some_and(|max| usize::from(max) < index) {
+            if anchor
+                .path_length
+                .is_some_and(|max| usize::from(max) < index)
+            {
                 continue;
             }
             if verify_signature(index, last, *key_algorithm, key).is_ok() {
@@ -266,8 +268,7 @@ impl X509CredentialValidator {
         // Named anchors exist: say why none issued the certificate.
         let path_too_long = self.anchors.iter().all(|anchor| {
             anchor.issuer_key.is_none()
-                || anchor.certificate.tbs_certificate().subject()
-                    != last.tbs_certificate().issuer()
+                || anchor.certificate.tbs_certificate().subject() != last.tbs_certificate().issuer()
                 || anchor
                     .path_length
                     .is_some_and(|max| usize::from(max) < index)
@@ -316,7 +317,12 @@ fn parse(index: usize, der: &[u8]) -> Result<Certificate, X509Error> {
         return Err(malformed);
     }
     let mut seen = BTreeSet::new();
-    for extension in certificate.tbs_certificate().extensions().into_iter().flatten() {
+    for extension in certificate
+        .tbs_certificate()
+        .extensions()
+        .into_iter()
+        .flatten()
+    {
         if !seen.insert(extension.extn_id) {
             return Err(malformed);
         }
@@ -340,16 +346,15 @@ fn parse_anchor(index: usize, der: &[u8]) -> Result<Anchor, X509Error> {
         .map_err(|_| malformed())?;
     let (issuer_key, path_length) = match constraints {
         Some((_, constraints)) if constraints.ca => {
-            let (algorithm, key) = algorithm::public_key(
-                certificate.tbs_certificate().subject_public_key_info(),
-            )
-            .map_err(|error| match error {
-                AlgorithmError::Unsupported(oid) => X509Error::UnsupportedAnchorKey {
-                    index,
-                    algorithm: oid.to_string(),
-                },
-                AlgorithmError::Malformed => malformed(),
-            })?;
+            let (algorithm, key) =
+                algorithm::public_key(certificate.tbs_certificate().subject_public_key_info())
+                    .map_err(|error| match error {
+                        AlgorithmError::Unsupported(oid) => X509Error::UnsupportedAnchorKey {
+                            index,
+                            algorithm: oid.to_string(),
+                        },
+                        AlgorithmError::Malformed => malformed(),
+                    })?;
             (
                 Some((algorithm, key.to_vec())),
                 constraints.path_len_constraint,
@@ -454,8 +459,7 @@ fn check_validity(index: usize, certificate: &Certificate, now: u64) -> Result<(
 fn ca_path_length(certificate: &Certificate, index: usize) -> Result<Option<u8>, X509Error> {
     let tbs = certificate.tbs_certificate();
     let malformed = |_| X509Error::Malformed { index };
-    let Some((_, constraints)) = tbs.get_extension::<BasicConstraints>().map_err(malformed)?
-    else {
+    let Some((_, constraints)) = tbs.get_extension::<BasicConstraints>().map_err(malformed)? else {
         return Err(X509Error::NotACa { index });
     };
     if !constraints.ca {

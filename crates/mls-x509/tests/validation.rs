@@ -69,8 +69,14 @@ fn a_valid_chain_is_accepted() {
         // The validity bounds are included (RFC 5280 §4.1.2.5).
         let start = u64::try_from(rcgen::date_time_ymd(2025, 1, 1).unix_timestamp()).unwrap();
         let end = u64::try_from(rcgen::date_time_ymd(2028, 1, 1).unix_timestamp()).unwrap();
-        assert_eq!(check_at(&validator, &chain.certificates(), key, start), Ok(()));
-        assert_eq!(check_at(&validator, &chain.certificates(), key, end), Ok(()));
+        assert_eq!(
+            check_at(&validator, &chain.certificates(), key, start),
+            Ok(())
+        );
+        assert_eq!(
+            check_at(&validator, &chain.certificates(), key, end),
+            Ok(())
+        );
         assert_eq!(
             validator.identity(&credential(&chain.certificates())),
             Ok(b"alice".to_vec())
@@ -96,7 +102,10 @@ fn algorithms_can_be_mixed_along_the_chain() {
     let key = TestKey::new(Algorithm::P256, 3);
     let end_entity = intermediate.issue(&common::end_entity_params("alice"), &key);
     let certificates = vec![end_entity, intermediate.der.clone()];
-    assert_eq!(check(&validator(&root), &certificates, key.public()), Ok(()));
+    assert_eq!(
+        check(&validator(&root), &certificates, key.public()),
+        Ok(())
+    );
 }
 
 #[test]
@@ -184,8 +193,7 @@ fn a_certificate_not_yet_valid_is_refused() {
             &common::valid(common::end_entity_params("alice"), 2030, 2031),
             key,
         );
-        let not_before =
-            u64::try_from(rcgen::date_time_ymd(2030, 1, 1).unix_timestamp()).unwrap();
+        let not_before = u64::try_from(rcgen::date_time_ymd(2030, 1, 1).unix_timestamp()).unwrap();
         assert_eq!(
             check(
                 &validator(&chain.root),
@@ -217,9 +225,8 @@ fn a_chain_to_another_anchor_is_refused() {
             Err(X509Error::BadSignature { index: 1 })
         );
         // Either anchor of several may be the issuer.
-        let both =
-            X509CredentialValidator::new([other.der.as_slice(), chain.root.der.as_slice()])
-                .unwrap();
+        let both = X509CredentialValidator::new([other.der.as_slice(), chain.root.der.as_slice()])
+            .unwrap();
         assert_eq!(check(&both, &chain.certificates(), key), Ok(()));
     }
 }
@@ -351,9 +358,11 @@ fn a_path_length_constraint_is_enforced() {
 #[test]
 fn an_issuer_name_that_does_not_chain_is_refused() {
     let chain = Chain::new(Algorithm::Ed25519, "alice");
-    let other = chain
-        .root
-        .intermediate(common::ca_params("Other Intermediate"), Algorithm::Ed25519, 2);
+    let other = chain.root.intermediate(
+        common::ca_params("Other Intermediate"),
+        Algorithm::Ed25519,
+        2,
+    );
     assert_eq!(
         check(
             &validator(&chain.root),
@@ -444,7 +453,8 @@ fn an_unknown_critical_extension_is_refused_and_a_non_critical_one_ignored() {
     let key = &chain.end_entity_key;
     let with_extension = |critical| {
         let mut params = common::end_entity_params("alice");
-        let mut extension = CustomExtension::from_oid_content(&[1, 3, 6, 1, 4, 1, 99999, 1], vec![5, 0]);
+        let mut extension =
+            CustomExtension::from_oid_content(&[1, 3, 6, 1, 4, 1, 99999, 1], vec![5, 0]);
         extension.set_criticality(critical);
         params.custom_extensions = vec![extension];
         let end_entity = chain.intermediate.issue(&params, key);
@@ -558,7 +568,10 @@ fn the_same_identity_with_a_new_key_is_the_same_member() {
             .issue(&common::end_entity_params("bob"), &new_key),
         chain.intermediate.der.clone(),
     ]);
-    assert_eq!(check_credential(&validator, &alice_new, &new_key.0, now()), Ok(()));
+    assert_eq!(
+        check_credential(&validator, &alice_new, &new_key.0, now()),
+        Ok(())
+    );
     assert!(validator.is_same_member(&alice_old, &alice_new));
     assert!(!validator.is_same_member(&alice_old, &bob));
     assert!(!validator.is_same_member(&credential(&[]), &credential(&[])));

@@ -161,7 +161,11 @@ impl Ca {
     }
 
     /// A certificate with `params` for `public_key`, issued by this CA.
-    pub(crate) fn issue(&self, params: &CertificateParams, public_key: &impl PublicKeyData) -> Vec<u8> {
+    pub(crate) fn issue(
+        &self,
+        params: &CertificateParams,
+        public_key: &impl PublicKeyData,
+    ) -> Vec<u8> {
         let issuer = Issuer::from_params(&self.params, &self.key);
         params
             .signed_by(public_key, &issuer)
@@ -171,7 +175,12 @@ impl Ca {
     }
 
     /// An intermediate CA with `params`, issued by this CA.
-    pub(crate) fn intermediate(&self, params: CertificateParams, algorithm: Algorithm, seed: u8) -> Self {
+    pub(crate) fn intermediate(
+        &self,
+        params: CertificateParams,
+        algorithm: Algorithm,
+        seed: u8,
+    ) -> Self {
         let key = TestKey::new(algorithm, seed);
         let der = self.issue(&params, &key);
         Self { params, key, der }
