@@ -7,6 +7,11 @@
 //! each client the validator in [`Pki::client`] (`Client::set_credential_validator`) and keep
 //! the roster checks as a second opinion.
 
+#![expect(
+    clippy::unwrap_used,
+    reason = "a test fails by panicking, helpers included"
+)]
+
 mod common;
 
 use std::sync::Arc;
