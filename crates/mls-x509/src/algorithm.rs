@@ -171,3 +171,44 @@ pub(crate) fn verify(
         (SignatureAlgorithm::Ed25519, _) => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use p256::ecdsa::signature::hazmat::PrehashSigner as _;
+
+    // The certificate tests sign with Ed25519, P-256 and P-384 through rcgen, which has no
+    // P-521 without a crypto backend: P-521 is checked here.
+    #[test]
+    fn ecdsa_p521_signatures_verify_with_each_hash() {
+        let key = p521::ecdsa::SigningKey::from_slice(&[1; 66]).unwrap();
+        let public = key.verifying_key().to_sec1_point(false).as_bytes().to_vec();
+        let message = b"to be signed";
+        for (hash, prehash) in [
+            (EcdsaHash::Sha512, sha2::Sha512::digest(message).to_vec()),
+            (EcdsaHash::Sha256, sha2::Sha256::digest(message).to_vec()),
+        ] {
+            let signature: p521::ecdsa::Signature = key.sign_prehash(&prehash).unwrap();
+            let der = signature.to_der();
+            let algorithm = SignatureAlgorithm::Ecdsa(hash);
+            let der = der.as_bytes();
+            assert!(verify(algorithm, KeyAlgorithm::P521, &public, message, der));
+            assert!(!verify(
+                algorithm,
+                KeyAlgorithm::P521,
+                &public,
+                b"other",
+                der
+            ));
+            assert!(!verify(
+                algorithm,
+                KeyAlgorithm::P384,
+                &public,
+                message,
+                der
+            ));
+            let ed25519 = SignatureAlgorithm::Ed25519;
+            assert!(!verify(ed25519, KeyAlgorithm::P521, &public, message, der));
+        }
+    }
+}

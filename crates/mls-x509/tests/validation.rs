@@ -2,13 +2,13 @@
 
 mod common;
 
-use common::{Algorithm, Ca, Chain, PublicKey, TestKey, credential, now};
+use common::{Algorithm, Ca, Chain, PublicKey, RsaKey, TestKey, credential, now};
 use mls_codec::{Credential, VarBytes};
 use mls_group::{CredentialContext, CredentialSource, CredentialValidator};
 use mls_x509::{IdentitySource, MAX_CHAIN_LENGTH, X509CredentialValidator, X509Error};
 use rcgen::{BasicConstraints, CustomExtension, IsCa, KeyUsagePurpose, SanType};
 
-const ALGORITHMS: [Algorithm; 2] = [Algorithm::Ed25519, Algorithm::P256];
+const ALGORITHMS: [Algorithm; 3] = [Algorithm::Ed25519, Algorithm::P256, Algorithm::P384];
 
 fn validator(anchor: &Ca) -> X509CredentialValidator {
     X509CredentialValidator::new([anchor.der.as_slice()]).expect("a valid anchor")
@@ -250,7 +250,7 @@ fn an_end_entity_key_other_than_the_signature_key_is_refused() {
         // A key of the other algorithm, as a group of another suite would have.
         let other_kind = match algorithm {
             Algorithm::Ed25519 => TestKey::new(Algorithm::P256, 3),
-            Algorithm::P256 => TestKey::new(Algorithm::Ed25519, 3),
+            Algorithm::P256 | Algorithm::P384 => TestKey::new(Algorithm::Ed25519, 3),
         };
         assert_eq!(
             check(&validator, &chain.certificates(), other_kind.public()),
@@ -405,6 +405,53 @@ fn malformed_certificates_are_refused() {
     assert_eq!(
         check(&validator, &[chain.end_entity.clone(), Vec::new()], key),
         Err(X509Error::Malformed { index: 1 })
+    );
+}
+
+#[test]
+fn a_repeated_extension_is_malformed() {
+    let chain = Chain::new(Algorithm::Ed25519, "alice");
+    let key = &chain.end_entity_key;
+    let mut params = common::end_entity_params("alice");
+    let extension = || CustomExtension::from_oid_content(&[1, 3, 6, 1, 4, 1, 99999, 2], vec![5, 0]);
+    params.custom_extensions = vec![extension(), extension()];
+    let end_entity = chain.intermediate.issue(&params, key);
+    assert_eq!(
+        check(
+            &validator(&chain.root),
+            &[end_entity, chain.intermediate.der.clone()],
+            key.public()
+        ),
+        Err(X509Error::Malformed { index: 0 })
+    );
+}
+
+#[test]
+fn keys_of_other_algorithms_are_refused() {
+    let chain = Chain::new(Algorithm::Ed25519, "alice");
+    // A member certificate for an RSA key.
+    let end_entity = chain
+        .intermediate
+        .issue(&common::end_entity_params("alice"), &RsaKey);
+    assert_eq!(
+        check(
+            &validator(&chain.root),
+            &[end_entity, chain.intermediate.der.clone()],
+            &[1; 32]
+        ),
+        Err(X509Error::UnsupportedAlgorithm {
+            index: 0,
+            algorithm: "1.2.840.113549.1.1.1".into()
+        })
+    );
+    // A CA with an RSA key, as an anchor.
+    let rsa_ca = chain.root.issue(&common::ca_params("RSA CA"), &RsaKey);
+    assert_eq!(
+        X509CredentialValidator::new([rsa_ca.as_slice()]).unwrap_err(),
+        X509Error::UnsupportedAnchorKey {
+            index: 0,
+            algorithm: "1.2.840.113549.1.1.1".into()
+        }
     );
 }
 

@@ -26,11 +26,13 @@ pub(crate) fn valid(mut params: CertificateParams, from: i32, to: i32) -> Certif
 pub(crate) enum Algorithm {
     Ed25519,
     P256,
+    P384,
 }
 
 enum Private {
     Ed25519(ed25519_dalek::SigningKey),
     P256(p256::ecdsa::SigningKey),
+    P384(p384::ecdsa::SigningKey),
 }
 
 /// A key pair that signs certificates.
@@ -59,6 +61,14 @@ impl TestKey {
                     public,
                 }
             }
+            Algorithm::P384 => {
+                let key = p384::ecdsa::SigningKey::from_slice(&[seed; 48]).expect("valid scalar");
+                let public = key.verifying_key().to_sec1_point(false).as_bytes().to_vec();
+                Self {
+                    private: Private::P384(key),
+                    public,
+                }
+            }
         }
     }
 
@@ -68,11 +78,12 @@ impl TestKey {
     }
 }
 
+/// The algorithm of a raw MLS signature key, told by its length.
 fn rcgen_algorithm(public: &[u8]) -> &'static SignatureAlgorithm {
-    if public.len() == 32 {
-        &rcgen::PKCS_ED25519
-    } else {
-        &rcgen::PKCS_ECDSA_P256_SHA256
+    match public.len() {
+        32 => &rcgen::PKCS_ED25519,
+        97 => &rcgen::PKCS_ECDSA_P384_SHA384,
+        _ => &rcgen::PKCS_ECDSA_P256_SHA256,
     }
 }
 
@@ -94,6 +105,10 @@ impl SigningKey for TestKey {
                 let signature: p256::ecdsa::DerSignature = key.sign(message);
                 signature.as_bytes().to_vec()
             }
+            Private::P384(key) => {
+                let signature: p384::ecdsa::DerSignature = key.sign(message);
+                signature.as_bytes().to_vec()
+            }
         })
     }
 }
@@ -108,6 +123,20 @@ impl PublicKeyData for PublicKey {
 
     fn algorithm(&self) -> &'static SignatureAlgorithm {
         rcgen_algorithm(&self.0)
+    }
+}
+
+/// An RSA public key (bytes that need not be a real one): an algorithm this crate does not
+/// verify.
+pub(crate) struct RsaKey;
+
+impl PublicKeyData for RsaKey {
+    fn der_bytes(&self) -> &[u8] {
+        &[0x30, 0x03, 0x02, 0x01, 0x03]
+    }
+
+    fn algorithm(&self) -> &'static SignatureAlgorithm {
+        &rcgen::PKCS_RSA_SHA256
     }
 }
 
