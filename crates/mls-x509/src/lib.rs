@@ -49,7 +49,7 @@
 //! # let data = |name: &str| std::fs::read(format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR")));
 //! # let (root, alice_certificate, alice_key) = (data("root.der")?, data("alice.der")?, data("alice.pub")?);
 //! // The application's CA, and the identity in the subject's common name (the default).
-//! let validator = X509CredentialValidator::new([root.as_slice()])?
+//! let validator = X509CredentialValidator::new([&root])?
 //!     .with_identity_source(IdentitySource::SubjectCommonName);
 //!
 //! // A member's credential: its certificate, for the signature key of its leaf.
@@ -124,6 +124,7 @@ impl fmt::Display for IdentitySource {
 }
 
 /// A trust anchor, parsed once.
+#[derive(Clone)]
 struct Anchor {
     der: Vec<u8>,
     certificate: Certificate,
@@ -137,6 +138,7 @@ struct Anchor {
 /// documentation for what it checks. Two credentials are the same member when the
 /// identities derived from them (see [`IdentitySource`]) are equal, whatever their keys and
 /// certificates, so that a member can renew its certificate and rotate its key.
+#[derive(Clone)]
 pub struct X509CredentialValidator {
     anchors: Vec<Anchor>,
     identity_source: IdentitySource,
@@ -154,11 +156,11 @@ impl fmt::Debug for X509CredentialValidator {
 impl X509CredentialValidator {
     /// A validator trusting `anchors` (DER certificates, at least one), deriving identities
     /// from the subject's common name.
-    pub fn new<'a>(anchors: impl IntoIterator<Item = &'a [u8]>) -> Result<Self, X509Error> {
+    pub fn new<A: AsRef<[u8]>>(anchors: impl IntoIterator<Item = A>) -> Result<Self, X509Error> {
         let anchors = anchors
             .into_iter()
             .enumerate()
-            .map(|(index, der)| parse_anchor(index, der))
+            .map(|(index, der)| parse_anchor(index, der.as_ref()))
             .collect::<Result<Vec<_>, _>>()?;
         if anchors.is_empty() {
             return Err(X509Error::NoTrustAnchor);

@@ -635,7 +635,7 @@ fn the_same_identity_with_a_new_key_is_the_same_member() {
 #[test]
 fn a_validator_needs_well_formed_anchors() {
     assert_eq!(
-        X509CredentialValidator::new([]).unwrap_err(),
+        X509CredentialValidator::new::<&[u8]>([]).unwrap_err(),
         X509Error::NoTrustAnchor
     );
     let chain = Chain::new(Algorithm::Ed25519, "alice");
