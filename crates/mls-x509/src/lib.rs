@@ -1,7 +1,9 @@
 //! X.509 credentials for MLS (RFC 9420 §5.3, §5.3.1): [`X509CredentialValidator`], a
 //! [`CredentialValidator`] that accepts an `x509` credential when its certificate chain leads
 //! to one of the application's trust anchors and its end-entity certificate holds the
-//! member's signature key.
+//! member's signature key. An application gives it to its clients as their credential
+//! validator, or calls it itself on the credentials of a group's members
+//! ([`mls_group::Group::members`]).
 //!
 //! # What is checked
 //!
