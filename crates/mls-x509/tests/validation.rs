@@ -663,3 +663,36 @@ fn refusals_read_as_text() {
         "the end-entity certificate's public key is not the signature key"
     );
 }
+
+/// Certificates are network input: every single-byte corruption and every truncation of
+/// either certificate of a valid chain is refused, and none makes the validator panic.
+#[test]
+fn every_corrupted_byte_and_truncation_is_refused() {
+    for algorithm in ALGORITHMS {
+        let chain = Chain::new(algorithm, "alice");
+        let validator = validator(&chain.root);
+        let key = chain.end_entity_key.public();
+        for index in 0..2 {
+            let original = chain.certificates();
+            let length = original[index].len();
+            for position in 0..length {
+                for mask in [0x01, 0x80, 0xff] {
+                    let mut certificates = original.clone();
+                    certificates[index][position] ^= mask;
+                    assert!(
+                        check(&validator, &certificates, key).is_err(),
+                        "{algorithm:?}: certificate {index}, byte {position} ^ {mask:#x}"
+                    );
+                }
+            }
+            for cut in 0..length {
+                let mut certificates = original.clone();
+                certificates[index].truncate(cut);
+                assert!(
+                    check(&validator, &certificates, key).is_err(),
+                    "{algorithm:?}: certificate {index} cut at {cut}"
+                );
+            }
+        }
+    }
+}
