@@ -1,12 +1,9 @@
 //! A group whose members hold X.509 credentials, in suites 1 (Ed25519) and 2 (ECDSA P-256):
-//! create, add, commit, update, application messages, with every member's credential
-//! validated after every step.
-//!
-//! The group engine does not call credential validators yet, so the test calls the validator
-//! itself on every member of every member's roster ([`check_rosters`]). Once it does, give
-//! each client the validator in [`Pki::client`] (`Client::set_credential_validator`) and keep
-//! the roster checks as a second opinion.
-
+//! create, add, commit, update, application messages. Every client has the
+//! X509CredentialValidator as its authentication service, so the engine validates every
+//! credential that enters the group; the test also validates every member of every member's
+//! roster itself after every step ([`check_rosters`]), and checks that a key package whose
+//! certificate does not lead to the trust anchor is refused.
 #![expect(
     clippy::unwrap_used,
     reason = "a test fails by panicking, helpers included"
@@ -21,7 +18,7 @@ use mls_codec::CipherSuite;
 use mls_crypto::CryptoProvider;
 use mls_crypto_rustcrypto::RustCryptoProvider;
 use mls_group::{
-    Client, Clock, CredentialContext, CredentialSource, CredentialValidator, Group,
+    Client, Clock, CredentialContext, CredentialSource, CredentialValidator, Group, GroupError,
     ProcessedMessage, SystemClock,
 };
 use mls_x509::{X509CredentialValidator, X509Error};
@@ -61,7 +58,7 @@ impl Pki {
         let params = common::valid(common::end_entity_params(name), 2020, 2100);
         let certificate = ca.issue(&params, &PublicKey(keys.public_key.clone()));
         let credential = common::credential(&[certificate, ca.der.clone()]);
-        let client = Client::with_signature_key(
+        let mut client = Client::with_signature_key(
             self.provider.clone(),
             self.suite,
             credential,
@@ -69,8 +66,7 @@ impl Pki {
         )
         .unwrap();
         assert_eq!(client.signature_key(), keys.public_key);
-        // Once the engine calls validators:
-        // client.set_credential_validator(self.validator.clone());
+        client.set_credential_validator(self.validator.clone());
         client
     }
 
@@ -208,8 +204,27 @@ fn run(suite: CipherSuite, algorithm: Algorithm) {
     // A client whose certificate comes from a CA outside the PKI is refused, as its key
     // package would be.
     let rogue_root = Ca::root(algorithm, "Rogue CA", 9);
-    let mallory = pki.client_from(&rogue_root, "mallory");
+    let mut mallory = pki.client_from(&rogue_root, "mallory");
     assert_eq!(pki.check_client(&mallory), Err(X509Error::UnknownIssuer));
+    // The engine asks the validator: Alice cannot add her, and her group is unchanged.
+    let epoch = alice_group.epoch();
+    match alice_group.add_members(&[mallory.key_package().unwrap()]) {
+        Err(GroupError::CredentialRefused {
+            source_kind: CredentialSource::KeyPackage,
+            reason,
+            ..
+        }) => assert_eq!(
+            reason.downcast_ref::<X509Error>(),
+            Some(&X509Error::UnknownIssuer)
+        ),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(alice_group.epoch(), epoch);
+    check_rosters(
+        validator,
+        &[alice_group, bob_group, carol_group],
+        &["alice", "bob", "carol"],
+    );
     // And one presenting Alice's certificate with its own key.
     let impostor = Client::with_signature_key(
         pki.provider.clone(),
