@@ -354,7 +354,9 @@ impl Client {
     }
 
     /// The options of our new key packages and leaf nodes: valid from now, with our
-    /// application id and custom proposal types.
+    /// application id and custom proposal types, and our credential's type among the
+    /// supported ones (RFC 9420 §7.2: a leaf's capabilities list its own credential type, so
+    /// a client with an `x509` credential advertises `x509` beside `basic`).
     pub(crate) fn key_package_options(&self) -> KeyPackageOptions {
         let now = self.config.clock.now();
         let mut options =
@@ -364,6 +366,10 @@ impl Client {
             .capabilities
             .proposals
             .extend_from_slice(&self.custom_proposal_types);
+        let credential_type = self.credential.credential_type();
+        if !options.capabilities.credentials.contains(&credential_type) {
+            options.capabilities.credentials.push(credential_type);
+        }
         options
     }
 
