@@ -320,3 +320,41 @@ fn a_client_signs_with_a_key_held_elsewhere() {
         ));
     });
 }
+
+/// Takes nobody for the same member as anyone.
+#[derive(Debug)]
+struct Strangers;
+
+impl CredentialValidator for Strangers {
+    fn validate(&self, _: &CredentialContext<'_>) -> Result<(), CredentialRefusal> {
+        Ok(())
+    }
+
+    fn is_same_member(&self, _: &Credential, _: &Credential) -> bool {
+        false
+    }
+}
+
+#[test]
+fn a_branch_joiner_asks_the_validator_who_is_the_same_member() {
+    for_each_suite(&providers(), |provider, suite| {
+        let alice = Client::new(provider.clone(), suite, b"alice").unwrap();
+        let mut bob = Client::new(provider.clone(), suite, b"bob").unwrap();
+        let mut a = alice.create_group(b"parent").unwrap();
+        let out = a.add_members(&[bob.key_package().unwrap()]).unwrap();
+        a.merge_pending_commit().unwrap();
+        let b = bob.join(&out.welcome.unwrap(), None).unwrap();
+
+        // The subgroup's members are the parent's, byte for byte; a validator that takes
+        // nobody for the same member still refuses them.
+        let (_, out) = a.branch(b"sub", &[bob.key_package().unwrap()]).unwrap();
+        bob.set_credential_validator(Arc::new(Strangers));
+        assert!(matches!(
+            bob.join_branch(out.welcome.as_ref().unwrap(), None, &b),
+            Err(GroupError::ResumptionMismatch(_))
+        ));
+        bob.set_credential_validator(Arc::new(AcceptAnyCredential));
+        let (_, out) = a.branch(b"sub", &[bob.key_package().unwrap()]).unwrap();
+        bob.join_branch(&out.welcome.unwrap(), None, &b).unwrap();
+    });
+}
