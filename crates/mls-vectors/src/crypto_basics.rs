@@ -5,7 +5,7 @@ use std::sync::Arc;
 use mls_crypto::{
     CipherSuiteProvider, CryptoProvider, HpkePrivateKey, SignaturePrivateKey, labeled,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::Outcome;
@@ -14,71 +14,71 @@ use crate::outcome::CaseCheck;
 use crate::registry::{VectorError, parse_cases};
 use crate::suites;
 
-#[derive(Deserialize)]
-struct Case {
-    cipher_suite: u16,
-    ref_hash: RefHash,
-    expand_with_label: ExpandWithLabel,
-    derive_secret: DeriveSecret,
-    derive_tree_secret: DeriveTreeSecret,
-    sign_with_label: SignWithLabel,
-    encrypt_with_label: EncryptWithLabel,
+#[derive(Serialize, Deserialize)]
+pub(crate) struct Case {
+    pub(crate) cipher_suite: u16,
+    pub(crate) ref_hash: RefHash,
+    pub(crate) expand_with_label: ExpandWithLabel,
+    pub(crate) derive_secret: DeriveSecret,
+    pub(crate) derive_tree_secret: DeriveTreeSecret,
+    pub(crate) sign_with_label: SignWithLabel,
+    pub(crate) encrypt_with_label: EncryptWithLabel,
 }
 
-#[derive(Deserialize)]
-struct RefHash {
-    label: String,
-    value: Hex,
-    out: Hex,
+#[derive(Serialize, Deserialize)]
+pub(crate) struct RefHash {
+    pub(crate) label: String,
+    pub(crate) value: Hex,
+    pub(crate) out: Hex,
 }
 
-#[derive(Deserialize)]
-struct ExpandWithLabel {
-    secret: Hex,
-    label: String,
-    context: Hex,
-    length: u16,
-    out: Hex,
+#[derive(Serialize, Deserialize)]
+pub(crate) struct ExpandWithLabel {
+    pub(crate) secret: Hex,
+    pub(crate) label: String,
+    pub(crate) context: Hex,
+    pub(crate) length: u16,
+    pub(crate) out: Hex,
 }
 
-#[derive(Deserialize)]
-struct DeriveSecret {
-    label: String,
-    secret: Hex,
-    out: Hex,
+#[derive(Serialize, Deserialize)]
+pub(crate) struct DeriveSecret {
+    pub(crate) label: String,
+    pub(crate) secret: Hex,
+    pub(crate) out: Hex,
 }
 
-#[derive(Deserialize)]
-struct DeriveTreeSecret {
-    secret: Hex,
-    label: String,
-    generation: u32,
-    length: u16,
-    out: Hex,
+#[derive(Serialize, Deserialize)]
+pub(crate) struct DeriveTreeSecret {
+    pub(crate) secret: Hex,
+    pub(crate) label: String,
+    pub(crate) generation: u32,
+    pub(crate) length: u16,
+    pub(crate) out: Hex,
 }
 
-#[derive(Deserialize)]
-struct SignWithLabel {
+#[derive(Serialize, Deserialize)]
+pub(crate) struct SignWithLabel {
     #[serde(rename = "priv")]
-    private_key: Hex,
+    pub(crate) private_key: Hex,
     #[serde(rename = "pub")]
-    public_key: Hex,
-    content: Hex,
-    label: String,
-    signature: Hex,
+    pub(crate) public_key: Hex,
+    pub(crate) content: Hex,
+    pub(crate) label: String,
+    pub(crate) signature: Hex,
 }
 
-#[derive(Deserialize)]
-struct EncryptWithLabel {
+#[derive(Serialize, Deserialize)]
+pub(crate) struct EncryptWithLabel {
     #[serde(rename = "priv")]
-    private_key: Hex,
+    pub(crate) private_key: Hex,
     #[serde(rename = "pub")]
-    public_key: Hex,
-    label: String,
-    context: Hex,
-    plaintext: Hex,
-    kem_output: Hex,
-    ciphertext: Hex,
+    pub(crate) public_key: Hex,
+    pub(crate) label: String,
+    pub(crate) context: Hex,
+    pub(crate) plaintext: Hex,
+    pub(crate) kem_output: Hex,
+    pub(crate) ciphertext: Hex,
 }
 
 /// Every derivation equals `out`; the given signature verifies and so does one we make; the

@@ -4,17 +4,17 @@ use std::sync::Arc;
 
 use mls_codec::{Reader, varint};
 use mls_crypto::CryptoProvider;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::Outcome;
 use crate::hex_field::Hex;
 use crate::registry::{VectorError, parse_cases};
 
-#[derive(Deserialize)]
-struct Case {
-    vlbytes_header: Hex,
-    length: u32,
+#[derive(Serialize, Deserialize)]
+pub(crate) struct Case {
+    pub(crate) vlbytes_header: Hex,
+    pub(crate) length: u32,
 }
 
 /// Decoding each header gives `length` and consumes the whole header; encoding `length` gives

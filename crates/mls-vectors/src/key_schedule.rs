@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use mls_codec::{CipherSuite, Encode, GroupContext, ProtocolVersion, VarBytes};
+use mls_codec::Encode;
 use mls_crypto::{CipherSuiteProvider, CryptoProvider, Secret};
 use mls_key_schedule::{EpochSecrets, JoinerSecret, KeySchedule, WelcomeSecret};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::Outcome;
@@ -14,44 +14,45 @@ use crate::hex_field::Hex;
 use crate::outcome::CaseCheck;
 use crate::registry::{VectorError, parse_cases};
 use crate::suites;
+use crate::wire::group_context;
 
-#[derive(Deserialize)]
-struct Case {
-    cipher_suite: u16,
-    group_id: Hex,
-    initial_init_secret: Hex,
-    epochs: Vec<Epoch>,
+#[derive(Serialize, Deserialize)]
+pub(crate) struct Case {
+    pub(crate) cipher_suite: u16,
+    pub(crate) group_id: Hex,
+    pub(crate) initial_init_secret: Hex,
+    pub(crate) epochs: Vec<Epoch>,
 }
 
-#[derive(Deserialize)]
-struct Epoch {
-    tree_hash: Hex,
-    commit_secret: Hex,
-    psk_secret: Hex,
-    confirmed_transcript_hash: Hex,
-    group_context: Hex,
-    joiner_secret: Hex,
-    welcome_secret: Hex,
-    init_secret: Hex,
-    sender_data_secret: Hex,
-    encryption_secret: Hex,
-    exporter_secret: Hex,
-    epoch_authenticator: Hex,
-    external_secret: Hex,
-    confirmation_key: Hex,
-    membership_key: Hex,
-    resumption_psk: Hex,
-    external_pub: Hex,
-    exporter: Exporter,
+#[derive(Serialize, Deserialize)]
+pub(crate) struct Epoch {
+    pub(crate) tree_hash: Hex,
+    pub(crate) commit_secret: Hex,
+    pub(crate) psk_secret: Hex,
+    pub(crate) confirmed_transcript_hash: Hex,
+    pub(crate) group_context: Hex,
+    pub(crate) joiner_secret: Hex,
+    pub(crate) welcome_secret: Hex,
+    pub(crate) init_secret: Hex,
+    pub(crate) sender_data_secret: Hex,
+    pub(crate) encryption_secret: Hex,
+    pub(crate) exporter_secret: Hex,
+    pub(crate) epoch_authenticator: Hex,
+    pub(crate) external_secret: Hex,
+    pub(crate) confirmation_key: Hex,
+    pub(crate) membership_key: Hex,
+    pub(crate) resumption_psk: Hex,
+    pub(crate) external_pub: Hex,
+    pub(crate) exporter: Exporter,
 }
 
-#[derive(Deserialize)]
-struct Exporter {
+#[derive(Serialize, Deserialize)]
+pub(crate) struct Exporter {
     /// A plain string label, not hex.
-    label: String,
-    context: Hex,
-    length: u32,
-    secret: Hex,
+    pub(crate) label: String,
+    pub(crate) context: Hex,
+    pub(crate) length: u32,
+    pub(crate) secret: Hex,
 }
 
 /// Records that the bytes of `actual` must equal `expected`.
@@ -96,15 +97,13 @@ fn check_epoch(
     init_secret: &Secret,
 ) -> Option<Secret> {
     let field = |name: &str| format!("epochs[{epoch_number}].{name}");
-    let context = GroupContext {
-        version: ProtocolVersion::MLS10,
-        cipher_suite: CipherSuite(case.cipher_suite),
-        group_id: VarBytes(case.group_id.0.clone()),
-        epoch: epoch_number,
-        tree_hash: VarBytes(epoch.tree_hash.0.clone()),
-        confirmed_transcript_hash: VarBytes(epoch.confirmed_transcript_hash.0.clone()),
-        extensions: Vec::new(),
-    };
+    let context = group_context(
+        case.cipher_suite,
+        &case.group_id,
+        epoch_number,
+        &epoch.tree_hash,
+        &epoch.confirmed_transcript_hash,
+    );
     if let Some(encoded) = check.ok(&field("group_context"), context.to_bytes()) {
         expect_bytes(
             check,

@@ -10,6 +10,10 @@
 //! goes through that provider; an error of the provider other than an unsupported suite fails
 //! the case, and the failure's text carries the error's message.
 //!
+//! [`generate_dir`] writes every file type with fresh randomness, in the official schema, for
+//! the chosen suites (RFC 9420 §17.1 numbers), so that other implementations can check
+//! themselves against this one; `check_dir` on the result passes.
+//!
 //! ```no_run
 //! use std::sync::Arc;
 //! use mls_crypto::CryptoProvider;
@@ -30,6 +34,7 @@
 
 mod crypto_basics;
 mod deserialization;
+mod generate;
 mod hex_field;
 mod key_schedule;
 mod message_protection;
@@ -48,6 +53,10 @@ mod treekem;
 mod welcome;
 mod wire;
 
+pub use generate::{
+    GenerateError, GeneratedFile, LayerError, default_suites, generate_dir, generate_dir_with,
+    generate_file_with,
+};
 pub use outcome::{Failure, Outcome};
 pub use registry::{
     FileReport, Report, VectorError, check_dir, check_dir_with, check_file, check_file_with,

@@ -4,9 +4,8 @@
 use std::sync::Arc;
 
 use mls_codec::{
-    CipherSuite, CodecError, Commit, Decode, Encode, FramedContent, FramedContentBody,
-    GroupContext, LeafIndex, MlsMessage, MlsMessageBody, PrivateMessage, Proposal, ProtocolVersion,
-    PublicMessage, Sender, VarBytes,
+    CodecError, Commit, Decode, Encode, FramedContent, FramedContentBody, LeafIndex, MlsMessage,
+    MlsMessageBody, PrivateMessage, Proposal, ProtocolVersion, PublicMessage, Sender, VarBytes,
 };
 use mls_crypto::{CipherSuiteProvider, CryptoProvider, Secret, SignaturePrivateKey, Signer};
 use mls_framing::FramingError;
@@ -14,7 +13,7 @@ use mls_framing::private::{self, PrivateEpoch};
 use mls_framing::public::{self, PublicEpoch};
 use mls_key_schedule::{RatchetKind, SecretTree};
 use mls_tree::TreeSize;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::Outcome;
@@ -22,45 +21,49 @@ use crate::hex_field::Hex;
 use crate::outcome::CaseCheck;
 use crate::registry::{VectorError, parse_cases};
 use crate::suites;
+use crate::wire::group_context;
 
 /// The sender of every message of the file: leaf 1 of a group of two.
-const SENDER: u32 = 1;
+pub(crate) const SENDER: u32 = 1;
 
-#[derive(Deserialize)]
-struct Case {
-    cipher_suite: u16,
-    group_id: Hex,
-    epoch: u64,
-    tree_hash: Hex,
-    confirmed_transcript_hash: Hex,
-    signature_priv: Hex,
-    signature_pub: Hex,
-    encryption_secret: Hex,
-    sender_data_secret: Hex,
-    membership_key: Hex,
-    proposal: Hex,
-    proposal_pub: Option<Hex>,
-    proposal_priv: Hex,
-    commit: Hex,
-    commit_pub: Option<Hex>,
-    commit_priv: Hex,
-    application: Hex,
-    application_pub: Option<Hex>,
-    application_priv: Hex,
+#[derive(Serialize, Deserialize)]
+pub(crate) struct Case {
+    pub(crate) cipher_suite: u16,
+    pub(crate) group_id: Hex,
+    pub(crate) epoch: u64,
+    pub(crate) tree_hash: Hex,
+    pub(crate) confirmed_transcript_hash: Hex,
+    pub(crate) signature_priv: Hex,
+    pub(crate) signature_pub: Hex,
+    pub(crate) encryption_secret: Hex,
+    pub(crate) sender_data_secret: Hex,
+    pub(crate) membership_key: Hex,
+    pub(crate) proposal: Hex,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) proposal_pub: Option<Hex>,
+    pub(crate) proposal_priv: Hex,
+    pub(crate) commit: Hex,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) commit_pub: Option<Hex>,
+    pub(crate) commit_priv: Hex,
+    pub(crate) application: Hex,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) application_pub: Option<Hex>,
+    pub(crate) application_priv: Hex,
 }
 
 /// The epoch of a case: everything needed to protect and unprotect its messages.
-struct Epoch<'p> {
-    suite: &'p dyn CipherSuiteProvider,
-    group_id: VarBytes,
-    epoch: u64,
-    group_context: Vec<u8>,
-    membership_key: Secret,
-    sender_data_secret: Secret,
-    encryption_secret: Secret,
-    size: TreeSize,
-    signer: Box<dyn Signer>,
-    signature_pub: Vec<u8>,
+pub(crate) struct Epoch<'p> {
+    pub(crate) suite: &'p dyn CipherSuiteProvider,
+    pub(crate) group_id: VarBytes,
+    pub(crate) epoch: u64,
+    pub(crate) group_context: Vec<u8>,
+    pub(crate) membership_key: Secret,
+    pub(crate) sender_data_secret: Secret,
+    pub(crate) encryption_secret: Secret,
+    pub(crate) size: TreeSize,
+    pub(crate) signer: Box<dyn Signer>,
+    pub(crate) signature_pub: Vec<u8>,
 }
 
 /// One content type of a case: its name, the raw value decoded, and the messages that carry
@@ -128,15 +131,13 @@ fn epoch<'p>(
     suite: &'p dyn CipherSuiteProvider,
     case: &Case,
 ) -> Option<Epoch<'p>> {
-    let group_context = GroupContext {
-        version: ProtocolVersion::MLS10,
-        cipher_suite: CipherSuite(case.cipher_suite),
-        group_id: VarBytes(case.group_id.0.clone()),
-        epoch: case.epoch,
-        tree_hash: VarBytes(case.tree_hash.0.clone()),
-        confirmed_transcript_hash: VarBytes(case.confirmed_transcript_hash.0.clone()),
-        extensions: Vec::new(),
-    };
+    let group_context = group_context(
+        case.cipher_suite,
+        &case.group_id,
+        case.epoch,
+        &case.tree_hash,
+        &case.confirmed_transcript_hash,
+    );
     let group_context = check.ok("group_context", group_context.to_bytes())?;
     let signer = check.ok(
         "signature_priv",
@@ -171,16 +172,7 @@ fn check_message(check: &mut CaseCheck<'_>, epoch: &Epoch<'_>, message: &Message
     let Some(body) = check.ok(name, message.body.clone()) else {
         return;
     };
-    let content = FramedContent {
-        group_id: epoch.group_id.clone(),
-        epoch: epoch.epoch,
-        sender: Sender::Member(LeafIndex(SENDER)),
-        authenticated_data: VarBytes::default(),
-        content: body,
-    };
-    // Any tag of the right length: nothing here verifies confirmation tags (§8.1).
-    let confirmation_tag = matches!(content.content, FramedContentBody::Commit(_))
-        .then(|| VarBytes(vec![0xc7; epoch.suite.hash_len()]));
+    let (content, confirmation_tag) = framed_content(epoch, body);
 
     if let Some(bytes) = message.public {
         let field = format!("{name}_pub");
@@ -240,6 +232,25 @@ fn check_message(check: &mut CaseCheck<'_>, epoch: &Epoch<'_>, message: &Message
     }
 }
 
+/// A raw value framed as the file's messages are: for this group and epoch, from leaf
+/// [`SENDER`], with no authenticated data; and for a commit, a confirmation tag (any tag of
+/// the right length: nothing here verifies confirmation tags, §8.1).
+pub(crate) fn framed_content(
+    epoch: &Epoch<'_>,
+    body: FramedContentBody,
+) -> (FramedContent, Option<VarBytes>) {
+    let confirmation_tag = matches!(body, FramedContentBody::Commit(_))
+        .then(|| VarBytes(vec![0xc7; epoch.suite.hash_len()]));
+    let content = FramedContent {
+        group_id: epoch.group_id.clone(),
+        epoch: epoch.epoch,
+        sender: Sender::Member(LeafIndex(SENDER)),
+        authenticated_data: VarBytes::default(),
+        content: body,
+    };
+    (content, confirmation_tag)
+}
+
 /// The received content must be the raw value, framed for this group, epoch and sender.
 /// The vector's own messages may carry authenticated data, so that is not compared.
 fn expect_content(
@@ -256,7 +267,7 @@ fn expect_content(
     );
 }
 
-fn public_epoch<'e>(epoch: &'e Epoch<'_>) -> PublicEpoch<'e> {
+pub(crate) fn public_epoch<'e>(epoch: &'e Epoch<'_>) -> PublicEpoch<'e> {
     PublicEpoch {
         suite: epoch.suite,
         group_context: &epoch.group_context,
@@ -264,7 +275,7 @@ fn public_epoch<'e>(epoch: &'e Epoch<'_>) -> PublicEpoch<'e> {
     }
 }
 
-fn private_epoch<'e>(epoch: &'e Epoch<'_>) -> PrivateEpoch<'e> {
+pub(crate) fn private_epoch<'e>(epoch: &'e Epoch<'_>) -> PrivateEpoch<'e> {
     PrivateEpoch {
         suite: epoch.suite,
         group_context: &epoch.group_context,
@@ -273,7 +284,7 @@ fn private_epoch<'e>(epoch: &'e Epoch<'_>) -> PrivateEpoch<'e> {
 }
 
 /// A fresh secret tree of the epoch, as every member derives it (§9).
-fn new_tree(epoch: &Epoch) -> SecretTree {
+pub(crate) fn new_tree(epoch: &Epoch) -> SecretTree {
     SecretTree::new(epoch.suite, epoch.encryption_secret.clone(), epoch.size)
 }
 

@@ -8,7 +8,7 @@ use mls_codec::{
     MlsMessage, MlsMessageBody, PreSharedKey, RatchetTree, ReInit, Remove, Update, WireFormat,
 };
 use mls_crypto::CryptoProvider;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::Outcome;
@@ -16,25 +16,25 @@ use crate::hex_field::Hex;
 use crate::outcome::CaseCheck;
 use crate::registry::{VectorError, parse_cases};
 
-#[derive(Deserialize)]
-struct Case {
-    mls_welcome: Hex,
-    mls_group_info: Hex,
-    mls_key_package: Hex,
-    ratchet_tree: Hex,
-    group_secrets: Hex,
-    add_proposal: Hex,
-    update_proposal: Hex,
-    remove_proposal: Hex,
-    pre_shared_key_proposal: Hex,
-    re_init_proposal: Hex,
-    external_init_proposal: Hex,
-    group_context_extensions_proposal: Hex,
-    commit: Hex,
-    public_message_application: Hex,
-    public_message_proposal: Hex,
-    public_message_commit: Hex,
-    private_message: Hex,
+#[derive(Serialize, Deserialize)]
+pub(crate) struct Case {
+    pub(crate) mls_welcome: Hex,
+    pub(crate) mls_group_info: Hex,
+    pub(crate) mls_key_package: Hex,
+    pub(crate) ratchet_tree: Hex,
+    pub(crate) group_secrets: Hex,
+    pub(crate) add_proposal: Hex,
+    pub(crate) update_proposal: Hex,
+    pub(crate) remove_proposal: Hex,
+    pub(crate) pre_shared_key_proposal: Hex,
+    pub(crate) re_init_proposal: Hex,
+    pub(crate) external_init_proposal: Hex,
+    pub(crate) group_context_extensions_proposal: Hex,
+    pub(crate) commit: Hex,
+    pub(crate) public_message_application: Hex,
+    pub(crate) public_message_proposal: Hex,
+    pub(crate) public_message_commit: Hex,
+    pub(crate) private_message: Hex,
 }
 
 /// Decodes `bytes` as a `T` that fills them exactly, and checks that it re-encodes to them.

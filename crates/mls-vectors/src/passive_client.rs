@@ -13,7 +13,7 @@ use mls_crypto::{
 use mls_group::KeyPackageBundle;
 use mls_group::{FixedClock, Group, GroupConfig, ProcessedMessage};
 use mls_tree::RatchetTree;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::Outcome;
@@ -30,31 +30,31 @@ use crate::registry::{VectorError, parse_cases};
 use crate::suites;
 use crate::wire::{key_package, welcome};
 
-#[derive(Deserialize)]
-struct ExternalPsk {
-    psk_id: Hex,
-    psk: Hex,
+#[derive(Serialize, Deserialize)]
+pub(crate) struct ExternalPsk {
+    pub(crate) psk_id: Hex,
+    pub(crate) psk: Hex,
 }
 
-#[derive(Deserialize)]
-struct EpochCase {
-    proposals: Vec<Hex>,
-    commit: Hex,
-    epoch_authenticator: Hex,
+#[derive(Serialize, Deserialize)]
+pub(crate) struct EpochCase {
+    pub(crate) proposals: Vec<Hex>,
+    pub(crate) commit: Hex,
+    pub(crate) epoch_authenticator: Hex,
 }
 
-#[derive(Deserialize)]
-struct Case {
-    cipher_suite: u16,
-    external_psks: Vec<ExternalPsk>,
-    key_package: Hex,
-    signature_priv: Hex,
-    encryption_priv: Hex,
-    init_priv: Hex,
-    welcome: Hex,
-    ratchet_tree: Option<Hex>,
-    initial_epoch_authenticator: Hex,
-    epochs: Vec<EpochCase>,
+#[derive(Serialize, Deserialize)]
+pub(crate) struct Case {
+    pub(crate) cipher_suite: u16,
+    pub(crate) external_psks: Vec<ExternalPsk>,
+    pub(crate) key_package: Hex,
+    pub(crate) signature_priv: Hex,
+    pub(crate) encryption_priv: Hex,
+    pub(crate) init_priv: Hex,
+    pub(crate) welcome: Hex,
+    pub(crate) ratchet_tree: Option<Hex>,
+    pub(crate) initial_epoch_authenticator: Hex,
+    pub(crate) epochs: Vec<EpochCase>,
 }
 
 /// For each case: the private keys match the key package, the client joins from the Welcome

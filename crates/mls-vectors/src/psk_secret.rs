@@ -5,7 +5,7 @@ use std::sync::Arc;
 use mls_codec::{PreSharedKeyId, Psk, VarBytes};
 use mls_crypto::{CryptoProvider, Secret};
 use mls_key_schedule::{PskInput, psk_secret};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::Outcome;
@@ -13,18 +13,33 @@ use crate::hex_field::Hex;
 use crate::registry::{VectorError, parse_cases};
 use crate::suites;
 
-#[derive(Deserialize)]
-struct Case {
-    cipher_suite: u16,
-    psks: Vec<ExternalPsk>,
-    psk_secret: Hex,
+#[derive(Serialize, Deserialize)]
+pub(crate) struct Case {
+    pub(crate) cipher_suite: u16,
+    pub(crate) psks: Vec<ExternalPsk>,
+    pub(crate) psk_secret: Hex,
 }
 
-#[derive(Deserialize)]
-struct ExternalPsk {
-    psk_id: Hex,
-    psk: Hex,
-    psk_nonce: Hex,
+#[derive(Serialize, Deserialize)]
+pub(crate) struct ExternalPsk {
+    pub(crate) psk_id: Hex,
+    pub(crate) psk: Hex,
+    pub(crate) psk_nonce: Hex,
+}
+
+/// Each PSK of a case as an external PreSharedKeyID (with its nonce) and its value.
+pub(crate) fn external_psk_ids(psks: &[ExternalPsk]) -> Vec<(PreSharedKeyId, Secret)> {
+    psks.iter()
+        .map(|entry| {
+            let id = PreSharedKeyId {
+                psk: Psk::External {
+                    psk_id: VarBytes(entry.psk_id.0.clone()),
+                },
+                psk_nonce: VarBytes(entry.psk_nonce.0.clone()),
+            };
+            (id, Secret::from_slice(&entry.psk))
+        })
+        .collect()
 }
 
 /// The PSKs, as external PreSharedKeyIDs with their nonces, chain to `psk_secret`.
@@ -39,19 +54,7 @@ pub(crate) fn check(
             continue;
         };
         let mut check = outcome.case(index);
-        let ids: Vec<(PreSharedKeyId, Secret)> = case
-            .psks
-            .iter()
-            .map(|entry| {
-                let id = PreSharedKeyId {
-                    psk: Psk::External {
-                        psk_id: VarBytes(entry.psk_id.0.clone()),
-                    },
-                    psk_nonce: VarBytes(entry.psk_nonce.0.clone()),
-                };
-                (id, Secret::from_slice(&entry.psk))
-            })
-            .collect();
+        let ids = external_psk_ids(&case.psks);
         let inputs: Vec<PskInput<'_>> = ids.iter().map(|(id, psk)| PskInput { id, psk }).collect();
         if let Some(secret) = check.ok("psk_secret", psk_secret(suite, &inputs)) {
             check.expect_eq(

@@ -8,6 +8,7 @@ use mls_crypto::CryptoProvider;
 use serde_json::Value;
 
 use crate::Outcome;
+use crate::generate::{self, Generator};
 use crate::suites::default_provider;
 
 /// Why a vector file or folder could not be checked at all.
@@ -67,62 +68,103 @@ enum Checker {
     NotYetImplemented,
 }
 
-/// Every official vector file, with how it is checked.
-const FILES: &[(&str, Checker)] = &[
-    (
-        "crypto-basics.json",
-        Checker::Check(crate::crypto_basics::check),
-    ),
-    (
-        "deserialization.json",
-        Checker::Check(crate::deserialization::check),
-    ),
-    (
-        "key-schedule.json",
-        Checker::Check(crate::key_schedule::check),
-    ),
-    (
-        "message-protection.json",
-        Checker::Check(crate::message_protection::check),
-    ),
-    ("messages.json", Checker::Check(crate::messages::check)),
-    (
-        "passive-client-handling-commit.json",
-        Checker::Check(crate::passive_client::check),
-    ),
-    (
-        "passive-client-random.json",
-        Checker::Check(crate::passive_client::check),
-    ),
-    (
-        "passive-client-welcome.json",
-        Checker::Check(crate::passive_client::check),
-    ),
-    ("psk_secret.json", Checker::Check(crate::psk_secret::check)),
-    (
-        "secret-tree.json",
-        Checker::Check(crate::secret_tree::check),
-    ),
-    (
-        "transcript-hashes.json",
-        Checker::Check(crate::transcript_hashes::check),
-    ),
-    ("tree-math.json", Checker::Check(crate::tree_math::check)),
-    (
-        "tree-operations.json",
-        Checker::Check(crate::tree_operations::check),
-    ),
-    (
-        "tree-validation.json",
-        Checker::Check(crate::tree_validation::check),
-    ),
-    ("treekem.json", Checker::Check(crate::treekem::check)),
-    ("welcome.json", Checker::Check(crate::welcome::check)),
+/// One official vector file type: its name, how it is checked and how it is generated.
+pub(crate) struct VectorFile {
+    /// The file name.
+    pub(crate) name: &'static str,
+    /// How its cases are checked.
+    checker: Checker,
+    /// How its cases are made.
+    pub(crate) generator: Generator,
+}
+
+/// Every official vector file, with how it is checked and generated.
+pub(crate) const FILES: &[VectorFile] = &[
+    VectorFile {
+        name: "crypto-basics.json",
+        checker: Checker::Check(crate::crypto_basics::check),
+        generator: Generator::PerSuite(generate::crypto_basics::generate),
+    },
+    VectorFile {
+        name: "deserialization.json",
+        checker: Checker::Check(crate::deserialization::check),
+        generator: Generator::SuiteFree(generate::deserialization::generate),
+    },
+    VectorFile {
+        name: "key-schedule.json",
+        checker: Checker::Check(crate::key_schedule::check),
+        generator: Generator::PerSuite(generate::key_schedule::generate),
+    },
+    VectorFile {
+        name: "message-protection.json",
+        checker: Checker::Check(crate::message_protection::check),
+        generator: Generator::PerSuite(generate::message_protection::generate),
+    },
+    VectorFile {
+        name: "messages.json",
+        checker: Checker::Check(crate::messages::check),
+        generator: Generator::PerSuite(generate::messages::generate),
+    },
+    VectorFile {
+        name: "passive-client-handling-commit.json",
+        checker: Checker::Check(crate::passive_client::check),
+        generator: Generator::PerSuite(generate::passive_client::handling_commit),
+    },
+    VectorFile {
+        name: "passive-client-random.json",
+        checker: Checker::Check(crate::passive_client::check),
+        generator: Generator::PerSuite(generate::passive_client::random),
+    },
+    VectorFile {
+        name: "passive-client-welcome.json",
+        checker: Checker::Check(crate::passive_client::check),
+        generator: Generator::PerSuite(generate::passive_client::welcome),
+    },
+    VectorFile {
+        name: "psk_secret.json",
+        checker: Checker::Check(crate::psk_secret::check),
+        generator: Generator::PerSuite(generate::psk_secret::generate),
+    },
+    VectorFile {
+        name: "secret-tree.json",
+        checker: Checker::Check(crate::secret_tree::check),
+        generator: Generator::PerSuite(generate::secret_tree::generate),
+    },
+    VectorFile {
+        name: "transcript-hashes.json",
+        checker: Checker::Check(crate::transcript_hashes::check),
+        generator: Generator::PerSuite(generate::transcript_hashes::generate),
+    },
+    VectorFile {
+        name: "tree-math.json",
+        checker: Checker::Check(crate::tree_math::check),
+        generator: Generator::SuiteFree(generate::tree_math::generate),
+    },
+    VectorFile {
+        name: "tree-operations.json",
+        checker: Checker::Check(crate::tree_operations::check),
+        generator: Generator::PerSuite(generate::tree_operations::generate),
+    },
+    VectorFile {
+        name: "tree-validation.json",
+        checker: Checker::Check(crate::tree_validation::check),
+        generator: Generator::PerSuite(generate::tree_validation::generate),
+    },
+    VectorFile {
+        name: "treekem.json",
+        checker: Checker::Check(crate::treekem::check),
+        generator: Generator::PerSuite(generate::treekem::generate),
+    },
+    VectorFile {
+        name: "welcome.json",
+        checker: Checker::Check(crate::welcome::check),
+        generator: Generator::PerSuite(generate::welcome::generate),
+    },
 ];
 
 /// The names of the vector files this checker knows.
 pub fn known_files() -> Vec<&'static str> {
-    FILES.iter().map(|(name, _)| *name).collect()
+    FILES.iter().map(|file| file.name).collect()
 }
 
 /// Checks one vector file given its name and JSON text, with the RustCrypto provider
@@ -143,17 +185,18 @@ pub fn check_file_with(
     name: &str,
     json: &str,
 ) -> Result<Outcome, VectorError> {
-    let (_, checker) = FILES
-        .iter()
-        .find(|(known, _)| *known == name)
-        .ok_or_else(|| VectorError::UnknownFile {
-            name: name.to_owned(),
-        })?;
+    let file =
+        FILES
+            .iter()
+            .find(|file| file.name == name)
+            .ok_or_else(|| VectorError::UnknownFile {
+                name: name.to_owned(),
+            })?;
     let cases: Vec<Value> = serde_json::from_str(json).map_err(|e| VectorError::Malformed {
         name: name.to_owned(),
         reason: json_problem(&e),
     })?;
-    match checker {
+    match file.checker {
         Checker::Check(check) => check(provider, name, cases),
         Checker::NotYetImplemented => Ok(Outcome {
             skipped: cases.len(),

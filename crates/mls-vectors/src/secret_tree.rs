@@ -6,7 +6,7 @@ use std::sync::Arc;
 use mls_crypto::{CryptoProvider, Secret};
 use mls_key_schedule::{RatchetKind, SecretTree, SenderDataKey};
 use mls_tree::TreeSize;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::Outcome;
@@ -14,29 +14,29 @@ use crate::hex_field::Hex;
 use crate::registry::{VectorError, parse_cases};
 use crate::suites;
 
-#[derive(Deserialize)]
-struct Case {
-    cipher_suite: u16,
-    encryption_secret: Hex,
-    sender_data: SenderData,
-    leaves: Vec<Vec<Generation>>,
+#[derive(Serialize, Deserialize)]
+pub(crate) struct Case {
+    pub(crate) cipher_suite: u16,
+    pub(crate) encryption_secret: Hex,
+    pub(crate) sender_data: SenderData,
+    pub(crate) leaves: Vec<Vec<Generation>>,
 }
 
-#[derive(Deserialize)]
-struct SenderData {
-    sender_data_secret: Hex,
-    ciphertext: Hex,
-    key: Hex,
-    nonce: Hex,
+#[derive(Serialize, Deserialize)]
+pub(crate) struct SenderData {
+    pub(crate) sender_data_secret: Hex,
+    pub(crate) ciphertext: Hex,
+    pub(crate) key: Hex,
+    pub(crate) nonce: Hex,
 }
 
-#[derive(Deserialize)]
-struct Generation {
-    generation: u32,
-    handshake_key: Hex,
-    handshake_nonce: Hex,
-    application_key: Hex,
-    application_nonce: Hex,
+#[derive(Serialize, Deserialize)]
+pub(crate) struct Generation {
+    pub(crate) generation: u32,
+    pub(crate) handshake_key: Hex,
+    pub(crate) handshake_nonce: Hex,
+    pub(crate) application_key: Hex,
+    pub(crate) application_nonce: Hex,
 }
 
 /// The sender-data key and nonce; then, in a tree with one leaf per entry of `leaves`, the

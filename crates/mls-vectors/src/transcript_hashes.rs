@@ -6,7 +6,7 @@ use std::sync::Arc;
 use mls_codec::{AuthenticatedContent, Decode};
 use mls_crypto::{CryptoProvider, Secret};
 use mls_key_schedule::{TranscriptHashes, verify_confirmation_tag};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::Outcome;
@@ -14,14 +14,14 @@ use crate::hex_field::Hex;
 use crate::registry::{VectorError, parse_cases};
 use crate::suites;
 
-#[derive(Deserialize)]
-struct Case {
-    cipher_suite: u16,
-    confirmation_key: Hex,
-    authenticated_content: Hex,
-    interim_transcript_hash_before: Hex,
-    confirmed_transcript_hash_after: Hex,
-    interim_transcript_hash_after: Hex,
+#[derive(Serialize, Deserialize)]
+pub(crate) struct Case {
+    pub(crate) cipher_suite: u16,
+    pub(crate) confirmation_key: Hex,
+    pub(crate) authenticated_content: Hex,
+    pub(crate) interim_transcript_hash_before: Hex,
+    pub(crate) confirmed_transcript_hash_after: Hex,
+    pub(crate) interim_transcript_hash_after: Hex,
 }
 
 /// The commit's confirmation tag verifies over `confirmed_transcript_hash_after`, and

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use mls_crypto::CryptoProvider;
 use mls_tree::{NodeIndex, TreeSize};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::Outcome;
@@ -13,15 +13,15 @@ use crate::registry::{VectorError, parse_cases};
 /// A relation between nodes: left, right, parent or sibling.
 type Relation<'a> = dyn Fn(NodeIndex) -> Option<NodeIndex> + 'a;
 
-#[derive(Deserialize)]
-struct Case {
-    n_leaves: u32,
-    n_nodes: u32,
-    root: u32,
-    left: Vec<Option<u32>>,
-    right: Vec<Option<u32>>,
-    parent: Vec<Option<u32>>,
-    sibling: Vec<Option<u32>>,
+#[derive(Serialize, Deserialize)]
+pub(crate) struct Case {
+    pub(crate) n_leaves: u32,
+    pub(crate) n_nodes: u32,
+    pub(crate) root: u32,
+    pub(crate) left: Vec<Option<u32>>,
+    pub(crate) right: Vec<Option<u32>>,
+    pub(crate) parent: Vec<Option<u32>>,
+    pub(crate) sibling: Vec<Option<u32>>,
 }
 
 /// Root, node count, and the left, right, parent and sibling of every node.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use mls_codec::{Decode, Encode, Proposal};
 use mls_crypto::CryptoProvider;
 use mls_tree::{LeafIndex, RatchetTree, TreeError};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::Outcome;
@@ -14,15 +14,15 @@ use crate::hex_field::Hex;
 use crate::registry::{VectorError, parse_cases};
 use crate::suites;
 
-#[derive(Deserialize)]
-struct Case {
-    cipher_suite: u16,
-    tree_before: Hex,
-    proposal: Hex,
-    proposal_sender: u32,
-    tree_hash_before: Hex,
-    tree_after: Hex,
-    tree_hash_after: Hex,
+#[derive(Serialize, Deserialize)]
+pub(crate) struct Case {
+    pub(crate) cipher_suite: u16,
+    pub(crate) tree_before: Hex,
+    pub(crate) proposal: Hex,
+    pub(crate) proposal_sender: u32,
+    pub(crate) tree_hash_before: Hex,
+    pub(crate) tree_after: Hex,
+    pub(crate) tree_hash_after: Hex,
 }
 
 /// Applies a proposal's tree effect as sent by `sender`.

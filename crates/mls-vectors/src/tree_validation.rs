@@ -6,7 +6,7 @@ use std::sync::Arc;
 use mls_codec::Encode;
 use mls_crypto::CryptoProvider;
 use mls_tree::{NodeIndex, RatchetTree};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::Outcome;
@@ -14,13 +14,13 @@ use crate::hex_field::Hex;
 use crate::registry::{VectorError, parse_cases};
 use crate::suites;
 
-#[derive(Deserialize)]
-struct Case {
-    cipher_suite: u16,
-    tree: Hex,
-    group_id: Hex,
-    resolutions: Vec<Vec<u32>>,
-    tree_hashes: Vec<Hex>,
+#[derive(Serialize, Deserialize)]
+pub(crate) struct Case {
+    pub(crate) cipher_suite: u16,
+    pub(crate) tree: Hex,
+    pub(crate) group_id: Hex,
+    pub(crate) resolutions: Vec<Vec<u32>>,
+    pub(crate) tree_hashes: Vec<Hex>,
 }
 
 /// The tree decodes and re-encodes exactly; over the tree widened to a power of two, every

@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use mls_codec::{CipherSuite, Decode, Encode, GroupContext, ProtocolVersion, UpdatePath, VarBytes};
+use mls_codec::{Decode, Encode, UpdatePath};
 use mls_crypto::{CipherSuiteProvider, CryptoProvider, HpkePrivateKey, SignaturePrivateKey};
 use mls_tree::{LeafIndex, NodeIndex, RatchetTree, TreePrivateKeys, verify_leaf_node_signature};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::Outcome;
@@ -15,51 +15,52 @@ use crate::outcome::CaseCheck;
 use crate::registry::{VectorError, parse_cases};
 use crate::suites;
 
-#[derive(Deserialize)]
-struct Case {
-    cipher_suite: u16,
-    group_id: Hex,
-    epoch: u64,
-    confirmed_transcript_hash: Hex,
-    ratchet_tree: Hex,
-    leaves_private: Vec<LeafPrivate>,
-    update_paths: Vec<PathCase>,
+#[derive(Serialize, Deserialize)]
+pub(crate) struct Case {
+    pub(crate) cipher_suite: u16,
+    pub(crate) group_id: Hex,
+    pub(crate) epoch: u64,
+    pub(crate) confirmed_transcript_hash: Hex,
+    pub(crate) ratchet_tree: Hex,
+    pub(crate) leaves_private: Vec<LeafPrivate>,
+    pub(crate) update_paths: Vec<PathCase>,
 }
 
-#[derive(Deserialize)]
-struct LeafPrivate {
-    index: u32,
-    encryption_priv: Hex,
-    signature_priv: Hex,
-    path_secrets: Vec<NodeSecret>,
+#[derive(Serialize, Deserialize)]
+pub(crate) struct LeafPrivate {
+    pub(crate) index: u32,
+    pub(crate) encryption_priv: Hex,
+    pub(crate) signature_priv: Hex,
+    pub(crate) path_secrets: Vec<NodeSecret>,
 }
 
-#[derive(Deserialize)]
-struct NodeSecret {
-    node: u32,
-    path_secret: Hex,
+#[derive(Serialize, Deserialize)]
+pub(crate) struct NodeSecret {
+    pub(crate) node: u32,
+    pub(crate) path_secret: Hex,
 }
 
-#[derive(Deserialize)]
-struct PathCase {
-    sender: u32,
-    update_path: Hex,
-    path_secrets: Vec<Option<Hex>>,
-    commit_secret: Hex,
-    tree_hash_after: Hex,
+#[derive(Serialize, Deserialize)]
+pub(crate) struct PathCase {
+    pub(crate) sender: u32,
+    pub(crate) update_path: Hex,
+    pub(crate) path_secrets: Vec<Option<Hex>>,
+    pub(crate) commit_secret: Hex,
+    pub(crate) tree_hash_after: Hex,
 }
 
 /// The case's GroupContext with `tree_hash`, encoded.
-fn group_context(case: &Case, tree_hash: &[u8]) -> Result<Vec<u8>, mls_codec::CodecError> {
-    GroupContext {
-        version: ProtocolVersion::MLS10,
-        cipher_suite: CipherSuite(case.cipher_suite),
-        group_id: VarBytes(case.group_id.0.clone()),
-        epoch: case.epoch,
-        tree_hash: VarBytes(tree_hash.to_vec()),
-        confirmed_transcript_hash: VarBytes(case.confirmed_transcript_hash.0.clone()),
-        extensions: Vec::new(),
-    }
+pub(crate) fn group_context(
+    case: &Case,
+    tree_hash: &[u8],
+) -> Result<Vec<u8>, mls_codec::CodecError> {
+    crate::wire::group_context(
+        case.cipher_suite,
+        &case.group_id,
+        case.epoch,
+        tree_hash,
+        &case.confirmed_transcript_hash,
+    )
     .to_bytes()
 }
 

@@ -7,7 +7,7 @@ use mls_codec::Encode;
 use mls_crypto::{CipherSuiteProvider, CryptoProvider, HpkePrivateKey};
 use mls_group::low_level::{decrypt_group_info, decrypt_group_secrets, verify_group_info};
 use mls_key_schedule::{EpochSecrets, verify_confirmation_tag, zero_secret};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::Outcome;
@@ -17,13 +17,13 @@ use crate::registry::{VectorError, parse_cases};
 use crate::suites;
 use crate::wire::{key_package, welcome};
 
-#[derive(Deserialize)]
-struct Case {
-    cipher_suite: u16,
-    init_priv: Hex,
-    signer_pub: Hex,
-    key_package: Hex,
-    welcome: Hex,
+#[derive(Serialize, Deserialize)]
+pub(crate) struct Case {
+    pub(crate) cipher_suite: u16,
+    pub(crate) init_priv: Hex,
+    pub(crate) signer_pub: Hex,
+    pub(crate) key_package: Hex,
+    pub(crate) welcome: Hex,
 }
 
 /// For each case: the Welcome's group secrets for the key package decrypt with `init_priv`,
