@@ -26,7 +26,7 @@ pub(crate) struct Case {
 }
 
 /// Applies a proposal's tree effect as sent by `sender`.
-fn apply(tree: &mut RatchetTree, proposal: Proposal, sender: u32) -> Result<(), String> {
+pub(crate) fn apply(tree: &mut RatchetTree, proposal: Proposal, sender: u32) -> Result<(), String> {
     let result: Result<(), TreeError> = match proposal {
         Proposal::Add(add) => tree.add_leaf(add.key_package.leaf_node).map(drop),
         Proposal::Update(update) => tree.update_leaf(LeafIndex(sender), update.leaf_node),

@@ -1,1 +1,104 @@
-//! stub
+//! A future member whose every private key is known: a key package (RFC 9420 §10) made here
+//! from fresh key pairs, since the vector files publish the private keys (init, encryption,
+//! signature) that the group engine's own key packages never give out.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use mls_codec::{
+    Capabilities, Credential, CredentialType, Encode, KeyPackage, LeafNode, LeafNodeSourceData,
+    Lifetime, MlsMessageBody, ProtocolVersion, VarBytes,
+};
+use mls_crypto::{CipherSuiteProvider, HpkePrivateKey, SignaturePrivateKey, Signer, labeled};
+use mls_tree::{LeafIndex, sign_leaf_node};
+
+use super::LayerError;
+use crate::hex_field::Hex;
+use crate::wire::encode_message;
+
+/// How long the key packages made here are valid: a day either side of now.
+const VALIDITY_SECONDS: u64 = 24 * 3600;
+
+/// A key package and its private keys.
+pub(crate) struct Member {
+    /// The signature private key of the leaf.
+    pub(crate) signature_key: SignaturePrivateKey,
+    /// Its signer.
+    pub(crate) signer: Arc<dyn Signer>,
+    /// The private key of the key package's `init_key`.
+    pub(crate) init_key: HpkePrivateKey,
+    /// The private key of the leaf's `encryption_key`.
+    pub(crate) encryption_key: HpkePrivateKey,
+    /// The key package, signed.
+    pub(crate) key_package: KeyPackage,
+}
+
+impl Member {
+    /// A key package for a basic credential of `identity` in `suite`, with fresh keys, MLS
+    /// 1.0 and basic credentials as capabilities, no extensions, valid from a day ago to a
+    /// day ahead.
+    pub(crate) fn new(
+        suite: &dyn CipherSuiteProvider,
+        identity: &[u8],
+    ) -> Result<Self, LayerError> {
+        let signature = suite.generate_signature_key_pair()?;
+        let signer: Arc<dyn Signer> = Arc::from(suite.signer(&signature.private_key)?);
+        let init = suite.generate_hpke_key_pair()?;
+        let encryption = suite.generate_hpke_key_pair()?;
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_secs());
+        let mut leaf_node = LeafNode {
+            encryption_key: VarBytes(encryption.public_key),
+            signature_key: VarBytes(signature.public_key),
+            credential: Credential::Basic {
+                identity: VarBytes::from(identity),
+            },
+            capabilities: Capabilities {
+                versions: vec![ProtocolVersion::MLS10],
+                cipher_suites: vec![suite.cipher_suite()],
+                extensions: Vec::new(),
+                proposals: Vec::new(),
+                credentials: vec![CredentialType::BASIC],
+            },
+            leaf_node_source: LeafNodeSourceData::KeyPackage(Lifetime {
+                not_before: now.saturating_sub(VALIDITY_SECONDS),
+                not_after: now.saturating_add(VALIDITY_SECONDS),
+            }),
+            extensions: Vec::new(),
+            signature: VarBytes::default(),
+        };
+        // A key package's leaf node is signed without group id and leaf index (§7.2).
+        sign_leaf_node(&*signer, &mut leaf_node, &[], LeafIndex(0))?;
+        let mut key_package = KeyPackage {
+            version: ProtocolVersion::MLS10,
+            cipher_suite: suite.cipher_suite(),
+            init_key: VarBytes(init.public_key),
+            leaf_node,
+            extensions: Vec::new(),
+            signature: VarBytes::default(),
+        };
+        let tbs = key_package.to_tbs().to_bytes()?;
+        key_package.signature =
+            VarBytes(labeled::sign_with_label(&*signer, "KeyPackageTBS", &tbs)?);
+        Ok(Self {
+            signature_key: signature.private_key,
+            signer,
+            init_key: init.private_key,
+            encryption_key: encryption.private_key,
+            key_package,
+        })
+    }
+
+    /// The key package as an MLSMessage, as it is published.
+    pub(crate) fn key_package_message(&self) -> Result<Vec<u8>, LayerError> {
+        Ok(encode_message(MlsMessageBody::KeyPackage(
+            self.key_package.clone(),
+        ))?)
+    }
+
+    /// The signature private key as the vector files write it.
+    pub(crate) fn signature_priv(&self) -> Hex {
+        Hex::from(self.signature_key.as_bytes())
+    }
+}
