@@ -1,1 +1,250 @@
-//! stub
+//! A group of clients of the group engine exchanging only serialized messages, with a passive
+//! client among them whose view is recorded for the passive-client files (RFC 9420 §12):
+//! every proposal and commit is processed by every other active member, and each epoch is
+//! recorded as its proposals, its commit and the new epoch authenticator.
+
+use mls_codec::CipherSuite;
+use mls_crypto::Secret;
+use mls_group::{Client, CommitOutput, Group, GroupConfig, GroupError, ProcessedMessage};
+use mls_tree::LeafIndex;
+
+use super::member::Member;
+use super::{LayerError, SuiteContext, pick};
+use crate::hex_field::Hex;
+use crate::passive_client::{EpochCase, ExternalPsk};
+
+/// An active member: its client and its view of the group.
+struct Active {
+    client: Client,
+    group: Group,
+}
+
+/// The group, its active members, and what the passive client needs to follow it.
+pub(crate) struct Simulation<'c> {
+    context: &'c SuiteContext<'c>,
+    config: GroupConfig,
+    members: Vec<Active>,
+    /// The external PSKs every member holds (the passive client gets them from the file).
+    pub(crate) external_psks: Vec<ExternalPsk>,
+    /// Clients made so far, for their identities.
+    clients: usize,
+}
+
+/// What the passive client joins with.
+pub(crate) struct Joined {
+    /// The Welcome, an MLSMessage.
+    pub(crate) welcome: Hex,
+    /// The ratchet tree when the Welcome does not carry it.
+    pub(crate) ratchet_tree: Option<Hex>,
+    /// The epoch authenticator of the epoch it joins.
+    pub(crate) epoch_authenticator: Hex,
+}
+
+impl<'c> Simulation<'c> {
+    /// A group of `size` active members (at least one) with `config`, grown by one commit.
+    pub(crate) fn new(
+        context: &'c SuiteContext<'c>,
+        config: GroupConfig,
+        size: usize,
+    ) -> Result<Self, LayerError> {
+        let mut simulation = Self {
+            context,
+            config,
+            members: Vec::new(),
+            external_psks: Vec::new(),
+            clients: 0,
+        };
+        let creator = simulation.new_client()?;
+        let group = creator.create_group(&context.random(16)?)?;
+        simulation.members.push(Active {
+            client: creator,
+            group,
+        });
+        if size > 1 {
+            simulation.add_clients(0, size - 1)?;
+        }
+        Ok(simulation)
+    }
+
+    /// A fresh client with the group's configuration.
+    fn new_client(&mut self) -> Result<Client, LayerError> {
+        self.clients += 1;
+        let identity = format!("client {}", self.clients);
+        let mut client = Client::new(
+            self.context.provider.clone(),
+            CipherSuite(self.context.number()),
+            identity.as_bytes(),
+        )?;
+        client.set_config(self.config.clone());
+        Ok(client)
+    }
+
+    /// The number of active members.
+    pub(crate) fn size(&self) -> usize {
+        self.members.len()
+    }
+
+    /// A random active member.
+    pub(crate) fn random_member(&self) -> usize {
+        pick(0..self.members.len())
+    }
+
+    /// The leaf of a random active member other than `except`, if any (the passive client
+    /// is not active, so it is never removed).
+    pub(crate) fn removable_leaf(&self, except: usize) -> Option<LeafIndex> {
+        let leaves: Vec<LeafIndex> = (0..self.members.len())
+            .filter(|&member| member != except)
+            .map(|member| self.members[member].group.own_leaf())
+            .collect();
+        (!leaves.is_empty()).then(|| leaves[pick(0..leaves.len())])
+    }
+
+    /// The ratchet tree to give joiners when the Welcome does not carry it.
+    fn tree_for_joiners(&self, member: usize) -> Result<Option<Vec<u8>>, LayerError> {
+        if self.config.ratchet_tree_extension {
+            return Ok(None);
+        }
+        Ok(Some(self.members[member].group.ratchet_tree()?))
+    }
+
+    /// `proposer` sends a proposal made by `make`; every other active member processes it.
+    pub(crate) fn propose(
+        &mut self,
+        proposer: usize,
+        make: impl FnOnce(&mut Group) -> Result<Vec<u8>, GroupError>,
+    ) -> Result<Hex, LayerError> {
+        let message = make(&mut self.members[proposer].group)?;
+        for (index, member) in self.members.iter_mut().enumerate() {
+            if index != proposer {
+                match member.group.process_message(&message)? {
+                    ProcessedMessage::Proposal { .. } => {}
+                    other => return Err(unexpected("a proposal", &other)),
+                }
+            }
+        }
+        Ok(Hex(message))
+    }
+
+    /// `committer` commits with `make` and merges it; every other active member processes
+    /// the commit, and the removed ones leave (so indices after `committer` may shift). Returns the commit's output.
+    pub(crate) fn commit(
+        &mut self,
+        committer: usize,
+        make: impl FnOnce(&mut Group) -> Result<CommitOutput, GroupError>,
+    ) -> Result<CommitOutput, LayerError> {
+        let output = make(&mut self.members[committer].group)?;
+        self.members[committer].group.merge_pending_commit()?;
+        self.deliver_commit(Some(committer), &output.commit)?;
+        Ok(output)
+    }
+
+    /// Every active member but `committer` processes `commit`; removed members leave.
+    fn deliver_commit(
+        &mut self,
+        committer: Option<usize>,
+        commit: &[u8],
+    ) -> Result<(), LayerError> {
+        for (index, member) in self.members.iter_mut().enumerate() {
+            if Some(index) != committer {
+                match member.group.process_message(commit)? {
+                    ProcessedMessage::Commit { .. } | ProcessedMessage::Removed { .. } => {}
+                    other => return Err(unexpected("a commit", &other)),
+                }
+            }
+        }
+        self.members.retain(|member| !member.group.is_removed());
+        Ok(())
+    }
+
+    /// `committer` adds `count` fresh clients by one commit; they join from its Welcome.
+    pub(crate) fn add_clients(
+        &mut self,
+        committer: usize,
+        count: usize,
+    ) -> Result<Hex, LayerError> {
+        let mut clients = Vec::with_capacity(count);
+        let mut key_packages = Vec::with_capacity(count);
+        for _ in 0..count {
+            let mut client = self.new_client()?;
+            key_packages.push(client.key_package()?);
+            clients.push(client);
+        }
+        let output = self.commit(committer, |group| group.add_members(&key_packages))?;
+        let welcome = welcome_of(&output)?;
+        let tree = self.tree_for_joiners(committer)?;
+        for mut client in clients {
+            let group = client.join(&welcome, tree.as_deref())?;
+            self.members.push(Active { client, group });
+        }
+        Ok(Hex(output.commit))
+    }
+
+    /// `committer` adds the passive client's key package, with every proposal cached in the
+    /// epoch (e.g. PSKs) by reference.
+    pub(crate) fn add_passive(
+        &mut self,
+        committer: usize,
+        passive: &Member,
+    ) -> Result<Joined, LayerError> {
+        let key_package = passive.key_package_message()?;
+        let output = self.commit(committer, |group| group.add_members(&[key_package]))?;
+        let group = &self.members[committer].group;
+        Ok(Joined {
+            welcome: Hex(welcome_of(&output)?),
+            ratchet_tree: self.tree_for_joiners(committer)?.map(Hex),
+            epoch_authenticator: Hex::from(group.epoch_authenticator()),
+        })
+    }
+
+    /// A fresh client joins by external commit (§12.4.3.2) from a member's GroupInfo; every
+    /// member processes the commit. Returns the commit.
+    pub(crate) fn external_join(&mut self) -> Result<Hex, LayerError> {
+        let member = self.random_member();
+        let group_info = self.members[member].group.group_info()?;
+        let tree = self.tree_for_joiners(member)?;
+        let mut client = self.new_client()?;
+        let (group, commit) = client.join_by_external_commit(&group_info, tree.as_deref(), None)?;
+        self.deliver_commit(None, &commit)?;
+        self.members.push(Active { client, group });
+        Ok(Hex(commit))
+    }
+
+    /// A fresh external PSK, registered with every active member and listed for the passive
+    /// client. Returns its id.
+    pub(crate) fn new_external_psk(&mut self) -> Result<Vec<u8>, LayerError> {
+        let psk_id = self.context.random(pick(4..17))?;
+        let psk = self.context.secret()?;
+        for member in &mut self.members {
+            member
+                .group
+                .add_external_psk(&psk_id, Secret::from_slice(&psk));
+        }
+        self.external_psks.push(ExternalPsk {
+            psk_id: psk_id.clone(),
+            psk,
+        });
+        Ok(psk_id.0)
+    }
+
+    /// The epoch that `proposals` and `commit` led to, as the passive client must see it.
+    pub(crate) fn epoch(&self, proposals: Vec<Hex>, commit: Hex) -> EpochCase {
+        EpochCase {
+            proposals,
+            commit,
+            epoch_authenticator: Hex::from(self.members[0].group.epoch_authenticator()),
+        }
+    }
+}
+
+/// The Welcome of a commit that adds members.
+fn welcome_of(output: &CommitOutput) -> Result<Vec<u8>, LayerError> {
+    output
+        .welcome
+        .clone()
+        .ok_or_else(|| LayerError::Scenario("a commit adding members made no Welcome".to_owned()))
+}
+
+/// A message processed as another kind than `expected`.
+fn unexpected(expected: &str, processed: &ProcessedMessage) -> LayerError {
+    LayerError::Scenario(format!("expected {expected}, processed {processed:?}"))
+}
