@@ -102,3 +102,18 @@ impl Member {
         Hex::from(self.signature_key.as_bytes())
     }
 }
+
+/// `leaf_node` made into the leaf of an Update proposal (RFC 9420 §12.1.2): a fresh
+/// encryption key, source `update`, signed by `signer` for `group_id` and `leaf`.
+pub(crate) fn update_leaf_node(
+    suite: &dyn CipherSuiteProvider,
+    mut leaf_node: LeafNode,
+    signer: &dyn Signer,
+    group_id: &[u8],
+    leaf: LeafIndex,
+) -> Result<LeafNode, LayerError> {
+    leaf_node.encryption_key = VarBytes(suite.generate_hpke_key_pair()?.public_key);
+    leaf_node.leaf_node_source = LeafNodeSourceData::Update;
+    sign_leaf_node(signer, &mut leaf_node, group_id, leaf)?;
+    Ok(leaf_node)
+}

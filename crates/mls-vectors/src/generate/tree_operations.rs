@@ -1,11 +1,10 @@
 //! tree-operations.json: the tree effect of an Add, an Update and a Remove proposal (RFC 9420
 //! §12.1.1-12.1.3) on random trees, with the tree hashes before and after (§7.8).
 
-use mls_codec::{Add, Encode, LeafNodeSourceData, Proposal, Remove, Update, VarBytes};
-use mls_tree::sign_leaf_node;
+use mls_codec::{Add, Encode, Proposal, Remove, Update};
 use serde_json::Value;
 
-use super::member::Member;
+use super::member::{Member, update_leaf_node};
 use super::tree::TreeBuilder;
 use super::{LayerError, SuiteContext, pick, to_values};
 use crate::hex_field::Hex;
@@ -23,15 +22,14 @@ pub(crate) fn generate(context: &SuiteContext<'_>) -> Result<Vec<Value>, LayerEr
                 key_package: Member::new(suite, b"added")?.key_package,
             }),
             1 => {
-                let mut leaf_node = builder
+                let leaf_node = builder
                     .tree
                     .leaf(sender)
                     .cloned()
                     .ok_or_else(|| LayerError::Scenario("the sender is blank".to_owned()))?;
-                leaf_node.encryption_key = VarBytes(suite.generate_hpke_key_pair()?.public_key);
-                leaf_node.leaf_node_source = LeafNodeSourceData::Update;
                 let signer = &*builder.state(sender)?.member.signer;
-                sign_leaf_node(signer, &mut leaf_node, &builder.group_id, sender)?;
+                let leaf_node =
+                    update_leaf_node(suite, leaf_node, signer, &builder.group_id, sender)?;
                 Proposal::Update(Update { leaf_node })
             }
             _ => Proposal::Remove(Remove {
