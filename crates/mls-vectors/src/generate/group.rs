@@ -13,17 +13,12 @@ use super::{LayerError, SuiteContext, pick};
 use crate::hex_field::Hex;
 use crate::passive_client::{EpochCase, ExternalPsk};
 
-/// An active member: its client and its view of the group.
-struct Active {
-    client: Client,
-    group: Group,
-}
-
 /// The group, its active members, and what the passive client needs to follow it.
 pub(crate) struct Simulation<'c> {
     context: &'c SuiteContext<'c>,
     config: GroupConfig,
-    members: Vec<Active>,
+    /// The active members' views of the group.
+    members: Vec<Group>,
     /// The external PSKs every member holds (the passive client gets them from the file).
     pub(crate) external_psks: Vec<ExternalPsk>,
     /// Clients made so far, for their identities.
@@ -56,10 +51,7 @@ impl<'c> Simulation<'c> {
         };
         let creator = simulation.new_client()?;
         let group = creator.create_group(&context.random(16)?)?;
-        simulation.members.push(Active {
-            client: creator,
-            group,
-        });
+        simulation.members.push(group);
         if size > 1 {
             simulation.add_clients(0, size - 1)?;
         }
@@ -94,7 +86,7 @@ impl<'c> Simulation<'c> {
     pub(crate) fn removable_leaf(&self, except: usize) -> Option<LeafIndex> {
         let leaves: Vec<LeafIndex> = (0..self.members.len())
             .filter(|&member| member != except)
-            .map(|member| self.members[member].group.own_leaf())
+            .map(|member| self.members[member].own_leaf())
             .collect();
         (!leaves.is_empty()).then(|| leaves[pick(0..leaves.len())])
     }
@@ -104,7 +96,7 @@ impl<'c> Simulation<'c> {
         if self.config.ratchet_tree_extension {
             return Ok(None);
         }
-        Ok(Some(self.members[member].group.ratchet_tree()?))
+        Ok(Some(self.members[member].ratchet_tree()?))
     }
 
     /// `proposer` sends a proposal made by `make`; every other active member processes it.
@@ -113,10 +105,10 @@ impl<'c> Simulation<'c> {
         proposer: usize,
         make: impl FnOnce(&mut Group) -> Result<Vec<u8>, GroupError>,
     ) -> Result<Hex, LayerError> {
-        let message = make(&mut self.members[proposer].group)?;
+        let message = make(&mut self.members[proposer])?;
         for (index, member) in self.members.iter_mut().enumerate() {
             if index != proposer {
-                match member.group.process_message(&message)? {
+                match member.process_message(&message)? {
                     ProcessedMessage::Proposal { .. } => {}
                     other => return Err(unexpected("a proposal", &other)),
                 }
@@ -132,8 +124,8 @@ impl<'c> Simulation<'c> {
         committer: usize,
         make: impl FnOnce(&mut Group) -> Result<CommitOutput, GroupError>,
     ) -> Result<CommitOutput, LayerError> {
-        let output = make(&mut self.members[committer].group)?;
-        self.members[committer].group.merge_pending_commit()?;
+        let output = make(&mut self.members[committer])?;
+        self.members[committer].merge_pending_commit()?;
         self.deliver_commit(Some(committer), &output.commit)?;
         Ok(output)
     }
@@ -146,13 +138,13 @@ impl<'c> Simulation<'c> {
     ) -> Result<(), LayerError> {
         for (index, member) in self.members.iter_mut().enumerate() {
             if Some(index) != committer {
-                match member.group.process_message(commit)? {
+                match member.process_message(commit)? {
                     ProcessedMessage::Commit { .. } | ProcessedMessage::Removed { .. } => {}
                     other => return Err(unexpected("a commit", &other)),
                 }
             }
         }
-        self.members.retain(|member| !member.group.is_removed());
+        self.members.retain(|member| !member.is_removed());
         Ok(())
     }
 
@@ -174,7 +166,7 @@ impl<'c> Simulation<'c> {
         let tree = self.tree_for_joiners(committer)?;
         for mut client in clients {
             let group = client.join(&welcome, tree.as_deref())?;
-            self.members.push(Active { client, group });
+            self.members.push(group);
         }
         Ok(Hex(output.commit))
     }
@@ -188,7 +180,7 @@ impl<'c> Simulation<'c> {
     ) -> Result<Joined, LayerError> {
         let key_package = passive.key_package_message()?;
         let output = self.commit(committer, |group| group.add_members(&[key_package]))?;
-        let group = &self.members[committer].group;
+        let group = &self.members[committer];
         Ok(Joined {
             welcome: Hex(welcome_of(&output)?),
             ratchet_tree: self.tree_for_joiners(committer)?.map(Hex),
@@ -200,12 +192,12 @@ impl<'c> Simulation<'c> {
     /// member processes the commit. Returns the commit.
     pub(crate) fn external_join(&mut self) -> Result<Hex, LayerError> {
         let member = self.random_member();
-        let group_info = self.members[member].group.group_info()?;
+        let group_info = self.members[member].group_info()?;
         let tree = self.tree_for_joiners(member)?;
         let mut client = self.new_client()?;
         let (group, commit) = client.join_by_external_commit(&group_info, tree.as_deref(), None)?;
         self.deliver_commit(None, &commit)?;
-        self.members.push(Active { client, group });
+        self.members.push(group);
         Ok(Hex(commit))
     }
 
@@ -215,9 +207,7 @@ impl<'c> Simulation<'c> {
         let psk_id = self.context.random(pick(4..17))?;
         let psk = self.context.secret()?;
         for member in &mut self.members {
-            member
-                .group
-                .add_external_psk(&psk_id, Secret::from_slice(&psk));
+            member.add_external_psk(&psk_id, Secret::from_slice(&psk));
         }
         self.external_psks.push(ExternalPsk {
             psk_id: psk_id.clone(),
@@ -231,7 +221,7 @@ impl<'c> Simulation<'c> {
         EpochCase {
             proposals,
             commit,
-            epoch_authenticator: Hex::from(self.members[0].group.epoch_authenticator()),
+            epoch_authenticator: Hex::from(self.members[0].epoch_authenticator()),
         }
     }
 }
