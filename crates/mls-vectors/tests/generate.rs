@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use serde_json::Value;
+
 /// A new empty folder under the system's temporary folder, removed on drop.
 struct TempDir(PathBuf);
 
@@ -59,5 +61,84 @@ fn generated_vectors_pass_and_cover_every_file_type() {
         assert_eq!(file.outcome.failed, 0, "{file}");
         assert_eq!(file.outcome.skipped, 0, "{file}");
         assert_eq!(file.outcome.passed, made.cases, "{file}");
+    }
+}
+
+/// For each file type, where one value is changed in the negative control: a JSON pointer,
+/// and for hex values the byte flipped (`None`: the last one). The byte of messages.json is
+/// the MLSMessage wire format of the Welcome (its checker only decodes, so a byte inside a
+/// signature would still decode).
+const TAMPERED: [(&str, &str, Option<usize>); 16] = [
+    ("crypto-basics.json", "/0/ref_hash/out", None),
+    ("deserialization.json", "/0/vlbytes_header", None),
+    ("key-schedule.json", "/0/epochs/0/joiner_secret", None),
+    ("message-protection.json", "/0/application_priv", None),
+    ("messages.json", "/0/mls_welcome", Some(3)),
+    (
+        "passive-client-handling-commit.json",
+        "/0/epochs/0/epoch_authenticator",
+        None,
+    ),
+    (
+        "passive-client-random.json",
+        "/0/initial_epoch_authenticator",
+        None,
+    ),
+    ("passive-client-welcome.json", "/0/welcome", None),
+    ("psk_secret.json", "/0/psk_secret", None),
+    ("secret-tree.json", "/0/leaves/0/0/application_key", None),
+    (
+        "transcript-hashes.json",
+        "/0/confirmed_transcript_hash_after",
+        None,
+    ),
+    ("tree-math.json", "/1/root", None),
+    ("tree-operations.json", "/0/tree_hash_after", None),
+    ("tree-validation.json", "/0/tree_hashes/0", None),
+    ("treekem.json", "/0/update_paths/0/commit_secret", None),
+    ("welcome.json", "/0/welcome", None),
+];
+
+/// Changes one value: a number is incremented, a hex string gets one byte flipped.
+fn tamper(value: &mut Value, byte: Option<usize>) {
+    if let Some(number) = value.as_u64() {
+        *value = Value::from(number + 1);
+        return;
+    }
+    let mut bytes = hex::decode(value.as_str().expect("a hex string")).expect("hex");
+    let index = byte.unwrap_or(bytes.len() - 1);
+    bytes[index] ^= 1;
+    *value = Value::String(hex::encode(bytes));
+}
+
+#[test]
+fn a_generated_file_with_one_value_changed_fails() {
+    let dir = TempDir::new("tampered");
+    generate_all(&dir.0);
+    let names: Vec<&str> = TAMPERED.iter().map(|(name, _, _)| *name).collect();
+    assert_eq!(
+        names,
+        mls_vectors::known_files(),
+        "every file type is tampered"
+    );
+    for (name, pointer, byte) in TAMPERED {
+        let json = std::fs::read_to_string(dir.0.join(name)).expect("the file was written");
+        let intact = mls_vectors::check_file(name, &json).expect("the file is checked");
+        assert_eq!(intact.failed, 0, "{name}: {intact}");
+        let mut cases: Value = serde_json::from_str(&json).expect("JSON");
+        let value = cases
+            .pointer_mut(pointer)
+            .expect("the tampered value exists");
+        tamper(value, byte);
+        let outcome = mls_vectors::check_file(name, &cases.to_string()).expect("still checked");
+        println!("{name} with {pointer} changed: {outcome}");
+        assert_eq!(outcome.failed, 1, "{name}: {outcome}");
+        assert_eq!(outcome.passed, intact.passed - 1, "{name}: {outcome}");
+        let case = if pointer.starts_with("/1/") { 1 } else { 0 };
+        assert!(
+            outcome.failures.iter().all(|failure| failure.case == case),
+            "{name}: {:?}",
+            outcome.failures
+        );
     }
 }
