@@ -3,7 +3,7 @@
 mod demo;
 mod plural;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::builder::RangedU64ValueParser;
@@ -68,6 +68,29 @@ counted as skipped, never as passed.")]
         #[arg(default_value = "test-vectors")]
         dir: PathBuf,
     },
+    /// Write fresh test vectors of every file type into a folder
+    #[command(long_about = "\
+Write every official test-vector file type (the files `mls vectors verify` knows, under
+their official names and in their official JSON schema) into DIR, with fresh randomness,
+computed by this implementation, so that other implementations can check themselves
+against it. DIR is created if missing; existing files of those names are replaced.
+
+The cases are made for each cipher suite of --suites (RFC 9420 §17.1 numbers; default:
+every suite this build supports). A suite the provider does not support is reported as
+skipped for each file that depends on the suite; a file left with no case is not written
+(and an older file of its name in DIR is removed).
+tree-math.json and deserialization.json do not depend on a suite and are always written.
+Prints one line per file (its name, its number of cases, the suites skipped) and the
+totals; exits non-zero if a file cannot be made or written. `mls vectors verify DIR` then
+checks the files.")]
+    Generate {
+        /// The folder to write the vector files into
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// The cipher suites to generate, comma-separated (default: every supported suite)
+        #[arg(long, value_name = "SUITES", value_delimiter = ',', num_args = 1..)]
+        suites: Vec<u16>,
+    },
 }
 
 /// The options of `mls demo`.
@@ -94,6 +117,9 @@ fn main() -> ExitCode {
         Command::Vectors {
             command: VectorsCommand::Verify { dir },
         } => verify_vectors(dir),
+        Command::Vectors {
+            command: VectorsCommand::Generate { out, suites },
+        } => generate_vectors(&out, suites),
         Command::Demo(args) => {
             let options = demo::DemoOptions {
                 members: args.members,
@@ -142,4 +168,40 @@ fn verify_vectors(dir: PathBuf) -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// `mls vectors generate --out DIR [--suites ...]`: one line per file, then the totals; exits
+/// non-zero if a file could not be made or written.
+fn generate_vectors(out: &Path, suites: Vec<u16>) -> ExitCode {
+    let suites = if suites.is_empty() {
+        mls_vectors::default_suites()
+    } else {
+        let mut suites = suites;
+        suites.sort_unstable();
+        suites.dedup();
+        suites
+    };
+    let files = match mls_vectors::generate_dir(out, &suites) {
+        Ok(files) => files,
+        Err(error) => {
+            eprintln!("mls vectors generate: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for file in &files {
+        println!("{file}");
+    }
+    let written = files.iter().filter(|file| file.written).count();
+    let cases: usize = files.iter().map(|file| file.cases).sum();
+    let skipped: usize = files.iter().map(|file| file.skipped_suites.len()).sum();
+    let suites: Vec<String> = suites.iter().map(u16::to_string).collect();
+    println!(
+        "total: {} written to {} (suites {}), {}, {} skipped for an unsupported suite",
+        count(written, "file", "files"),
+        out.display(),
+        suites.join(", "),
+        count(cases, "case", "cases"),
+        count(skipped, "file generation", "file generations"),
+    );
+    ExitCode::SUCCESS
 }

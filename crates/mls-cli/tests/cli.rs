@@ -65,6 +65,7 @@ fn help_works_for_every_command() {
         &["help"],
         &["vectors", "--help"],
         &["vectors", "verify", "--help"],
+        &["vectors", "generate", "--help"],
         &["demo", "--help"],
         &["help", "demo"],
     ] {
@@ -79,6 +80,10 @@ fn help_works_for_every_command() {
     }
     let (stdout, _) = text(&mls(&["vectors", "verify", "--help"]));
     assert!(stdout.contains("[DIR]"), "{stdout}");
+    let (stdout, _) = text(&mls(&["vectors", "generate", "--help"]));
+    for flag in ["--out", "--suites"] {
+        assert!(stdout.contains(flag), "{flag} missing from: {stdout}");
+    }
 }
 
 #[test]
@@ -228,6 +233,84 @@ fn a_demo_of_two_members_and_one_message_reads_in_the_singular() {
     assert!(stdout.contains("  1 message, 1 decryption: "), "{stdout}");
     assert!(
         stdout.contains("1 member joined by external commit, 1 member resynced"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn generated_vectors_verify_with_nothing_failed() {
+    let dir = TempDir::new("generate");
+    let output = mls(&["vectors", "generate", "--out", dir.path_str()]);
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert_eq!(stdout.lines().count(), 17, "{stdout}");
+    assert!(!stdout.contains("skipped for unsupported"), "{stdout}");
+    let total = stdout.lines().last().unwrap_or_default();
+    assert!(total.starts_with("total: 16 files written to "), "{total}");
+    assert!(total.contains("(suites 1, 2, 3, 5, 7)"), "{total}");
+    assert!(
+        total.ends_with(", 0 file generations skipped for an unsupported suite"),
+        "{total}"
+    );
+
+    let output = mls(&["vectors", "verify", dir.path_str()]);
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    let total = stdout.lines().last().unwrap_or_default();
+    assert!(total.starts_with("total: 16 files, "), "{total}");
+    assert!(total.ends_with(" 0 failed, 0 skipped"), "{total}");
+}
+
+#[test]
+fn generate_reports_unsupported_suites_as_skipped_and_verify_catches_a_changed_value() {
+    let dir = TempDir::new("generate-skipped");
+    let output = mls(&[
+        "vectors",
+        "generate",
+        "--out",
+        dir.path_str(),
+        "--suites",
+        "4,1",
+    ]);
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("welcome.json: 1 case, skipped for unsupported suite 4"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("tree-math.json: 11 cases\n"), "{stdout}");
+    let total = stdout.lines().last().unwrap_or_default();
+    assert!(
+        total.ends_with(
+            "(suites 1, 4), 43 cases, 14 file generations skipped for an unsupported suite"
+        ),
+        "{total}"
+    );
+
+    // One byte of the confirmation key changed: the confirmation tag no longer verifies.
+    let path = dir.path().join("transcript-hashes.json");
+    let json = std::fs::read_to_string(&path).expect("the file was written");
+    let key = json
+        .split("\"confirmation_key\": \"")
+        .nth(1)
+        .and_then(|rest| rest.get(..2))
+        .expect("a confirmation key");
+    let flipped = if key == "00" { "01" } else { "00" };
+    let changed = json.replacen(
+        &format!("\"confirmation_key\": \"{key}"),
+        &format!("\"confirmation_key\": \"{flipped}"),
+        1,
+    );
+    std::fs::write(&path, changed).expect("the file is rewritten");
+    let output = mls(&["vectors", "verify", dir.path_str()]);
+    let (stdout, _) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("transcript-hashes.json: 0 passed, 1 failed, 0 skipped"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("FAILED transcript-hashes.json case 0 field confirmation_tag"),
         "{stdout}"
     );
 }

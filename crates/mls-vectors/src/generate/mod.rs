@@ -123,12 +123,8 @@ impl fmt::Display for GeneratedFile {
         write!(f, "{}: {} {cases}", self.name, self.cases)?;
         if !self.skipped_suites.is_empty() {
             let suites: Vec<String> = self.skipped_suites.iter().map(u16::to_string).collect();
-            write!(
-                f,
-                ", {} skipped (unsupported suite {})",
-                self.skipped_suites.len(),
-                suites.join(", ")
-            )?;
+            let noun = if suites.len() == 1 { "suite" } else { "suites" };
+            write!(f, ", skipped for unsupported {noun} {}", suites.join(", "))?;
         }
         if !self.written {
             write!(f, ", not written (no case)")?;
@@ -267,7 +263,8 @@ pub fn generate_dir(dir: &Path, suites: &[u16]) -> Result<Vec<GeneratedFile>, Ge
 
 /// Writes every known vector file type into `dir` (created if missing) for the cipher suite
 /// numbers `suites`, with `provider`. Returns what was made for each file, in name order; a
-/// file left with no case (every chosen suite unsupported) is not written.
+/// file left with no case (every chosen suite unsupported) is not written, and an older file
+/// of its name in `dir` is removed.
 pub fn generate_dir_with(
     provider: &Arc<dyn CryptoProvider>,
     dir: &Path,
@@ -283,12 +280,20 @@ pub fn generate_dir_with(
             continue;
         };
         let (cases, mut generated) = result?;
-        if !cases.is_empty() {
-            let path = dir.join(file.name);
-            let write_error = |source| GenerateError::Write {
-                path: path.clone(),
-                source,
-            };
+        let path = dir.join(file.name);
+        let write_error = |source| GenerateError::Write {
+            path: path.clone(),
+            source,
+        };
+        if cases.is_empty() {
+            // An older file of that name would be checked as if it were of this run.
+            match std::fs::remove_file(&path) {
+                Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(write_error(error));
+                }
+                _ => {}
+            }
+        } else {
             let json = serde_json::to_string_pretty(&cases)
                 .map_err(|e| write_error(std::io::Error::other(e)))?;
             std::fs::write(&path, json + "\n").map_err(write_error)?;
