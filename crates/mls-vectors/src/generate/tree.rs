@@ -53,23 +53,25 @@ impl<'s> TreeBuilder<'s> {
         })
     }
 
-    /// A tree of random shape: a few members added, paths from random members, a removal
-    /// (blanks), and a member added after the last path (an unmerged leaf).
+    /// A tree of random shape: a few members added, a path from a random member, a removal,
+    /// another path, a member added after it (an unmerged leaf, in the removed one's place),
+    /// and a last removal (a blank leaf, unless it was the last one). Parent-hash chains then
+    /// skip blank parents.
     pub(crate) fn random(
         suite: &'s dyn CipherSuiteProvider,
         group_id: Vec<u8>,
     ) -> Result<Self, LayerError> {
         let mut builder = Self::new(suite, group_id)?;
-        for _ in 0..pick(3..8) {
+        for _ in 0..pick(4..9) {
             builder.add()?;
         }
         let sender = builder.random_member(None);
         builder.commit_path(sender)?;
-        let removed = builder.random_member(Some(sender));
-        builder.remove(removed)?;
+        builder.remove(builder.random_member(Some(sender)))?;
         let sender = builder.random_member(None);
         builder.commit_path(sender)?;
         builder.add()?;
+        builder.remove(builder.random_member(Some(sender)))?;
         Ok(builder)
     }
 
