@@ -52,7 +52,7 @@ fn generated_vectors_pass_and_cover_every_file_type() {
     print(&report);
     for file in &generated {
         println!("{file}");
-        assert!(file.written && file.cases > 0, "{file}");
+        assert!(file.cases > 0, "{file}");
         assert!(file.skipped_suites.is_empty(), "{file}");
     }
     assert_eq!(report.files.len(), mls_vectors::known_files().len());

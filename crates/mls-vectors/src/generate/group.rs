@@ -227,7 +227,7 @@ impl<'c> Simulation<'c> {
 }
 
 /// The Welcome of a commit that adds members.
-fn welcome_of(output: &CommitOutput) -> Result<Vec<u8>, LayerError> {
+pub(crate) fn welcome_of(output: &CommitOutput) -> Result<Vec<u8>, LayerError> {
     output
         .welcome
         .clone()

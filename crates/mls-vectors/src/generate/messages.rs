@@ -3,9 +3,9 @@
 
 use mls_codec::{
     Add, Decode, Encode, ExternalInit, FramedContent, FramedContentAuthData, FramedContentBody,
-    GroupContextExtensions, GroupSecrets, LeafIndex, MlsMessage, MlsMessageBody, PathSecret,
-    PreSharedKey, PreSharedKeyId, ProtocolVersion, Psk, PublicMessage, ReInit, Remove, Sender,
-    Update, VarBytes, WireFormat,
+    GroupContext, GroupContextExtensions, GroupSecrets, LeafIndex, MlsMessage, MlsMessageBody,
+    PathSecret, PreSharedKey, PreSharedKeyId, ProtocolVersion, Psk, PublicMessage, ReInit, Remove,
+    Sender, Update, VarBytes, WireFormat,
 };
 use mls_crypto::labeled;
 use mls_framing::sign_content;
@@ -13,11 +13,12 @@ use mls_group::low_level::decrypt_group_secrets;
 use mls_group::{Client, GroupConfig};
 use serde_json::Value;
 
+use super::group::welcome_of;
 use super::member::{Member, update_leaf_node};
-use super::{LayerError, SuiteContext, any, pick, to_values};
+use super::{LayerError, SuiteContext, pick, to_values};
 use crate::hex_field::Hex;
 use crate::messages::Case;
-use crate::wire::welcome;
+use crate::wire::{encode_message, welcome};
 
 /// One case: a group whose handshake messages are PublicMessages adds a member (the
 /// Welcome, its GroupSecrets, the commit), then proposes an update and sends application
@@ -33,9 +34,7 @@ pub(crate) fn generate(context: &SuiteContext<'_>) -> Result<Vec<Value>, LayerEr
     let joiner = Member::new(suite, b"joiner")?;
     let added = group.add_members(&[joiner.key_package_message()?])?;
     group.merge_pending_commit()?;
-    let mls_welcome = added.welcome.ok_or_else(|| {
-        LayerError::Scenario("a commit adding a member made no Welcome".to_owned())
-    })?;
+    let mls_welcome = welcome_of(&added)?;
     let secrets = decrypt_group_secrets(
         suite,
         &welcome(&mls_welcome).map_err(LayerError::Scenario)?,
@@ -106,7 +105,7 @@ pub(crate) fn generate(context: &SuiteContext<'_>) -> Result<Vec<Value>, LayerEr
         }
         .to_bytes()?),
         commit: Hex(commit.to_bytes()?),
-        public_message_application: public_application(context, &group_id, group.epoch())?,
+        public_message_application: public_application(context, group.group_context())?,
         public_message_proposal: Hex(group.propose_update()?),
         public_message_commit: Hex(added.commit),
         private_message: Hex(group.encrypt_application_message(&context.random(pick(1..64))?)?),
@@ -116,17 +115,17 @@ pub(crate) fn generate(context: &SuiteContext<'_>) -> Result<Vec<Value>, LayerEr
 }
 
 /// Application data as a PublicMessage, which RFC 9420 §6 forbids and the framing layer
-/// refuses to make: built field by field, signed with a fresh key, its membership tag a MAC
-/// under a random key (as in the official file, it is only meant to decode).
+/// refuses to make: built field by field for the group's epoch, signed with a fresh key, its
+/// membership tag a MAC under a random key (as in the official file, it is only meant to
+/// decode).
 fn public_application(
     context: &SuiteContext<'_>,
-    group_id: &[u8],
-    epoch: u64,
+    group_context: &GroupContext,
 ) -> Result<Hex, LayerError> {
     let suite = context.suite;
     let content = FramedContent {
-        group_id: VarBytes::from(group_id),
-        epoch,
+        group_id: group_context.group_id.clone(),
+        epoch: group_context.epoch,
         sender: Sender::Member(LeafIndex(0)),
         authenticated_data: VarBytes::default(),
         content: FramedContentBody::Application(VarBytes(context.random(pick(1..64))?.0)),
@@ -136,7 +135,7 @@ fn public_application(
         &*suite.signer(&keys.private_key)?,
         WireFormat::MLS_PUBLIC_MESSAGE,
         &content,
-        &context.random(any::<u8>().into())?,
+        &group_context.to_bytes()?,
     )?;
     let membership_tag = suite.mac(&context.secret()?, &content.to_bytes()?);
     let message = PublicMessage {
@@ -147,7 +146,5 @@ fn public_application(
         },
         membership_tag: Some(VarBytes(membership_tag)),
     };
-    Ok(Hex(crate::wire::encode_message(
-        MlsMessageBody::PublicMessage(message),
-    )?))
+    Ok(Hex(encode_message(MlsMessageBody::PublicMessage(message))?))
 }

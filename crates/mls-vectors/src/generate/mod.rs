@@ -92,6 +92,12 @@ pub enum GenerateError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// A file name no generator knows.
+    #[error("{name}: unknown vector file (known: {})", crate::known_files().join(", "))]
+    UnknownFile {
+        /// The file name.
+        name: String,
+    },
     /// A case could not be made.
     #[error("{name}{}: {source}", suite.map(|s| format!(", suite {s}")).unwrap_or_default())]
     Case {
@@ -109,12 +115,11 @@ pub enum GenerateError {
 pub struct GeneratedFile {
     /// The file name, as in the official vectors.
     pub name: &'static str,
-    /// The number of cases written.
+    /// The number of cases made.
     pub cases: usize,
     /// The chosen suites the provider does not support, for which this file has no case.
+    /// A file with no case at all is not written by [`generate_dir`].
     pub skipped_suites: Vec<u16>,
-    /// Whether the file was written: a file with no case (every chosen suite skipped) is not.
-    pub written: bool,
 }
 
 impl fmt::Display for GeneratedFile {
@@ -126,7 +131,7 @@ impl fmt::Display for GeneratedFile {
             let noun = if suites.len() == 1 { "suite" } else { "suites" };
             write!(f, ", skipped for unsupported {noun} {}", suites.join(", "))?;
         }
-        if !self.written {
+        if self.cases == 0 {
             write!(f, ", not written (no case)")?;
         }
         Ok(())
@@ -209,14 +214,20 @@ pub fn default_suites() -> Vec<u16> {
     suites
 }
 
-/// Generates the cases of the file `name` for `suites` with `provider`: the JSON array and
-/// what was made. `None` if no file of that name is known.
+/// Generates the cases of the file `name` for the cipher suite numbers `suites` with
+/// `provider`: the JSON array of the cases and what was made.
 pub fn generate_file_with(
     provider: &Arc<dyn CryptoProvider>,
     name: &str,
     suites: &[u16],
-) -> Option<Result<(Vec<Value>, GeneratedFile), GenerateError>> {
-    let file = FILES.iter().find(|file| file.name == name)?;
+) -> Result<(Vec<Value>, GeneratedFile), GenerateError> {
+    let file =
+        FILES
+            .iter()
+            .find(|file| file.name == name)
+            .ok_or_else(|| GenerateError::UnknownFile {
+                name: name.to_owned(),
+            })?;
     let name = file.name;
     let failed = |suite: Option<u16>| {
         move |source| GenerateError::Case {
@@ -229,13 +240,12 @@ pub fn generate_file_with(
         name,
         cases: 0,
         skipped_suites: Vec::new(),
-        written: false,
     };
     let mut cases = Vec::new();
     match file.generator {
         Generator::SuiteFree(generate) => match generate() {
             Ok(made) => cases = made,
-            Err(error) => return Some(Err(failed(None)(error))),
+            Err(error) => return Err(failed(None)(error)),
         },
         Generator::PerSuite(generate) => {
             for &number in suites {
@@ -246,13 +256,13 @@ pub fn generate_file_with(
                 let context = SuiteContext { provider, suite };
                 match generate(&context) {
                     Ok(made) => cases.extend(made),
-                    Err(error) => return Some(Err(failed(Some(number))(error))),
+                    Err(error) => return Err(failed(Some(number))(error)),
                 }
             }
         }
     }
     generated.cases = cases.len();
-    Some(Ok((cases, generated)))
+    Ok((cases, generated))
 }
 
 /// Writes every known vector file type into `dir` (created if missing) for the cipher suite
@@ -276,10 +286,7 @@ pub fn generate_dir_with(
     })?;
     let mut report = Vec::new();
     for file in FILES {
-        let Some(result) = generate_file_with(provider, file.name, suites) else {
-            continue;
-        };
-        let (cases, mut generated) = result?;
+        let (cases, generated) = generate_file_with(provider, file.name, suites)?;
         let path = dir.join(file.name);
         let write_error = |source| GenerateError::Write {
             path: path.clone(),
@@ -297,9 +304,43 @@ pub fn generate_dir_with(
             let json = serde_json::to_string_pretty(&cases)
                 .map_err(|e| write_error(std::io::Error::other(e)))?;
             std::fs::write(&path, json + "\n").map_err(write_error)?;
-            generated.written = true;
         }
         report.push(generated);
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_file_is_an_error() {
+        let result = generate_file_with(&default_provider(), "nope.json", &[1]);
+        assert!(matches!(result, Err(GenerateError::UnknownFile { .. })));
+    }
+
+    #[test]
+    fn unsupported_suites_are_skipped_with_their_numbers() {
+        let (cases, file) =
+            generate_file_with(&default_provider(), "psk_secret.json", &[4, 1, 6, 0xbeef]).unwrap();
+        assert_eq!(file.skipped_suites, [4, 6, 0xbeef]);
+        assert_eq!(file.cases, cases.len());
+        assert!(cases.iter().all(|case| case["cipher_suite"] == 1));
+        assert_eq!(
+            file.to_string(),
+            format!(
+                "psk_secret.json: {} cases, skipped for unsupported suites 4, 6, 48879",
+                cases.len()
+            )
+        );
+    }
+
+    #[test]
+    fn suite_free_files_ignore_the_suites() {
+        let (cases, file) =
+            generate_file_with(&default_provider(), "deserialization.json", &[4]).unwrap();
+        assert!(file.skipped_suites.is_empty());
+        assert_eq!(cases.len(), 9);
+    }
 }

@@ -5,6 +5,7 @@ use mls_codec::CipherSuite;
 use mls_group::Client;
 use serde_json::Value;
 
+use super::group::welcome_of;
 use super::member::Member;
 use super::{LayerError, SuiteContext, to_values};
 use crate::hex_field::Hex;
@@ -21,9 +22,7 @@ pub(crate) fn generate(context: &SuiteContext<'_>) -> Result<Vec<Value>, LayerEr
     let mut group = creator.create_group(&context.random(16)?)?;
     let output = group.add_members(&[joiner.key_package_message()?])?;
     group.merge_pending_commit()?;
-    let welcome = output.welcome.ok_or_else(|| {
-        LayerError::Scenario("a commit adding a member made no Welcome".to_owned())
-    })?;
+    let welcome = welcome_of(&output)?;
     to_values(vec![Case {
         cipher_suite: context.number(),
         init_priv: Hex::from(joiner.init_key.as_bytes()),
