@@ -12,7 +12,22 @@
 //!
 //! [`generate_dir`] writes every file type with fresh randomness, in the official schema, for
 //! the chosen suites (RFC 9420 §17.1 numbers), so that other implementations can check
-//! themselves against this one; `check_dir` on the result passes.
+//! themselves against this one; `check_dir` on the result passes. [`generate_file_with`]
+//! makes one file's cases:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use mls_crypto::CryptoProvider;
+//!
+//! let provider: Arc<dyn CryptoProvider> = Arc::new(mls_crypto_rustcrypto::RustCryptoProvider);
+//! // Suite 4 (X448) is not in the RustCrypto provider: it is reported as skipped.
+//! let (cases, made) = mls_vectors::generate_file_with(&provider, "key-schedule.json", &[1, 4])?;
+//! assert_eq!((made.cases, made.skipped_suites), (1, vec![4]));
+//! let json = serde_json::to_string(&cases).expect("JSON");
+//! let outcome = mls_vectors::check_file("key-schedule.json", &json)?;
+//! assert_eq!((outcome.passed, outcome.failed), (1, 0));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! ```no_run
 //! use std::sync::Arc;

@@ -67,7 +67,8 @@ pub enum LayerError {
     /// A case could not be written as JSON.
     #[error(transparent)]
     Json(#[from] serde_json::Error),
-    /// A scenario did not go as planned (a message was processed as the wrong kind).
+    /// What a generator relies on did not hold (a message processed as another kind than
+    /// sent, a commit adding members without a Welcome, a size out of range).
     #[error("{0}")]
     Scenario(String),
 }
