@@ -47,7 +47,7 @@ pub(crate) fn generate(context: &SuiteContext<'_>) -> Result<Vec<Value>, LayerEr
 
     let (secret, label) = (context.secret()?, "tree secret".to_owned());
     let generation = any();
-    let length = u16::try_from(nh).unwrap_or(32);
+    let length = pick(8..65);
     let out = labeled::derive_tree_secret(suite, &secret, &label, generation, usize::from(length))?;
     let derive_tree_secret = DeriveTreeSecret {
         out: Hex::from(out.as_bytes()),

@@ -6,7 +6,7 @@ use mls_crypto::Secret;
 use mls_key_schedule::KeySchedule;
 use serde_json::Value;
 
-use super::{LayerError, SuiteContext, any, pick, to_values};
+use super::{LayerError, SuiteContext, any, as_u32, pick, to_values};
 use crate::hex_field::Hex;
 use crate::key_schedule::{Case, Epoch, Exporter};
 use crate::wire::group_context;
@@ -73,7 +73,7 @@ pub(crate) fn generate(context: &SuiteContext<'_>) -> Result<Vec<Value>, LayerEr
             exporter: Exporter {
                 label,
                 context: exporter_context,
-                length: super::as_u32(length)?,
+                length: as_u32(length)?,
                 secret: bytes(&exported),
             },
         });

@@ -4,6 +4,7 @@
 use mls_codec::{
     Commit, Encode, FramedContentBody, MlsMessageBody, Proposal, ProposalOrRef, Remove, VarBytes,
 };
+use mls_crypto::Secret;
 use mls_framing::{private, public};
 use mls_key_schedule::RatchetKind;
 use mls_tree::TreeSize;
@@ -38,9 +39,9 @@ pub(crate) fn generate(context: &SuiteContext<'_>) -> Result<Vec<Value>, LayerEr
             &confirmed_transcript_hash,
         )
         .to_bytes()?,
-        membership_key: mls_crypto::Secret::new(context.secret()?.0),
-        sender_data_secret: mls_crypto::Secret::new(context.secret()?.0),
-        encryption_secret: mls_crypto::Secret::new(context.secret()?.0),
+        membership_key: Secret::new(context.secret()?.0),
+        sender_data_secret: Secret::new(context.secret()?.0),
+        encryption_secret: Secret::new(context.secret()?.0),
         size,
         signer: suite.signer(&keys.private_key)?,
         signature_pub: keys.public_key.clone(),

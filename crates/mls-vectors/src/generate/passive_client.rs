@@ -111,7 +111,9 @@ fn case(
     })
 }
 
-/// Takes one step; a removal with no other member to remove adds one instead.
+/// Takes one step, from a random member. A removal with no other active member to remove
+/// adds one instead, and an Update proposal with no other member to commit it becomes a
+/// self-update.
 fn run(simulation: &mut Simulation<'_>, step: Step) -> Result<EpochCase, LayerError> {
     let actor = simulation.random_member();
     let (proposals, commit) = match step {
