@@ -3,9 +3,12 @@
 //! every proposal and commit is processed by every other active member, and each epoch is
 //! recorded as its proposals, its commit and the new epoch authenticator.
 
-use mls_codec::CipherSuite;
+use mls_codec::{CipherSuite, ExtensionType};
 use mls_crypto::Secret;
-use mls_group::{Client, CommitOutput, Group, GroupConfig, GroupError, ProcessedMessage};
+use mls_group::{
+    Client, CommitOutput, ExternalProposer, Group, GroupConfig, GroupError, ProcessedMessage,
+    external_senders_extension,
+};
 use mls_tree::LeafIndex;
 
 use super::member::Member;
@@ -23,6 +26,8 @@ pub(crate) struct Simulation<'c> {
     pub(crate) external_psks: Vec<ExternalPsk>,
     /// Clients made so far, for their identities.
     clients: usize,
+    /// The external sender the group lists, once a GroupContextExtensions proposal added it.
+    external: Option<ExternalProposer>,
 }
 
 /// What the passive client joins with.
@@ -48,6 +53,7 @@ impl<'c> Simulation<'c> {
             members: Vec::new(),
             external_psks: Vec::new(),
             clients: 0,
+            external: None,
         };
         let creator = simulation.new_client()?;
         let group = creator.create_group(&context.random(16)?)?;
@@ -106,15 +112,60 @@ impl<'c> Simulation<'c> {
         make: impl FnOnce(&mut Group) -> Result<Vec<u8>, GroupError>,
     ) -> Result<Hex, LayerError> {
         let message = make(&mut self.members[proposer])?;
+        self.deliver_proposal(Some(proposer), &message)?;
+        Ok(Hex(message))
+    }
+
+    /// Every active member but `proposer` processes the proposal `message`.
+    fn deliver_proposal(
+        &mut self,
+        proposer: Option<usize>,
+        message: &[u8],
+    ) -> Result<(), LayerError> {
         for (index, member) in self.members.iter_mut().enumerate() {
-            if index != proposer {
-                match member.process_message(&message)? {
+            if Some(index) != proposer {
+                match member.process_message(message)? {
                     ProcessedMessage::Proposal { .. } => {}
                     other => return Err(unexpected("a proposal", &other)),
                 }
             }
         }
-        Ok(Hex(message))
+        Ok(())
+    }
+
+    /// `proposer` proposes GroupContext extensions (§12.1.7) that add a fresh external sender
+    /// (§12.1.8.1) to the group's `external_senders` extension, which this simulation then
+    /// proposes with. Returns the proposal.
+    pub(crate) fn propose_external_sender(&mut self, proposer: usize) -> Result<Hex, LayerError> {
+        let external = ExternalProposer::new(
+            self.context.provider.clone(),
+            CipherSuite(self.context.number()),
+            b"external sender",
+        )?;
+        let mut extensions = self.members[proposer].group_context().extensions.clone();
+        extensions.retain(|extension| extension.extension_type != ExtensionType::EXTERNAL_SENDERS);
+        extensions.push(external_senders_extension(&[external.external_sender()])?);
+        let proposal = self.propose(proposer, |group| {
+            group.propose_group_context_extensions(extensions)
+        })?;
+        self.external = Some(external);
+        Ok(proposal)
+    }
+
+    /// The external sender, once the group lists it, proposes removing `removed` (§12.1.3);
+    /// every active member processes the proposal. `None` if the group has no external sender
+    /// of this simulation yet.
+    pub(crate) fn external_remove(
+        &mut self,
+        removed: LeafIndex,
+    ) -> Result<Option<Hex>, LayerError> {
+        let Some(external) = &self.external else {
+            return Ok(None);
+        };
+        let context = self.members[0].group_context();
+        let message = external.propose_remove(&context.group_id, context.epoch, 0, removed)?;
+        self.deliver_proposal(None, &message)?;
+        Ok(Some(Hex(message)))
     }
 
     /// `committer` commits with `make` and merges it; every other active member processes

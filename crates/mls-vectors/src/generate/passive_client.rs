@@ -34,16 +34,24 @@ enum Step {
     SelfUpdate,
     /// A fresh client joins by external commit.
     ExternalJoin,
+    /// A member proposes GroupContext extensions that list an external sender; another
+    /// commits them.
+    GroupContextExtensions,
+    /// The external sender proposes a removal; a member commits it (before the group lists
+    /// an external sender, this is [`Step::GroupContextExtensions`]).
+    ExternalRemove,
 }
 
 /// Every step, in the order passive-client-handling-commit.json takes them.
-const STEPS: [Step; 7] = [
+const STEPS: [Step; 9] = [
     Step::AddByValue,
     Step::UpdateByReference,
     Step::RemoveByReference,
     Step::ExternalPsk,
     Step::SelfUpdate,
     Step::ExternalJoin,
+    Step::GroupContextExtensions,
+    Step::ExternalRemove,
     Step::RemoveByValue,
 ];
 
@@ -112,8 +120,9 @@ fn case(
 }
 
 /// Takes one step, from a random member. A removal with no other active member to remove
-/// adds one instead, and an Update proposal with no other member to commit it becomes a
-/// self-update.
+/// adds one instead, an Update proposal with no other member to commit it becomes a
+/// self-update, and an external proposal before the group lists an external sender lists
+/// one.
 fn run(simulation: &mut Simulation<'_>, step: Step) -> Result<EpochCase, LayerError> {
     let actor = simulation.random_member();
     let (proposals, commit) = match step {
@@ -153,6 +162,24 @@ fn run(simulation: &mut Simulation<'_>, step: Step) -> Result<EpochCase, LayerEr
             (Vec::new(), Hex(commit.commit))
         }
         Step::ExternalJoin => (Vec::new(), simulation.external_join()?),
+        Step::GroupContextExtensions => {
+            let proposal = simulation.propose_external_sender(actor)?;
+            let committer = simulation.random_member();
+            let commit =
+                simulation.commit(committer, |group| group.commit(CommitOptions::default()))?;
+            (vec![proposal], Hex(commit.commit))
+        }
+        Step::ExternalRemove => {
+            let Some(removed) = simulation.removable_leaf(actor) else {
+                return run(simulation, Step::AddByValue);
+            };
+            let Some(proposal) = simulation.external_remove(removed)? else {
+                return run(simulation, Step::GroupContextExtensions);
+            };
+            let commit =
+                simulation.commit(actor, |group| group.commit(CommitOptions::default()))?;
+            (vec![proposal], Hex(commit.commit))
+        }
     };
     Ok(simulation.epoch(proposals, commit))
 }
