@@ -3,11 +3,11 @@
 //! every proposal and commit is processed by every other active member, and each epoch is
 //! recorded as its proposals, its commit and the new epoch authenticator.
 
-use mls_codec::{CipherSuite, ExtensionType};
+use mls_codec::{Add, CipherSuite, ExtensionType, Proposal};
 use mls_crypto::Secret;
 use mls_group::{
-    Client, CommitOutput, ExternalProposer, Group, GroupConfig, GroupError, ProcessedMessage,
-    external_senders_extension,
+    Client, CommitOptions, CommitOutput, ExternalProposer, Group, GroupConfig, GroupError,
+    ProcessedMessage, external_senders_extension,
 };
 use mls_tree::LeafIndex;
 
@@ -222,15 +222,22 @@ impl<'c> Simulation<'c> {
         Ok(Hex(output.commit))
     }
 
-    /// `committer` adds the passive client's key package, with every proposal cached in the
-    /// epoch (e.g. PSKs) by reference.
+    /// `committer` adds the passive client's key package by value, with every proposal cached
+    /// in the epoch (e.g. PSKs) by reference, and with an UpdatePath if `path` (then the
+    /// Welcome carries a path secret for the passive client, §12.4.3.1).
     pub(crate) fn add_passive(
         &mut self,
         committer: usize,
         passive: &Member,
+        path: bool,
     ) -> Result<Joined, LayerError> {
-        let key_package = passive.key_package_message()?;
-        let output = self.commit(committer, |group| group.add_members(&[key_package]))?;
+        let add = Proposal::Add(Add {
+            key_package: passive.key_package.clone(),
+        });
+        let options = CommitOptions::default()
+            .with_proposals(vec![add])
+            .with_force_path(path);
+        let output = self.commit(committer, |group| group.commit(options))?;
         let group = &self.members[committer];
         Ok(Joined {
             welcome: Hex(welcome_of(&output)?),

@@ -55,25 +55,54 @@ const STEPS: [Step; 9] = [
     Step::RemoveByValue,
 ];
 
-/// Three cases: the tree in the Welcome, the tree out of band, and a Welcome with a PSK;
-/// no epoch after the join.
+/// How the passive client is added.
+#[derive(Clone, Copy)]
+struct Join {
+    /// The Welcome carries the ratchet tree (otherwise it is given out of band).
+    tree_in_welcome: bool,
+    /// A PSK proposal is committed with the Add, so the Welcome names a PSK.
+    psk: bool,
+    /// The commit has an UpdatePath, so the Welcome carries a path secret for the joiner.
+    path: bool,
+}
+
+/// How the passive client is added in the cases that go on with epochs.
+const PLAIN_JOIN: Join = Join {
+    tree_in_welcome: true,
+    psk: false,
+    path: false,
+};
+
+/// Three cases, no epoch after the join: the tree in the Welcome; the tree out of band and a
+/// path secret; a PSK and a path secret.
 pub(crate) fn welcome(context: &SuiteContext<'_>) -> Result<Vec<Value>, LayerError> {
-    let config = GroupConfig::default();
-    let cases = [
-        (config.clone(), false),
-        (config.clone().with_ratchet_tree_extension(false), false),
-        (config, true),
-    ]
-    .into_iter()
-    .map(|(config, psk)| case(context, config, psk, &[]))
-    .collect::<Result<Vec<_>, _>>()?;
+    let joins = [
+        PLAIN_JOIN,
+        Join {
+            tree_in_welcome: false,
+            psk: false,
+            path: true,
+        },
+        Join {
+            tree_in_welcome: true,
+            psk: true,
+            path: true,
+        },
+    ];
+    let cases = joins
+        .into_iter()
+        .map(|join| {
+            let config = GroupConfig::default().with_ratchet_tree_extension(join.tree_in_welcome);
+            case(context, config, join, &[])
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     to_values(cases)
 }
 
 /// One case, handshake messages as PublicMessages, with one epoch of every [`Step`].
 pub(crate) fn handling_commit(context: &SuiteContext<'_>) -> Result<Vec<Value>, LayerError> {
     let config = GroupConfig::default().with_handshake_wire_format(WireFormat::MLS_PUBLIC_MESSAGE);
-    to_values(vec![case(context, config, false, &STEPS)?])
+    to_values(vec![case(context, config, PLAIN_JOIN, &STEPS)?])
 }
 
 /// One case, handshake messages as PrivateMessages, of [`RANDOM_EPOCHS`] random steps.
@@ -81,26 +110,31 @@ pub(crate) fn random(context: &SuiteContext<'_>) -> Result<Vec<Value>, LayerErro
     let steps: Vec<Step> = (0..RANDOM_EPOCHS)
         .map(|_| STEPS[pick(0..STEPS.len())])
         .collect();
-    to_values(vec![case(context, GroupConfig::default(), false, &steps)?])
+    to_values(vec![case(
+        context,
+        GroupConfig::default(),
+        PLAIN_JOIN,
+        &steps,
+    )?])
 }
 
-/// A case: a group of a few members adds the passive client (after a PSK proposal if `psk`),
-/// then takes `steps`, one epoch each.
+/// A case: a group of a few members adds the passive client as `join` says, then takes
+/// `steps`, one epoch each.
 fn case(
     context: &SuiteContext<'_>,
     config: GroupConfig,
-    psk: bool,
+    join: Join,
     steps: &[Step],
 ) -> Result<Case, LayerError> {
     let mut simulation = Simulation::new(context, config, pick(2..5))?;
     let passive = Member::new(context.suite, b"passive client")?;
-    if psk {
+    if join.psk {
         let psk_id = simulation.new_external_psk()?;
         let proposer = simulation.random_member();
         simulation.propose(proposer, |group| group.propose_external_psk(&psk_id))?;
     }
     let committer = simulation.random_member();
-    let joined = simulation.add_passive(committer, &passive)?;
+    let joined = simulation.add_passive(committer, &passive, join.path)?;
     let epochs = steps
         .iter()
         .map(|&step| run(&mut simulation, step))
