@@ -16,8 +16,11 @@ use super::LayerError;
 use crate::hex_field::Hex;
 use crate::wire::encode_message;
 
-/// How long the key packages made here are valid: a day either side of now.
-const VALIDITY_SECONDS: u64 = 24 * 3600;
+/// How long before now the key packages made here are valid: a day (for clocks behind ours).
+const VALID_BEFORE_SECONDS: u64 = 24 * 3600;
+/// How long after now they stay valid: 90 days, as the group engine's own key packages, so
+/// that generated files can be checked with lifetime checks for a while.
+const VALID_AFTER_SECONDS: u64 = 90 * 24 * 3600;
 
 /// A key package and its private keys.
 pub(crate) struct Member {
@@ -35,8 +38,8 @@ pub(crate) struct Member {
 
 impl Member {
     /// A key package for a basic credential of `identity` in `suite`, with fresh keys, MLS
-    /// 1.0 and basic credentials as capabilities, no extensions, valid from a day ago to a
-    /// day ahead.
+    /// 1.0 and basic credentials as capabilities, no extensions, valid from a day ago to 90
+    /// days ahead.
     pub(crate) fn new(
         suite: &dyn CipherSuiteProvider,
         identity: &[u8],
@@ -62,8 +65,8 @@ impl Member {
                 credentials: vec![CredentialType::BASIC],
             },
             leaf_node_source: LeafNodeSourceData::KeyPackage(Lifetime {
-                not_before: now.saturating_sub(VALIDITY_SECONDS),
-                not_after: now.saturating_add(VALIDITY_SECONDS),
+                not_before: now.saturating_sub(VALID_BEFORE_SECONDS),
+                not_after: now.saturating_add(VALID_AFTER_SECONDS),
             }),
             extensions: Vec::new(),
             signature: VarBytes::default(),
