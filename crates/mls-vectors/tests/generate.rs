@@ -215,3 +215,29 @@ fn a_generated_file_with_one_value_changed_fails() {
         );
     }
 }
+
+#[test]
+fn a_file_left_without_cases_is_not_written_and_an_older_one_is_removed() {
+    let dir = TempDir::new("stale");
+    mls_vectors::generate_dir(&dir.0, &[1]).expect("suite 1 is generated");
+    assert_eq!(std::fs::read_dir(&dir.0).expect("a folder").count(), 16);
+    // Suite 4 (X448) is not in the RustCrypto provider: only the suite-free files are left.
+    let generated = mls_vectors::generate_dir(&dir.0, &[4]).expect("nothing fails");
+    let mut left: Vec<String> = std::fs::read_dir(&dir.0)
+        .expect("a folder")
+        .map(|entry| {
+            entry
+                .expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    left.sort();
+    assert_eq!(left, ["deserialization.json", "tree-math.json"]);
+    for file in generated {
+        let suite_free = left.iter().any(|name| name == file.name);
+        assert_eq!(file.skipped_suites.is_empty(), suite_free, "{file}");
+        assert_eq!(file.cases > 0, suite_free, "{file}");
+    }
+}
