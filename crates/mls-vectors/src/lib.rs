@@ -1,4 +1,5 @@
-//! Checks the official RFC 9420 interoperability test vectors against this implementation.
+//! Checks the official RFC 9420 interoperability test vectors against this implementation, and
+//! generates fresh vectors of every file type for other implementations to check.
 //!
 //! Each vector file is checked by one module, through the public API of the layer it covers.
 //! A file whose layer does not exist yet, and a case in a cipher suite the provider does not

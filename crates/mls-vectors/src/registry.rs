@@ -1,4 +1,5 @@
-//! The vector files this checker knows, and running them from a folder.
+//! The vector files this crate knows (with how each is checked and generated), and running
+//! the checks on a folder.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
