@@ -3,7 +3,10 @@
 //! every proposal and commit is processed by every other active member, and each epoch is
 //! recorded as its proposals, its commit and the new epoch authenticator.
 
-use mls_codec::{Add, CipherSuite, ExtensionType, Proposal};
+use mls_codec::{
+    Add, CipherSuite, ExtensionType, PreSharedKey, PreSharedKeyId, Proposal, Psk,
+    ResumptionPskUsage, VarBytes,
+};
 use mls_crypto::Secret;
 use mls_group::{
     Client, CommitOptions, CommitOutput, ExternalProposer, Group, GroupConfig, GroupError,
@@ -28,6 +31,9 @@ pub(crate) struct Simulation<'c> {
     clients: usize,
     /// The external sender the group lists, once a GroupContextExtensions proposal added it.
     external: Option<ExternalProposer>,
+    /// The epoch of the latest join: every active member and the passive client hold the
+    /// resumption PSKs of this epoch and the later ones (§8.6).
+    latest_join: u64,
 }
 
 /// What the passive client joins with.
@@ -54,6 +60,7 @@ impl<'c> Simulation<'c> {
             external_psks: Vec::new(),
             clients: 0,
             external: None,
+            latest_join: 0,
         };
         let creator = simulation.new_client()?;
         let group = creator.create_group(&context.random(16)?)?;
@@ -219,6 +226,7 @@ impl<'c> Simulation<'c> {
             let group = client.join(&welcome, tree.as_deref())?;
             self.members.push(group);
         }
+        self.latest_join = self.epoch_number();
         Ok(Hex(output.commit))
     }
 
@@ -238,6 +246,7 @@ impl<'c> Simulation<'c> {
             .with_proposals(vec![add])
             .with_force_path(path);
         let output = self.commit(committer, |group| group.commit(options))?;
+        self.latest_join = self.epoch_number();
         let group = &self.members[committer];
         Ok(Joined {
             welcome: Hex(welcome_of(&output)?),
@@ -256,6 +265,7 @@ impl<'c> Simulation<'c> {
         let (group, commit) = client.join_by_external_commit(&group_info, tree.as_deref(), None)?;
         self.deliver_commit(None, &commit)?;
         self.members.push(group);
+        self.latest_join = self.epoch_number();
         Ok(Hex(commit))
     }
 
@@ -272,6 +282,29 @@ impl<'c> Simulation<'c> {
             psk,
         });
         Ok(psk_id.0)
+    }
+
+    /// The group's current epoch.
+    fn epoch_number(&self) -> u64 {
+        self.members[0].epoch()
+    }
+
+    /// A PreSharedKey proposal of the resumption PSK (usage `application`, §8.6) of a random
+    /// epoch of the group that every member holds: the current one or one since the latest
+    /// join.
+    pub(crate) fn resumption_psk_proposal(&self) -> Result<Proposal, LayerError> {
+        let group_id = self.members[0].group_id().to_vec();
+        let psk_epoch = pick(self.latest_join..self.epoch_number() + 1);
+        Ok(Proposal::PreSharedKey(PreSharedKey {
+            psk: PreSharedKeyId {
+                psk: Psk::Resumption {
+                    usage: ResumptionPskUsage::Application,
+                    psk_group_id: VarBytes(group_id),
+                    psk_epoch,
+                },
+                psk_nonce: VarBytes(self.context.secret()?.0),
+            },
+        }))
     }
 
     /// The epoch that `proposals` and `commit` led to, as the passive client must see it.

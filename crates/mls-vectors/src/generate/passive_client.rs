@@ -30,6 +30,9 @@ enum Step {
     RemoveByValue,
     /// A member proposes a fresh external PSK; a member commits it.
     ExternalPsk,
+    /// A commit includes by value a PSK proposal of the resumption PSK of this epoch or an
+    /// earlier one (§8.6).
+    ResumptionPsk,
     /// A commit with only an UpdatePath.
     SelfUpdate,
     /// A fresh client joins by external commit.
@@ -43,11 +46,12 @@ enum Step {
 }
 
 /// Every step, in the order passive-client-handling-commit.json takes them.
-const STEPS: [Step; 9] = [
+const STEPS: [Step; 10] = [
     Step::AddByValue,
     Step::UpdateByReference,
     Step::RemoveByReference,
     Step::ExternalPsk,
+    Step::ResumptionPsk,
     Step::SelfUpdate,
     Step::ExternalJoin,
     Step::GroupContextExtensions,
@@ -190,6 +194,12 @@ fn run(simulation: &mut Simulation<'_>, step: Step) -> Result<EpochCase, LayerEr
             let commit =
                 simulation.commit(committer, |group| group.commit(CommitOptions::default()))?;
             (vec![proposal], Hex(commit.commit))
+        }
+        Step::ResumptionPsk => {
+            let options = CommitOptions::default()
+                .with_proposals(vec![simulation.resumption_psk_proposal()?]);
+            let commit = simulation.commit(actor, |group| group.commit(options))?;
+            (Vec::new(), Hex(commit.commit))
         }
         Step::SelfUpdate | Step::UpdateByReference => {
             let commit = simulation.commit(actor, |group| group.self_update())?;
