@@ -94,11 +94,11 @@ impl<'c> Simulation<'c> {
         pick(0..self.members.len())
     }
 
-    /// The leaf of a random active member other than `except`, if any (the passive client
-    /// is not active, so it is never removed).
-    pub(crate) fn removable_leaf(&self, except: usize) -> Option<LeafIndex> {
+    /// The leaf of a random active member not in `except`, if any (the passive client is
+    /// not active, so it is never removed).
+    pub(crate) fn removable_leaf(&self, except: &[usize]) -> Option<LeafIndex> {
         let leaves: Vec<LeafIndex> = (0..self.members.len())
-            .filter(|&member| member != except)
+            .filter(|member| !except.contains(member))
             .map(|member| self.members[member].own_leaf())
             .collect();
         (!leaves.is_empty()).then(|| leaves[pick(0..leaves.len())])

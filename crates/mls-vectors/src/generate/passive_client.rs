@@ -35,6 +35,9 @@ enum Step {
     ResumptionPsk,
     /// A commit with only an UpdatePath.
     SelfUpdate,
+    /// A member proposes an Update and the removal of a third member, another proposes an
+    /// external PSK and commits all three by reference.
+    SeveralProposals,
     /// A fresh client joins by external commit.
     ExternalJoin,
     /// A member proposes GroupContext extensions that list an external sender; another
@@ -46,8 +49,9 @@ enum Step {
 }
 
 /// Every step, in the order passive-client-handling-commit.json takes them.
-const STEPS: [Step; 10] = [
+const STEPS: [Step; 11] = [
     Step::AddByValue,
+    Step::SeveralProposals,
     Step::UpdateByReference,
     Step::RemoveByReference,
     Step::ExternalPsk,
@@ -130,7 +134,7 @@ fn case(
     join: Join,
     steps: &[Step],
 ) -> Result<Case, LayerError> {
-    let mut simulation = Simulation::new(context, config, pick(2..5))?;
+    let mut simulation = Simulation::new(context, config, pick(3..6))?;
     let passive = Member::new(context.suite, b"passive client")?;
     if join.psk {
         let psk_id = simulation.new_external_psk()?;
@@ -173,7 +177,7 @@ fn run(simulation: &mut Simulation<'_>, step: Step) -> Result<EpochCase, LayerEr
             (vec![proposal], Hex(commit.commit))
         }
         Step::RemoveByReference | Step::RemoveByValue => {
-            let Some(removed) = simulation.removable_leaf(actor) else {
+            let Some(removed) = simulation.removable_leaf(&[actor]) else {
                 return run(simulation, Step::AddByValue);
             };
             if matches!(step, Step::RemoveByValue) {
@@ -201,6 +205,20 @@ fn run(simulation: &mut Simulation<'_>, step: Step) -> Result<EpochCase, LayerEr
             let commit = simulation.commit(actor, |group| group.commit(options))?;
             (Vec::new(), Hex(commit.commit))
         }
+        Step::SeveralProposals => {
+            // The committer neither updates (§12.2) nor is removed; three members at least.
+            let committer = (actor + 1) % simulation.size();
+            let Some(removed) = simulation.removable_leaf(&[actor, committer]) else {
+                return run(simulation, Step::AddByValue);
+            };
+            let update = simulation.propose(actor, |group| group.propose_update())?;
+            let psk_id = simulation.new_external_psk()?;
+            let psk = simulation.propose(committer, |group| group.propose_external_psk(&psk_id))?;
+            let remove = simulation.propose(actor, |group| group.propose_remove(removed))?;
+            let commit =
+                simulation.commit(committer, |group| group.commit(CommitOptions::default()))?;
+            (vec![update, psk, remove], Hex(commit.commit))
+        }
         Step::SelfUpdate | Step::UpdateByReference => {
             let commit = simulation.commit(actor, |group| group.self_update())?;
             (Vec::new(), Hex(commit.commit))
@@ -214,7 +232,7 @@ fn run(simulation: &mut Simulation<'_>, step: Step) -> Result<EpochCase, LayerEr
             (vec![proposal], Hex(commit.commit))
         }
         Step::ExternalRemove => {
-            let Some(removed) = simulation.removable_leaf(actor) else {
+            let Some(removed) = simulation.removable_leaf(&[actor]) else {
                 return run(simulation, Step::AddByValue);
             };
             let Some(proposal) = simulation.external_remove(removed)? else {
