@@ -21,8 +21,9 @@ use crate::Outcome;
 /// The time at which the passive-client vectors are checked, in seconds since the Unix epoch:
 /// July 2023, when RFC 9420 and its vectors were published, inside every lifetime they carry
 /// (the joiners' key packages are valid from March 2023 to March 2024, other leaves from 0 to
-/// 2^64 - 1). The lifetime checks stay on.
-const VECTOR_TIME: u64 = 1_690_000_000;
+/// 2^64 - 1). The lifetime checks stay on. The generated passive-client vectors are made at
+/// this time too (`generate::group`).
+pub(crate) const VECTOR_TIME: u64 = 1_690_000_000;
 
 use crate::hex_field::Hex;
 use crate::outcome::CaseCheck;

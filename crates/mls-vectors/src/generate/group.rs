@@ -7,17 +7,19 @@ use mls_codec::{
     Add, CipherSuite, ExtensionType, PreSharedKey, PreSharedKeyId, Proposal, Psk,
     ResumptionPskUsage, VarBytes,
 };
+use std::sync::Arc;
+
 use mls_crypto::Secret;
 use mls_group::{
-    Client, CommitOptions, CommitOutput, ExternalProposer, Group, GroupConfig, GroupError,
-    ProcessedMessage, external_senders_extension,
+    Client, CommitOptions, CommitOutput, ExternalProposer, FixedClock, Group, GroupConfig,
+    GroupError, ProcessedMessage, external_senders_extension,
 };
 use mls_tree::LeafIndex;
 
 use super::member::Member;
 use super::{LayerError, SuiteContext, pick};
 use crate::hex_field::Hex;
-use crate::passive_client::{EpochCase, ExternalPsk};
+use crate::passive_client::{EpochCase, ExternalPsk, VECTOR_TIME};
 
 /// The group, its active members, and what the passive client needs to follow it.
 pub(crate) struct Simulation<'c> {
@@ -48,6 +50,8 @@ pub(crate) struct Joined {
 
 impl<'c> Simulation<'c> {
     /// A group of `size` active members (at least one) with `config`, grown by one commit.
+    /// Every member's clock is the passive-client checker's fixed time ([`VECTOR_TIME`], as
+    /// the official files): the key packages the clients make are valid then.
     pub(crate) fn new(
         context: &'c SuiteContext<'c>,
         config: GroupConfig,
@@ -55,7 +59,7 @@ impl<'c> Simulation<'c> {
     ) -> Result<Self, LayerError> {
         let mut simulation = Self {
             context,
-            config,
+            config: config.with_clock(Arc::new(FixedClock(VECTOR_TIME))),
             members: Vec::new(),
             external_psks: Vec::new(),
             clients: 0,

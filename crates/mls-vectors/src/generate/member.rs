@@ -14,12 +14,14 @@ use mls_tree::{LeafIndex, sign_leaf_node};
 
 use super::LayerError;
 use crate::hex_field::Hex;
+use crate::passive_client::VECTOR_TIME;
 use crate::wire::encode_message;
 
-/// How long before now the key packages made here are valid: a day (for clocks behind ours).
+/// How long before the passive-client checker's fixed time ([`VECTOR_TIME`]) the key packages
+/// made here are valid: a day.
 const VALID_BEFORE_SECONDS: u64 = 24 * 3600;
-/// How long after now they stay valid: 90 days, as the group engine's own key packages, so
-/// that generated files can be checked with lifetime checks for a while.
+/// How long after now they stay valid: 90 days, as the group engine's own key packages. So a
+/// checker accepts them at the fixed time of the vectors and on today's clock alike.
 const VALID_AFTER_SECONDS: u64 = 90 * 24 * 3600;
 
 /// A key package and its private keys.
@@ -38,8 +40,8 @@ pub(crate) struct Member {
 
 impl Member {
     /// A key package for a basic credential of `identity` in `suite`, with fresh keys, MLS
-    /// 1.0 and basic credentials as capabilities, no extensions, valid from a day ago to 90
-    /// days ahead.
+    /// 1.0 and basic credentials as capabilities, no extensions, valid from a day before the
+    /// vectors' fixed time (July 2023) to 90 days from now.
     pub(crate) fn new(
         suite: &dyn CipherSuiteProvider,
         identity: &[u8],
@@ -65,7 +67,7 @@ impl Member {
                 credentials: vec![CredentialType::BASIC],
             },
             leaf_node_source: LeafNodeSourceData::KeyPackage(Lifetime {
-                not_before: now.saturating_sub(VALID_BEFORE_SECONDS),
+                not_before: VECTOR_TIME.saturating_sub(VALID_BEFORE_SECONDS),
                 not_after: now.saturating_add(VALID_AFTER_SECONDS),
             }),
             extensions: Vec::new(),
