@@ -56,7 +56,7 @@ mod proposals;
 pub mod welcome;
 
 pub use client::Client;
-pub use config::GroupConfig;
+pub use config::{Grease, GroupConfig};
 pub use error::GroupError;
 pub use external::{ExternalProposer, external_senders_extension};
 pub use group::{CommitOptions, CommitOutput, Group, Member, OmittedProposal, ProcessedMessage};

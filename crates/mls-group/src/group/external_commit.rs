@@ -125,7 +125,9 @@ impl Group {
                 extension_data: VarBytes(self.tree.to_bytes()?),
             });
         }
-        extensions.push(crate::key_package::grease_extension(suite)?);
+        if self.config.grease.in_extensions() {
+            extensions.push(crate::key_package::grease_extension(suite)?);
+        }
         let group_info = welcome::sign_group_info(
             &*self.signer,
             GroupInfoTbs {
@@ -183,6 +185,7 @@ impl Group {
             client.config().max_tree_leaves,
             |signer_key| welcome::verify_group_info(suite, &group_info, signer_key),
         )?;
+        proposals::check_received_tree(current, &tree)?;
         let external_pub = external_pub(&group_info)?;
         let current_bytes = current.to_bytes()?;
         let before = TranscriptHashes::from_group_info(

@@ -158,6 +158,7 @@ impl Group {
             config.max_tree_leaves,
             |signer_key| welcome::verify_group_info(suite, &group_info, signer_key),
         )?;
+        crate::proposals::check_received_tree(&context, &tree)?;
         let own_leaf = tree
             .members()
             .find(|(_, leaf)| **leaf == bundle.key_package.leaf_node)
