@@ -160,7 +160,11 @@ pub trait Member {
 
 /// Every implementation, ours first.
 pub fn implementations() -> Vec<Box<dyn Implementation>> {
-    vec![Box::new(Ours), Box::new(OpenMls), Box::new(MlsRs)]
+    vec![
+        Box::new(Ours::default()),
+        Box::new(OpenMls),
+        Box::new(MlsRs),
+    ]
 }
 
 /// The cipher suites of the matrix (§17.1): 1, 2, 3 and 7.

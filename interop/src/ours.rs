@@ -5,13 +5,34 @@ use std::sync::Arc;
 use mls_codec::{CipherSuite, Credential, Extension, ExtensionType, VarBytes};
 use mls_crypto::Secret;
 use mls_crypto_rustcrypto::RustCryptoProvider;
-use mls_group::{CommitOptions, CommitOutput, Group, GroupConfig, ProcessedMessage};
+use mls_group::{CommitOptions, CommitOutput, Grease, Group, GroupConfig, ProcessedMessage};
 use mls_tree::LeafIndex;
 
 use crate::{Commit, Error, PSK, PSK_ID, Received, Result, failed};
 
-/// This implementation, with its default settings and the RustCrypto provider.
-pub struct Ours;
+/// This implementation, with the RustCrypto provider and default settings except, if set,
+/// its GREASE ([`Ours::with_grease`]).
+#[derive(Debug, Default)]
+pub struct Ours {
+    grease: Option<Grease>,
+}
+
+impl Ours {
+    /// Ours with `grease` in place of the default GREASE setting.
+    pub fn with_grease(grease: Grease) -> Self {
+        Self {
+            grease: Some(grease),
+        }
+    }
+
+    fn config(&self) -> GroupConfig {
+        let config = GroupConfig::default();
+        match self.grease {
+            Some(grease) => config.with_grease(grease),
+            None => config,
+        }
+    }
+}
 
 impl crate::Implementation for Ours {
     fn name(&self) -> &'static str {
@@ -23,15 +44,22 @@ impl crate::Implementation for Ours {
     }
 
     fn client(&self, suite: u16, identity: &[u8]) -> Box<dyn crate::Client> {
-        let client =
+        let mut client =
             mls_group::Client::new(Arc::new(RustCryptoProvider), CipherSuite(suite), identity)
                 .expect("a client of a supported suite");
-        Box::new(OurClient { client, psk: false })
+        let config = self.config();
+        client.set_config(config.clone());
+        Box::new(OurClient {
+            client,
+            config,
+            psk: false,
+        })
     }
 }
 
 struct OurClient {
     client: mls_group::Client,
+    config: GroupConfig,
     psk: bool,
 }
 
@@ -90,8 +118,8 @@ impl crate::Client for OurClient {
     }
 
     fn set_tree_in_welcome(&mut self, with_tree: bool) {
-        self.client
-            .set_config(GroupConfig::default().with_ratchet_tree_extension(with_tree));
+        self.config = self.config.clone().with_ratchet_tree_extension(with_tree);
+        self.client.set_config(self.config.clone());
     }
 
     fn register_psk(&mut self) -> Result<()> {

@@ -1,6 +1,5 @@
 //! Two implementations in one group, for every ordered pair (creator -> joiner) and every
 //! suite both support: Welcome joins, application messages, ten epochs of commits.
-#![allow(clippy::unwrap_used)]
 
 use mls_interop::matrix::{Tally, for_each_pair};
 use mls_interop::{Commit, Error, Implementation, Party, Received, Result};
