@@ -2230,6 +2230,126 @@ mod tests {
         );
     }
 
+    // A received tree (§12.4.3.1): each leaf gets the checks of a new leaf node (§7.3).
+
+    fn tree_reason(fixture: &Fixture) -> (LeafIndex, LeafNodeError) {
+        match check_received_tree(&fixture.context, &fixture.tree) {
+            Err(crate::GroupError::InvalidTreeLeafNode { leaf, reason }) => (leaf, reason),
+            other => panic!("expected an invalid tree leaf, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn received_tree_leaves_need_not_list_the_group_suite_or_version() {
+        let other_suite = client_with("a", |options| {
+            options.capabilities.cipher_suites = vec![CipherSuite(2)];
+            options.capabilities.versions = vec![ProtocolVersion(2)];
+        });
+        let fixture = group_of(vec![client("z"), other_suite]);
+        check_received_tree(&fixture.context, &fixture.tree).unwrap();
+    }
+
+    #[test]
+    fn received_tree_leaf_extensions_must_be_in_its_capabilities() {
+        let unlisted = client_with("a", |options| {
+            options.leaf_extensions.push(Extension {
+                extension_type: NEW_EXTENSION,
+                extension_data: VarBytes::default(),
+            });
+        });
+        let fixture = group_of(vec![client("z"), unlisted]);
+        assert_eq!(
+            tree_reason(&fixture),
+            (
+                LeafIndex(1),
+                LeafNodeError::ExtensionNotInCapabilities {
+                    extension_type: NEW_EXTENSION
+                }
+            )
+        );
+        // Listed, it is fine.
+        let listed = client_with("a", |options| {
+            options.capabilities.extensions.push(NEW_EXTENSION);
+            options.leaf_extensions.push(Extension {
+                extension_type: NEW_EXTENSION,
+                extension_data: VarBytes::default(),
+            });
+        });
+        let fixture = group_of(vec![client("z"), listed]);
+        check_received_tree(&fixture.context, &fixture.tree).unwrap();
+    }
+
+    #[test]
+    fn received_tree_leaves_must_meet_the_required_capabilities() {
+        let supporting = |name: &str| {
+            client_with(name, |options| {
+                options.capabilities.extensions.push(NEW_EXTENSION)
+            })
+        };
+        let mut fixture = group_of(vec![supporting("a"), supporting("b"), client("c")]);
+        fixture.context.extensions = vec![requiring_extension(NEW_EXTENSION)];
+        assert_eq!(
+            tree_reason(&fixture),
+            (
+                LeafIndex(2),
+                LeafNodeError::MissingRequiredExtension {
+                    extension_type: NEW_EXTENSION
+                }
+            )
+        );
+    }
+
+    #[test]
+    fn received_tree_credential_types_must_be_supported_by_all() {
+        let basic_only = client_with("a", |_| {});
+        let lists_own_only = client_with("b", |options| {
+            options.capabilities.credentials = vec![CredentialType::X509];
+        });
+        let fixture = group_of(vec![basic_only, lists_own_only]);
+        assert_eq!(
+            tree_reason(&fixture),
+            (
+                LeafIndex(1),
+                LeafNodeError::CredentialNotInCapabilities {
+                    credential_type: CredentialType::BASIC
+                }
+            )
+        );
+
+        // An x509 member, whose type the first member does not list.
+        let keys = suite().generate_signature_key_pair().unwrap();
+        let signer = suite().signer(&keys.private_key).unwrap();
+        let mut options = KeyPackageOptions::new(SUITE, NOW, 86_400);
+        options.capabilities.credentials = vec![CredentialType::BASIC, CredentialType::X509];
+        let key_package = create_key_package(
+            suite(),
+            &*signer,
+            Credential::X509 {
+                certificates: vec![],
+            },
+            options,
+        )
+        .unwrap()
+        .key_package;
+        let x509 = Client {
+            signer,
+            key_package,
+        };
+        let both = client_with("c", |options| {
+            options.capabilities.credentials = vec![CredentialType::BASIC, CredentialType::X509];
+        });
+        let fixture = group_of(vec![client("z"), x509, both]);
+        assert_eq!(
+            tree_reason(&fixture),
+            (
+                LeafIndex(0),
+                LeafNodeError::UnsupportedCredentialType {
+                    credential_type: CredentialType::X509
+                }
+            )
+        );
+    }
+
     // PreSharedKey (§12.1.4).
 
     #[test]
