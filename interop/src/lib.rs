@@ -156,6 +156,27 @@ pub trait Member {
     fn propose_update(&mut self) -> Result<Vec<u8>>;
     /// Proposes the external PSK [`PSK_ID`], registered with [`Client::register_psk`].
     fn propose_psk(&mut self) -> Result<Vec<u8>>;
+    /// Commits a ReInit (§12.1.5) by value, into group `group_id` of the same version and
+    /// suite; the group is then frozen (§11.2).
+    fn commit_reinit(&mut self, group_id: &[u8]) -> Result<Commit>;
+    /// After a ReInit: a key package for the successor group (§11.2).
+    fn reinit_key_package(&mut self) -> Result<Vec<u8>>;
+    /// After a ReInit: creates the successor group, whose first commit adds the members of
+    /// `key_packages` with the resumption PSK of usage reinit (§11.2).
+    fn reinit_create(&mut self, key_packages: &[Vec<u8>]) -> Result<(Box<dyn Member>, Commit)>;
+    /// After a ReInit: joins the successor group from its Welcome (§11.2, §12.4.3.1).
+    fn reinit_join(&mut self, welcome: &[u8]) -> Result<Box<dyn Member>>;
+    /// A key package of ours for a subgroup branched from this group (§11.3).
+    fn branch_key_package(&mut self) -> Result<Vec<u8>>;
+    /// Creates subgroup `group_id` of this group with the members of `key_packages` and the
+    /// resumption PSK of usage branch (§11.3).
+    fn branch(
+        &mut self,
+        group_id: &[u8],
+        key_packages: &[Vec<u8>],
+    ) -> Result<(Box<dyn Member>, Commit)>;
+    /// Joins a subgroup branched from this group from its Welcome (§11.3, §12.4.3.1).
+    fn join_branch(&mut self, welcome: &[u8]) -> Result<Box<dyn Member>>;
 }
 
 /// Every implementation, ours first.

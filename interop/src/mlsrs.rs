@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use mls_rs::client_builder::{MlsConfig, PaddingMode};
-use mls_rs::group::{CommitEffect, ExportedTree, GroupContext, ReceivedMessage, Roster};
+use mls_rs::group::{
+    CommitEffect, ExportedTree, GroupContext, ReceivedMessage, ReinitClient, Roster,
+};
 use mls_rs::identity::SigningIdentity;
 use mls_rs::identity::basic::{BasicCredential, BasicIdentityProvider};
 use mls_rs::mls_rules::{
@@ -15,7 +17,7 @@ use mls_rs::psk::{ExternalPskId, PreSharedKey};
 use mls_rs::storage_provider::in_memory::InMemoryPreSharedKeyStorage;
 use mls_rs::{
     CipherSuite, CipherSuiteProvider, CryptoProvider, Extension, ExtensionList, MlsMessage,
-    MlsRules,
+    MlsRules, ProtocolVersion,
 };
 use mls_rs_crypto_rustcrypto::RustCryptoProvider;
 
@@ -218,22 +220,50 @@ impl<C: MlsConfig + 'static> crate::Client for MlsRsClient<C> {
 }
 
 struct MlsRsMember<C: MlsConfig> {
-    group: mls_rs::Group<C>,
+    /// The group; given up to a [`ReinitClient`] once a ReInit is merged (mls-rs consumes it).
+    group: Option<mls_rs::Group<C>>,
+    /// After a ReInit, what creates or joins the successor group.
+    reinit: Option<ReinitClient<C>>,
+    client: mls_rs::Client<C>,
     tree_in_welcome: Arc<AtomicBool>,
 }
 
 impl<C: MlsConfig + 'static> MlsRsClient<C> {
     fn member(&self, group: mls_rs::Group<C>) -> Box<dyn crate::Member> {
-        Box::new(MlsRsMember {
-            group,
-            tree_in_welcome: Arc::clone(&self.tree_in_welcome),
-        })
+        member(&self.client, &self.tree_in_welcome, group)
     }
 }
 
+fn member<C: MlsConfig + 'static>(
+    client: &mls_rs::Client<C>,
+    tree_in_welcome: &Arc<AtomicBool>,
+    group: mls_rs::Group<C>,
+) -> Box<dyn crate::Member> {
+    Box::new(MlsRsMember {
+        group: Some(group),
+        reinit: None,
+        client: client.clone(),
+        tree_in_welcome: Arc::clone(tree_in_welcome),
+    })
+}
+
 impl<C: MlsConfig> MlsRsMember<C> {
+    fn group(&self) -> &mls_rs::Group<C> {
+        self.group
+            .as_ref()
+            .expect("the group, not yet given up for a ReInit")
+    }
+
+    fn group_mut(&mut self) -> &mut mls_rs::Group<C> {
+        self.group
+            .as_mut()
+            .expect("the group, not yet given up for a ReInit")
+    }
+
     fn merged(&mut self, output: mls_rs::group::CommitOutput) -> Result<Commit> {
-        self.group.apply_pending_commit().map_err(failed("merge"))?;
+        self.group_mut()
+            .apply_pending_commit()
+            .map_err(failed("merge"))?;
         Ok(Commit {
             commit: wire(&output.commit_message)?,
             welcome: output.welcome_messages.first().map(wire).transpose()?,
@@ -241,20 +271,20 @@ impl<C: MlsConfig> MlsRsMember<C> {
     }
 }
 
-impl<C: MlsConfig> crate::Member for MlsRsMember<C> {
+impl<C: MlsConfig + 'static> crate::Member for MlsRsMember<C> {
     fn epoch(&self) -> u64 {
-        self.group.current_epoch()
+        self.group().current_epoch()
     }
 
     fn epoch_authenticator(&self) -> Vec<u8> {
-        self.group
+        self.group()
             .epoch_authenticator()
             .map(|secret| secret.to_vec())
             .unwrap_or_default()
     }
 
     fn export(&self) -> Vec<u8> {
-        self.group
+        self.group()
             .export_secret(
                 crate::EXPORT_LABEL.as_bytes(),
                 crate::EXPORT_CONTEXT,
@@ -265,7 +295,7 @@ impl<C: MlsConfig> crate::Member for MlsRsMember<C> {
     }
 
     fn roster(&self) -> Vec<(u32, Vec<u8>)> {
-        self.group
+        self.group()
             .roster()
             .members()
             .into_iter()
@@ -282,27 +312,28 @@ impl<C: MlsConfig> crate::Member for MlsRsMember<C> {
     }
 
     fn own_leaf(&self) -> u32 {
-        self.group.current_member_index()
+        self.group().current_member_index()
     }
 
     fn ratchet_tree(&self) -> Result<Vec<u8>> {
-        self.group
+        self.group()
             .export_tree()
             .to_bytes()
             .map_err(failed("encode tree"))
     }
 
     fn group_info(&mut self) -> Result<Vec<u8>> {
+        let with_tree = self.tree_in_welcome.load(Ordering::Relaxed);
         let info = self
-            .group
-            .group_info_message_allowing_ext_commit(self.tree_in_welcome.load(Ordering::Relaxed))
+            .group_mut()
+            .group_info_message_allowing_ext_commit(with_tree)
             .map_err(failed("group info"))?;
         wire(&info)
     }
 
     fn protect(&mut self, data: &[u8]) -> Result<Vec<u8>> {
         let message = self
-            .group
+            .group_mut()
             .encrypt_application_message(data, vec![])
             .map_err(failed("protect"))?;
         wire(&message)
@@ -310,7 +341,7 @@ impl<C: MlsConfig> crate::Member for MlsRsMember<C> {
 
     fn process(&mut self, message: &[u8]) -> Result<Received> {
         match self
-            .group
+            .group_mut()
             .process_incoming_message(read(message)?)
             .map_err(failed("process"))?
         {
@@ -327,7 +358,7 @@ impl<C: MlsConfig> crate::Member for MlsRsMember<C> {
     }
 
     fn add(&mut self, key_packages: &[Vec<u8>]) -> Result<Commit> {
-        let mut builder = self.group.commit_builder();
+        let mut builder = self.group_mut().commit_builder();
         for key_package in key_packages {
             builder = builder
                 .add_member(read(key_package)?)
@@ -339,7 +370,7 @@ impl<C: MlsConfig> crate::Member for MlsRsMember<C> {
 
     fn remove(&mut self, leaf: u32) -> Result<Commit> {
         let output = self
-            .group
+            .group_mut()
             .commit_builder()
             .remove_member(leaf)
             .map_err(failed("remove member"))?
@@ -350,7 +381,7 @@ impl<C: MlsConfig> crate::Member for MlsRsMember<C> {
 
     fn update(&mut self) -> Result<Commit> {
         let output = self
-            .group
+            .group_mut()
             .commit_builder()
             .build()
             .map_err(failed("update"))?;
@@ -358,13 +389,13 @@ impl<C: MlsConfig> crate::Member for MlsRsMember<C> {
     }
 
     fn commit_pending(&mut self) -> Result<Commit> {
-        let output = self.group.commit(vec![]).map_err(failed("commit"))?;
+        let output = self.group_mut().commit(vec![]).map_err(failed("commit"))?;
         self.merged(output)
     }
 
     fn propose_add(&mut self, key_package: &[u8]) -> Result<Vec<u8>> {
         let message = self
-            .group
+            .group_mut()
             .propose_add(read(key_package)?, vec![])
             .map_err(failed("propose add"))?;
         wire(&message)
@@ -372,7 +403,7 @@ impl<C: MlsConfig> crate::Member for MlsRsMember<C> {
 
     fn propose_remove(&mut self, leaf: u32) -> Result<Vec<u8>> {
         let message = self
-            .group
+            .group_mut()
             .propose_remove(leaf, vec![])
             .map_err(failed("propose remove"))?;
         wire(&message)
@@ -380,7 +411,7 @@ impl<C: MlsConfig> crate::Member for MlsRsMember<C> {
 
     fn propose_update(&mut self) -> Result<Vec<u8>> {
         let message = self
-            .group
+            .group_mut()
             .propose_update(vec![])
             .map_err(failed("propose update"))?;
         wire(&message)
@@ -388,9 +419,116 @@ impl<C: MlsConfig> crate::Member for MlsRsMember<C> {
 
     fn propose_psk(&mut self) -> Result<Vec<u8>> {
         let message = self
-            .group
+            .group_mut()
             .propose_external_psk(psk_id(), vec![])
             .map_err(failed("propose psk"))?;
         wire(&message)
+    }
+
+    fn commit_reinit(&mut self, group_id: &[u8]) -> Result<Commit> {
+        let suite = self.group().cipher_suite();
+        let output = self
+            .group_mut()
+            .commit_builder()
+            .reinit(
+                Some(group_id.to_vec()),
+                ProtocolVersion::MLS_10,
+                suite,
+                ExtensionList::new(),
+            )
+            .map_err(failed("reinit"))?
+            .build()
+            .map_err(failed("commit reinit"))?;
+        self.merged(output)
+    }
+
+    fn reinit_key_package(&mut self) -> Result<Vec<u8>> {
+        let group = self
+            .group
+            .take()
+            .ok_or_else(|| Error::Failed("no group".into()))?;
+        let reinit = group
+            .get_reinit_client(None, None)
+            .map_err(failed("reinit client"))?;
+        let key_package = reinit
+            .generate_key_package(None)
+            .map_err(failed("reinit key package"))?;
+        self.reinit = Some(reinit);
+        wire(&key_package)
+    }
+
+    fn reinit_create(
+        &mut self,
+        key_packages: &[Vec<u8>],
+    ) -> Result<(Box<dyn crate::Member>, Commit)> {
+        let reinit = match self.reinit.take() {
+            Some(reinit) => reinit,
+            None => self
+                .group
+                .take()
+                .ok_or_else(|| Error::Failed("no group".into()))?
+                .get_reinit_client(None, None)
+                .map_err(failed("reinit client"))?,
+        };
+        let key_packages = key_packages
+            .iter()
+            .map(|bytes| read(bytes))
+            .collect::<Result<Vec<_>>>()?;
+        let (group, welcomes) = reinit
+            .commit(key_packages, ExtensionList::new(), None)
+            .map_err(failed("reinit commit"))?;
+        // The successor's first commit is already applied; its members join by Welcome.
+        let commit = Commit {
+            commit: Vec::new(),
+            welcome: welcomes.first().map(wire).transpose()?,
+        };
+        Ok((member(&self.client, &self.tree_in_welcome, group), commit))
+    }
+
+    fn reinit_join(&mut self, welcome: &[u8]) -> Result<Box<dyn crate::Member>> {
+        let reinit = self
+            .reinit
+            .take()
+            .ok_or_else(|| Error::Failed("no reinit key package was made".into()))?;
+        let (group, _) = reinit
+            .join(&read(welcome)?, None, None)
+            .map_err(failed("join reinit"))?;
+        Ok(member(&self.client, &self.tree_in_welcome, group))
+    }
+
+    fn branch_key_package(&mut self) -> Result<Vec<u8>> {
+        let message = self
+            .client
+            .generate_key_package_message(ExtensionList::new(), ExtensionList::new(), None)
+            .map_err(failed("key package"))?;
+        wire(&message)
+    }
+
+    fn branch(
+        &mut self,
+        group_id: &[u8],
+        key_packages: &[Vec<u8>],
+    ) -> Result<(Box<dyn crate::Member>, Commit)> {
+        let key_packages = key_packages
+            .iter()
+            .map(|bytes| read(bytes))
+            .collect::<Result<Vec<_>>>()?;
+        let (group, welcomes) = self
+            .group()
+            .branch(group_id.to_vec(), key_packages, None)
+            .map_err(failed("branch"))?;
+        let commit = Commit {
+            commit: Vec::new(),
+            welcome: welcomes.first().map(wire).transpose()?,
+        };
+        Ok((member(&self.client, &self.tree_in_welcome, group), commit))
+    }
+
+    fn join_branch(&mut self, welcome: &[u8]) -> Result<Box<dyn crate::Member>> {
+        let (group, _) = self
+            .group()
+            .join_subgroup(&read(welcome)?, None, None)
+            .map_err(failed("join branch"))?;
+        Ok(member(&self.client, &self.tree_in_welcome, group))
     }
 }

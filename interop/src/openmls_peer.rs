@@ -440,4 +440,39 @@ impl crate::Member for OpenMlsMember {
             .map_err(failed("propose psk"))?;
         wire(&message)
     }
+
+    fn commit_reinit(&mut self, _: &[u8]) -> Result<Commit> {
+        Err(no_resumption("ReInit"))
+    }
+
+    fn reinit_key_package(&mut self) -> Result<Vec<u8>> {
+        Err(no_resumption("ReInit"))
+    }
+
+    fn reinit_create(&mut self, _: &[Vec<u8>]) -> Result<(Box<dyn crate::Member>, Commit)> {
+        Err(no_resumption("ReInit"))
+    }
+
+    fn reinit_join(&mut self, _: &[u8]) -> Result<Box<dyn crate::Member>> {
+        Err(no_resumption("ReInit"))
+    }
+
+    fn branch_key_package(&mut self) -> Result<Vec<u8>> {
+        Err(no_resumption("branching"))
+    }
+
+    fn branch(&mut self, _: &[u8], _: &[Vec<u8>]) -> Result<(Box<dyn crate::Member>, Commit)> {
+        Err(no_resumption("branching"))
+    }
+
+    fn join_branch(&mut self, _: &[u8]) -> Result<Box<dyn crate::Member>> {
+        Err(no_resumption("branching"))
+    }
+}
+
+/// OpenMLS 0.9 has no API to commit a ReInit or to create or join a group resumed from
+/// another (§11.2, §11.3): its `MlsGroup` offers neither, and `Proposal::ReInit` is only
+/// decoded.
+fn no_resumption(what: &str) -> Error {
+    Error::Unsupported(format!("OpenMLS 0.9 has no {what} API"))
 }

@@ -1,8 +1,10 @@
 //! This implementation's adapter.
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::Arc;
 
-use mls_codec::{CipherSuite, Credential, Extension, ExtensionType, VarBytes};
+use mls_codec::{CipherSuite, Credential, Extension, ExtensionType, ProtocolVersion, VarBytes};
 use mls_crypto::Secret;
 use mls_crypto_rustcrypto::RustCryptoProvider;
 use mls_group::{CommitOptions, CommitOutput, Grease, Group, GroupConfig, ProcessedMessage};
@@ -50,7 +52,7 @@ impl crate::Implementation for Ours {
         let config = self.config();
         client.set_config(config.clone());
         Box::new(OurClient {
-            client,
+            client: Rc::new(RefCell::new(client)),
             config,
             psk: false,
         })
@@ -58,23 +60,39 @@ impl crate::Implementation for Ours {
 }
 
 struct OurClient {
-    client: mls_group::Client,
+    /// Shared with the client's members, which need it for ReInit and branching.
+    client: Rc<RefCell<mls_group::Client>>,
     config: GroupConfig,
     psk: bool,
 }
 
 impl OurClient {
-    fn member(&self, mut group: Group) -> Box<dyn crate::Member> {
-        if self.psk {
-            group.add_external_psk(PSK_ID, Secret::new(PSK.to_vec()));
-        }
-        Box::new(OurMember { group })
+    fn member(&self, group: Group) -> Box<dyn crate::Member> {
+        member(&self.client, self.psk, group)
     }
+}
+
+fn member(
+    client: &Rc<RefCell<mls_group::Client>>,
+    psk: bool,
+    mut group: Group,
+) -> Box<dyn crate::Member> {
+    if psk {
+        group.add_external_psk(PSK_ID, Secret::new(PSK.to_vec()));
+    }
+    Box::new(OurMember {
+        client: Rc::clone(client),
+        psk,
+        group,
+    })
 }
 
 impl crate::Client for OurClient {
     fn key_package(&mut self) -> Result<Vec<u8>> {
-        self.client.key_package().map_err(failed("key package"))
+        self.client
+            .borrow_mut()
+            .key_package()
+            .map_err(failed("key package"))
     }
 
     fn create_group(
@@ -91,13 +109,18 @@ impl crate::Client for OurClient {
             .collect();
         let group = self
             .client
+            .borrow()
             .create_group_with_extensions(group_id, extensions)
             .map_err(failed("create group"))?;
         Ok(self.member(group))
     }
 
     fn join(&mut self, welcome: &[u8], tree: Option<&[u8]>) -> Result<Box<dyn crate::Member>> {
-        let group = self.client.join(welcome, tree).map_err(failed("join"))?;
+        let group = self
+            .client
+            .borrow_mut()
+            .join(welcome, tree)
+            .map_err(failed("join"))?;
         Ok(self.member(group))
     }
 
@@ -112,6 +135,7 @@ impl crate::Client for OurClient {
         let psks: Vec<(&[u8], &Secret)> = if psk { vec![(PSK_ID, &secret)] } else { vec![] };
         let (group, commit) = self
             .client
+            .borrow_mut()
             .join_by_external_commit_with_psks(group_info, tree, resync.map(LeafIndex), &psks)
             .map_err(failed("external join"))?;
         Ok((self.member(group), commit))
@@ -119,7 +143,7 @@ impl crate::Client for OurClient {
 
     fn set_tree_in_welcome(&mut self, with_tree: bool) {
         self.config = self.config.clone().with_ratchet_tree_extension(with_tree);
-        self.client.set_config(self.config.clone());
+        self.client.borrow_mut().set_config(self.config.clone());
     }
 
     fn register_psk(&mut self) -> Result<()> {
@@ -129,6 +153,8 @@ impl crate::Client for OurClient {
 }
 
 struct OurMember {
+    client: Rc<RefCell<mls_group::Client>>,
+    psk: bool,
     group: Group,
 }
 
@@ -259,5 +285,78 @@ impl crate::Member for OurMember {
         self.group
             .propose_external_psk(PSK_ID)
             .map_err(failed("propose psk"))
+    }
+
+    fn commit_reinit(&mut self, group_id: &[u8]) -> Result<Commit> {
+        let output = self
+            .group
+            .commit_reinit(
+                group_id,
+                ProtocolVersion::MLS10,
+                self.group.cipher_suite(),
+                vec![],
+            )
+            .map_err(failed("commit reinit"))?;
+        self.merged(output)
+    }
+
+    fn reinit_key_package(&mut self) -> Result<Vec<u8>> {
+        self.client
+            .borrow_mut()
+            .key_package()
+            .map_err(failed("key package"))
+    }
+
+    fn reinit_create(
+        &mut self,
+        key_packages: &[Vec<u8>],
+    ) -> Result<(Box<dyn crate::Member>, Commit)> {
+        let (group, output) = self
+            .group
+            .reinit_group(&self.client.borrow(), key_packages)
+            .map_err(failed("reinit group"))?;
+        let commit = Commit {
+            commit: output.commit,
+            welcome: output.welcome,
+        };
+        Ok((member(&self.client, self.psk, group), commit))
+    }
+
+    fn reinit_join(&mut self, welcome: &[u8]) -> Result<Box<dyn crate::Member>> {
+        let group = self
+            .client
+            .borrow_mut()
+            .join_reinit(welcome, None, &self.group)
+            .map_err(failed("join reinit"))?;
+        Ok(member(&self.client, self.psk, group))
+    }
+
+    fn branch_key_package(&mut self) -> Result<Vec<u8>> {
+        self.reinit_key_package()
+    }
+
+    fn branch(
+        &mut self,
+        group_id: &[u8],
+        key_packages: &[Vec<u8>],
+    ) -> Result<(Box<dyn crate::Member>, Commit)> {
+        let (group, output) = self
+            .group
+            .branch(group_id, key_packages)
+            .map_err(failed("branch"))?;
+        let commit = Commit {
+            commit: output.commit,
+            welcome: output.welcome,
+        };
+        Ok((member(&self.client, self.psk, group), commit))
+    }
+
+    fn join_branch(&mut self, welcome: &[u8]) -> Result<Box<dyn crate::Member>> {
+        let group = self
+            .client
+            .borrow_mut()
+            .join_branch(welcome, None, &self.group)
+            .map_err(failed("join branch"))?;
+        Ok(member(&self.client, self.psk, group))
     }
 }
