@@ -86,6 +86,46 @@ pub trait Implementation {
     fn supports(&self, suite: u16) -> bool;
     /// A client with a basic credential of `identity` in `suite`.
     fn client(&self, suite: u16, identity: &[u8]) -> Box<dyn Client>;
+    /// An external sender (§12.1.8.1) with a basic credential of `identity` in `suite`.
+    fn external_sender(&self, suite: u16, identity: &[u8]) -> Box<dyn ExternalSender>;
+}
+
+/// An external sender of one implementation (RFC 9420 §12.1.8.1): it proposes to a group it
+/// is not a member of, as entry 0 of the group's `external_senders` extension.
+pub trait ExternalSender {
+    /// Its signature public key, for its `external_senders` entry.
+    fn signature_key(&self) -> Vec<u8>;
+    /// An external Remove of `leaf`, for the epoch of `group_info` (a GroupInfo MLSMessage
+    /// carrying the ratchet tree).
+    fn propose_remove(&mut self, group_info: &[u8], leaf: u32) -> Result<Vec<u8>>;
+    /// An external Add of `key_package` (an MLSMessage), for the epoch of `group_info`.
+    fn propose_add(&mut self, group_info: &[u8], key_package: &[u8]) -> Result<Vec<u8>>;
+}
+
+/// The group ID and epoch of a GroupInfo (an MLSMessage).
+pub(crate) fn group_id_and_epoch(group_info: &[u8]) -> Result<(Vec<u8>, u64)> {
+    let message = <mls_codec::MlsMessage as mls_codec::Decode>::from_bytes(group_info)
+        .map_err(failed("decode GroupInfo"))?;
+    match message.body {
+        mls_codec::MlsMessageBody::GroupInfo(info) => {
+            Ok((info.group_context.group_id.0, info.group_context.epoch))
+        }
+        _ => Err(Error::Failed("not a GroupInfo".into())),
+    }
+}
+
+/// The `external_senders` extension data (§12.1.8.1) listing one sender with a basic
+/// credential of `identity` and `signature_key`.
+pub fn external_senders_data(identity: &[u8], signature_key: &[u8]) -> Result<Vec<u8>> {
+    let sender = mls_codec::ExternalSender {
+        signature_key: mls_codec::VarBytes(signature_key.to_vec()),
+        credential: mls_codec::Credential::Basic {
+            identity: mls_codec::VarBytes(identity.to_vec()),
+        },
+    };
+    mls_group::external_senders_extension(&[sender])
+        .map(|extension| extension.extension_data.0)
+        .map_err(failed("external_senders extension"))
 }
 
 /// One identity in one cipher suite.

@@ -5,6 +5,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use mls_rs::client_builder::{MlsConfig, PaddingMode};
+use mls_rs::external_client::builder::MlsConfig as ExternalMlsConfig;
+use mls_rs::external_client::{ExternalClient, ExternalGroup};
 use mls_rs::group::{
     CommitEffect, ExportedTree, GroupContext, ReceivedMessage, ReinitClient, Roster,
 };
@@ -38,6 +40,29 @@ impl crate::Implementation for MlsRs {
         RustCryptoProvider::default()
             .cipher_suite_provider(CipherSuite::from(suite))
             .is_some()
+    }
+
+    fn external_sender(&self, suite: u16, identity: &[u8]) -> Box<dyn crate::ExternalSender> {
+        let crypto = RustCryptoProvider::default();
+        let suite = CipherSuite::from(suite);
+        let (secret, public) = crypto
+            .cipher_suite_provider(suite)
+            .expect("a supported suite")
+            .signature_key_generate()
+            .expect("a key pair");
+        let signing_identity = SigningIdentity::new(
+            BasicCredential::new(identity.to_vec()).into_credential(),
+            public.clone(),
+        );
+        let client = ExternalClient::builder()
+            .identity_provider(BasicIdentityProvider)
+            .crypto_provider(crypto)
+            .signer(secret, signing_identity)
+            .build();
+        Box::new(MlsRsExternalSender {
+            client,
+            signature_key: public.to_vec(),
+        })
     }
 
     fn client(&self, suite: u16, identity: &[u8]) -> Box<dyn crate::Client> {
@@ -530,5 +555,41 @@ impl<C: MlsConfig + 'static> crate::Member for MlsRsMember<C> {
             .join_subgroup(&read(welcome)?, None, None)
             .map_err(failed("join branch"))?;
         Ok(member(&self.client, &self.tree_in_welcome, group))
+    }
+}
+
+struct MlsRsExternalSender<C: ExternalMlsConfig> {
+    client: ExternalClient<C>,
+    signature_key: Vec<u8>,
+}
+
+impl<C: ExternalMlsConfig> MlsRsExternalSender<C> {
+    /// The group of `group_info`, observed from outside (mls-rs proposes from its state).
+    fn observe(&self, group_info: &[u8]) -> Result<ExternalGroup<C>> {
+        self.client
+            .observe_group(read(group_info)?, None, None)
+            .map_err(failed("observe group"))
+    }
+}
+
+impl<C: ExternalMlsConfig> crate::ExternalSender for MlsRsExternalSender<C> {
+    fn signature_key(&self) -> Vec<u8> {
+        self.signature_key.clone()
+    }
+
+    fn propose_remove(&mut self, group_info: &[u8], leaf: u32) -> Result<Vec<u8>> {
+        let message = self
+            .observe(group_info)?
+            .propose_remove(leaf, vec![])
+            .map_err(failed("external remove"))?;
+        wire(&message)
+    }
+
+    fn propose_add(&mut self, group_info: &[u8], key_package: &[u8]) -> Result<Vec<u8>> {
+        let message = self
+            .observe(group_info)?
+            .propose_add(read(key_package)?, vec![])
+            .map_err(failed("external add"))?;
+        wire(&message)
     }
 }

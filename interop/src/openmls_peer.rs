@@ -30,6 +30,15 @@ impl crate::Implementation for OpenMls {
             .is_some_and(|cs| OpenMlsRustCrypto::default().crypto().supports(cs).is_ok())
     }
 
+    fn external_sender(&self, suite: u16, _identity: &[u8]) -> Box<dyn crate::ExternalSender> {
+        let cs = ciphersuite(suite).expect("a known suite");
+        let signer = SignatureKeyPair::new(cs.signature_algorithm()).expect("a key pair");
+        Box::new(OpenMlsExternalSender {
+            provider: OpenMlsRustCrypto::default(),
+            signer,
+        })
+    }
+
     fn client(&self, suite: u16, identity: &[u8]) -> Box<dyn crate::Client> {
         let cs = ciphersuite(suite).expect("a known suite");
         let provider = OpenMlsRustCrypto::default();
@@ -475,4 +484,47 @@ impl crate::Member for OpenMlsMember {
 /// decoded.
 fn no_resumption(what: &str) -> Error {
     Error::Unsupported(format!("OpenMLS 0.9 has no {what} API"))
+}
+
+struct OpenMlsExternalSender {
+    provider: OpenMlsRustCrypto,
+    signer: SignatureKeyPair,
+}
+
+impl crate::ExternalSender for OpenMlsExternalSender {
+    fn signature_key(&self) -> Vec<u8> {
+        self.signer.to_public_vec()
+    }
+
+    fn propose_remove(&mut self, group_info: &[u8], leaf: u32) -> Result<Vec<u8>> {
+        let (group_id, epoch) = crate::group_id_and_epoch(group_info)?;
+        let message = ExternalProposal::new_remove::<OpenMlsRustCrypto>(
+            LeafNodeIndex::new(leaf),
+            GroupId::from_slice(&group_id),
+            GroupEpoch::from(epoch),
+            &self.signer,
+            SenderExtensionIndex::new(0),
+        )
+        .map_err(failed("external remove"))?;
+        wire(&message)
+    }
+
+    fn propose_add(&mut self, group_info: &[u8], key_package_bytes: &[u8]) -> Result<Vec<u8>> {
+        let (group_id, epoch) = crate::group_id_and_epoch(group_info)?;
+        let key_package = match read(key_package_bytes)?.extract() {
+            MlsMessageBodyIn::KeyPackage(key_package) => key_package
+                .validate(self.provider.crypto(), ProtocolVersion::Mls10)
+                .map_err(failed("validate key package"))?,
+            _ => return Err(Error::Failed("not a key package".into())),
+        };
+        let message = ExternalProposal::new_add::<OpenMlsRustCrypto>(
+            key_package,
+            GroupId::from_slice(&group_id),
+            GroupEpoch::from(epoch),
+            &self.signer,
+            SenderExtensionIndex::new(0),
+        )
+        .map_err(failed("external add"))?;
+        wire(&message)
+    }
 }

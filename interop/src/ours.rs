@@ -7,7 +7,9 @@ use std::sync::Arc;
 use mls_codec::{CipherSuite, Credential, Extension, ExtensionType, ProtocolVersion, VarBytes};
 use mls_crypto::Secret;
 use mls_crypto_rustcrypto::RustCryptoProvider;
-use mls_group::{CommitOptions, CommitOutput, Grease, Group, GroupConfig, ProcessedMessage};
+use mls_group::{
+    CommitOptions, CommitOutput, ExternalProposer, Grease, Group, GroupConfig, ProcessedMessage,
+};
 use mls_tree::LeafIndex;
 
 use crate::{Commit, Error, PSK, PSK_ID, Received, Result, failed};
@@ -43,6 +45,13 @@ impl crate::Implementation for Ours {
 
     fn supports(&self, suite: u16) -> bool {
         mls_crypto::CryptoProvider::suite(&RustCryptoProvider, CipherSuite(suite)).is_ok()
+    }
+
+    fn external_sender(&self, suite: u16, identity: &[u8]) -> Box<dyn crate::ExternalSender> {
+        Box::new(
+            ExternalProposer::new(Arc::new(RustCryptoProvider), CipherSuite(suite), identity)
+                .expect("an external proposer of a supported suite"),
+        )
     }
 
     fn client(&self, suite: u16, identity: &[u8]) -> Box<dyn crate::Client> {
@@ -358,5 +367,23 @@ impl crate::Member for OurMember {
             .join_branch(welcome, None, &self.group)
             .map_err(failed("join branch"))?;
         Ok(member(&self.client, self.psk, group))
+    }
+}
+
+impl crate::ExternalSender for ExternalProposer {
+    fn signature_key(&self) -> Vec<u8> {
+        self.external_sender().signature_key.0
+    }
+
+    fn propose_remove(&mut self, group_info: &[u8], leaf: u32) -> Result<Vec<u8>> {
+        let (group_id, epoch) = crate::group_id_and_epoch(group_info)?;
+        ExternalProposer::propose_remove(self, &group_id, epoch, 0, LeafIndex(leaf))
+            .map_err(failed("external remove"))
+    }
+
+    fn propose_add(&mut self, group_info: &[u8], key_package: &[u8]) -> Result<Vec<u8>> {
+        let (group_id, epoch) = crate::group_id_and_epoch(group_info)?;
+        ExternalProposer::propose_add(self, &group_id, epoch, 0, key_package)
+            .map_err(failed("external add"))
     }
 }

@@ -1,11 +1,6 @@
 //! External joins and resyncs, external-sender proposals and external PSKs, for every
 //! ordered pair (creator -> joiner) and every suite both support.
 
-use std::sync::Arc;
-
-use mls_codec::CipherSuite;
-use mls_crypto_rustcrypto::RustCryptoProvider;
-use mls_group::ExternalProposer;
 use mls_interop::matrix::{Tally, for_each_pair};
 use mls_interop::{Error, Implementation, Party, Received, Result};
 
@@ -105,17 +100,12 @@ fn external_joins_and_resyncs() {
     tally.report();
 }
 
-/// The group lists an external sender (ours, RFC 9420 §12.1.8.1): it proposes to remove a
-/// third member (of `b`) and to add a fourth (of `a`); the group's members receive both, and
-/// each side commits one by reference.
+/// The group lists an external sender (RFC 9420 §12.1.8.1) of `b`'s implementation: it
+/// proposes to remove a third member (of `b`) and to add a fourth (of `a`); the group's
+/// members receive both, and each side commits one by reference.
 fn external_proposals(a: &dyn Implementation, b: &dyn Implementation, suite: u16) -> Result<()> {
-    let provider = Arc::new(RustCryptoProvider);
-    let sender = ExternalProposer::new(provider, CipherSuite(suite), b"delivery service")
-        .map_err(|e| Error::Failed(format!("external proposer: {e:?}")))?;
-    let data = mls_group::external_senders_extension(&[sender.external_sender()])
-        .map_err(|e| Error::Failed(format!("encode senders: {e:?}")))?
-        .extension_data
-        .0;
+    let mut sender = b.external_sender(suite, b"delivery service");
+    let data = mls_interop::external_senders_data(b"delivery service", &sender.signature_key())?;
     let mut party = pair(a, b, suite, Some(&data), false)?;
     let mut carol = b.client(suite, b"carol");
     let commit = party.members[1].add(&[carol.key_package()?])?;
@@ -123,11 +113,9 @@ fn external_proposals(a: &dyn Implementation, b: &dyn Implementation, suite: u16
     party.members.push(carol.join(welcome(&commit)?, None)?);
     party.check()?;
 
-    let epoch = party.members[0].epoch();
     let leaf = party.members[2].own_leaf();
-    let remove = sender
-        .propose_remove(GROUP, epoch, 0, mls_tree::LeafIndex(leaf))
-        .map_err(|e| Error::Failed(format!("external remove: {e:?}")))?;
+    let group_info = party.members[0].group_info()?;
+    let remove = sender.propose_remove(&group_info, leaf)?;
     party.deliver(usize::MAX, &remove, &Received::Proposal)?;
     let commit = party.members[0].commit_pending()?;
     party.commit(0, &commit)?;
@@ -138,9 +126,8 @@ fn external_proposals(a: &dyn Implementation, b: &dyn Implementation, suite: u16
     }
 
     let mut dave = a.client(suite, b"dave");
-    let add = sender
-        .propose_add(GROUP, party.members[0].epoch(), 0, &dave.key_package()?)
-        .map_err(|e| Error::Failed(format!("external add: {e:?}")))?;
+    let group_info = party.members[1].group_info()?;
+    let add = sender.propose_add(&group_info, &dave.key_package()?)?;
     party.deliver(usize::MAX, &add, &Received::Proposal)?;
     let commit = party.members[1].commit_pending()?;
     party.commit(1, &commit)?;
