@@ -20,7 +20,10 @@
 //! each blank subtree of the committers' copath commit once, so the timed self-updates run on
 //! a filled copath (TreeKEM's log N case); `--no-gi` (OpenMLS only) makes the timed commits
 //! without a GroupInfo.
-#![expect(clippy::unwrap_used, reason = "a benchmark binary: any failure is a panic")]
+#![expect(
+    clippy::unwrap_used,
+    reason = "a benchmark binary: any failure is a panic"
+)]
 
 mod mlsrs;
 mod openmls;
