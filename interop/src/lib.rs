@@ -27,15 +27,6 @@ pub enum Error {
     Failed(String),
 }
 
-impl std::fmt::Display for Error {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Error::Unsupported(reason) => write!(f, "unsupported: {reason}"),
-            Error::Failed(reason) => write!(f, "failed: {reason}"),
-        }
-    }
-}
-
 /// The result of an adapter operation.
 pub type Result<T> = std::result::Result<T, Error>;
 
@@ -243,6 +234,10 @@ pub fn check_agreement(members: &[&dyn Member]) -> std::result::Result<(), Strin
         first.export(),
         first.roster(),
     );
+    // An implementation that fails to export returns nothing: never let that agree.
+    if expected.1.is_empty() || expected.2.is_empty() {
+        return Err("member 0 has no epoch authenticator or exported secret".into());
+    }
     for (i, member) in rest.iter().enumerate() {
         let found = (
             member.epoch(),
