@@ -27,7 +27,7 @@ use std::sync::{Arc, LazyLock, Mutex};
 use libfuzzer_sys::fuzz_target;
 use mls_codec::{
     CipherSuite, Credential, Decode, Encode, FramedContent, FramedContentBody, GroupContext,
-    MlsMessage, MlsMessageBody, Reader, Sender, VarBytes, WireFormat,
+    MlsMessage, MlsMessageBody, Reader, Sender, StateDecode, VarBytes, WireFormat,
 };
 use mls_crypto::{CryptoProvider, Secret, SignaturePrivateKey, Signer, Zeroizing};
 use mls_crypto_rustcrypto::RustCryptoProvider;
@@ -104,10 +104,10 @@ fn forger(group: &Group, signer: Arc<dyn Signer>) -> Forger {
     reader.read_bytes(8 + 2).expect("magic and version");
     VarBytes::decode(&mut reader).expect("tree");
     GroupContext::decode(&mut reader).expect("group context");
-    TreePrivateKeys::decode(&mut reader).expect("private keys");
-    let secrets = EpochSecrets::decode(&mut reader).expect("epoch secrets");
+    TreePrivateKeys::decode_state(&mut reader).expect("private keys");
+    let secrets = EpochSecrets::decode_state(&mut reader).expect("epoch secrets");
     let before = reader.remaining();
-    SecretTree::decode(&mut reader).expect("secret tree");
+    SecretTree::decode_state(&mut reader).expect("secret tree");
     let secret_tree = before[..before.len() - reader.remaining().len()].to_vec();
     Forger {
         leaf: group.own_leaf().0,
@@ -276,7 +276,7 @@ impl Harness {
             _ => None,
         };
         let body = if private_format {
-            let mut tree = SecretTree::from_bytes(&sender.secret_tree).ok()?;
+            let mut tree = SecretTree::from_state_bytes(&sender.secret_tree).ok()?;
             let kind = RatchetKind::for_content_type(content.content_type());
             let key = tree.encryption_key(suite, sender.leaf, kind).ok()?;
             let epoch = PrivateEpoch {

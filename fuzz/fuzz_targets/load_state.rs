@@ -34,9 +34,14 @@ fn client(provider: &Arc<dyn CryptoProvider>, name: &str, seed: u8) -> (Client, 
     let credential = mls_codec::Credential::Basic {
         identity: name.as_bytes().into(),
     };
-    let client = Client::with_signature_key(provider.clone(), SUITE, credential, &key)
-        .expect("a client");
-    let signer = Arc::from(provider.suite(SUITE).and_then(|s| s.signer(&key)).expect("signer"));
+    let client =
+        Client::with_signature_key(provider.clone(), SUITE, credential, &key).expect("a client");
+    let signer = Arc::from(
+        provider
+            .suite(SUITE)
+            .and_then(|s| s.signer(&key))
+            .expect("signer"),
+    );
     (client, signer)
 }
 
@@ -49,7 +54,10 @@ static BASE: LazyLock<Base> = LazyLock::new(|| {
     let (mut erin, _) = client(&provider, "erin", 5);
     let mut a = alice.create_group(b"fuzzed state").expect("group");
     let added = a
-        .add_members(&[bob.key_package().expect("kp"), carol.key_package().expect("kp")])
+        .add_members(&[
+            bob.key_package().expect("kp"),
+            carol.key_package().expect("kp"),
+        ])
         .expect("add");
     a.merge_pending_commit().expect("merge");
     let welcome = added.welcome.expect("welcome");
@@ -58,7 +66,11 @@ static BASE: LazyLock<Base> = LazyLock::new(|| {
     let dave_key_package = dave.key_package().expect("kp");
     let steps: [&dyn Fn(&mut Group) -> Vec<u8>; 3] = [
         &|g| g.remove_members(&[LeafIndex(2)]).expect("remove").commit,
-        &|g| g.add_members(&[dave_key_package.clone()]).expect("add").commit,
+        &|g| {
+            g.add_members(&[dave_key_package.clone()])
+                .expect("add")
+                .commit
+        },
         &|g| g.self_update().expect("update").commit,
     ];
     for step in steps {

@@ -23,13 +23,19 @@ fuzz_target!(|data: &[u8]| {
         .suite(mls_codec::CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519)
         .expect("suite 1 is supported");
     let outcome = |tree: &RatchetTree, verified: Result<(), mls_tree::TreeError>| {
-        (tree.to_bytes().expect("a decoded tree encodes"), format!("{verified:?}"))
+        (
+            tree.to_bytes().expect("a decoded tree encodes"),
+            format!("{verified:?}"),
+        )
     };
     let whole_vector = <Vec<Option<mls_codec::Node>> as mls_codec::Decode>::from_bytes(tree)
         .map_err(mls_tree::TreeError::from)
         .and_then(RatchetTree::from_nodes);
     assert_eq!(
-        format!("{:?}", RatchetTree::from_bytes(tree).map(|decoded| decoded.to_bytes())),
+        format!(
+            "{:?}",
+            RatchetTree::from_bytes(tree).map(|decoded| decoded.to_bytes())
+        ),
         format!("{:?}", whole_vector.map(|decoded| decoded.to_bytes())),
     );
     let plain = RatchetTree::from_bytes(tree)
@@ -38,14 +44,17 @@ fuzz_target!(|data: &[u8]| {
             outcome(&decoded, verified)
         })
         .map_err(|error| format!("{error:?}"));
-    let from_encoding =
-        RatchetTree::from_bytes_verifying_leaves(suite, tree, group_id, mls_tree::DEFAULT_MAX_LEAVES, |decoded| {
-            decoded.member_count()
-        })
-        .map(|(decoded, members, verified)| {
-            assert_eq!(members, decoded.member_count());
-            outcome(&decoded, verified)
-        })
-        .map_err(|error| format!("{error:?}"));
+    let from_encoding = mls_tree::low_level::decode_verifying_leaves(
+        suite,
+        tree,
+        group_id,
+        mls_tree::DEFAULT_MAX_LEAVES,
+        |decoded| decoded.member_count(),
+    )
+    .map(|(decoded, members, verified)| {
+        assert_eq!(members, decoded.member_count());
+        outcome(&decoded, verified)
+    })
+    .map_err(|error| format!("{error:?}"));
     assert_eq!(from_encoding, plain);
 });

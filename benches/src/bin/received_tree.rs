@@ -20,7 +20,6 @@ use mls_codec::{Decode, Encode, MlsMessage, MlsMessageBody, NodeType, encode_vec
 use mls_crypto::CryptoProvider;
 use mls_crypto_rustcrypto::RustCryptoProvider;
 use mls_group::Client;
-use mls_tree::RatchetTree;
 
 const SUITE: mls_codec::CipherSuite =
     mls_codec::CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
@@ -79,7 +78,7 @@ fn main() {
     let before = peak_memory();
     let start = Instant::now();
     let outcome =
-        RatchetTree::from_bytes_verifying_leaves(suite, &bytes, b"group", max_leaves, |tree| {
+        mls_tree::low_level::decode_verifying_leaves(suite, &bytes, b"group", max_leaves, |tree| {
             tree.tree_hash(suite)?;
             tree.verify_unmerged_leaves()?;
             tree.verify_parent_hashes(suite)

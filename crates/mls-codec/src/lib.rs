@@ -57,6 +57,7 @@ mod primitives;
 mod proposals;
 mod psk;
 mod reader;
+mod state;
 mod tree;
 pub mod tree_math;
 pub mod varint;
@@ -89,6 +90,7 @@ pub use proposals::{
 };
 pub use psk::{PreSharedKeyId, Psk, PskLabel, PskType, ResumptionPskUsage};
 pub use reader::Reader;
+pub use state::{SecretWriter, StateDecode, StateEncode};
 pub use tree::{
     Capabilities, HpkeCiphertext, LeafNode, LeafNodeHashInput, LeafNodeLocation, LeafNodeSource,
     LeafNodeSourceData, LeafNodeTbs, Lifetime, Node, NodeType, ParentHashInput, ParentNode,

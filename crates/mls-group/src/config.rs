@@ -1,7 +1,11 @@
 //! The settings of a group member.
 
+use std::sync::Arc;
+
 use mls_codec::WireFormat;
 use mls_key_schedule::SecretTreeConfig;
+
+use crate::{AcceptAnyCredential, Clock, CredentialValidator, SystemClock};
 
 /// How a member of a group behaves. [`GroupConfig::default`] gives the settings most
 /// applications want; the `with_*` methods change one setting each:
@@ -32,9 +36,14 @@ pub struct GroupConfig {
     pub secret_tree: SecretTreeConfig,
     /// Pad each PrivateMessage plaintext to a multiple of this many bytes (0: no padding).
     pub padding_block: usize,
-    /// Whether to check leaf node lifetimes against the system clock (§7.3). Test vectors
-    /// carry expired lifetimes and switch this off.
-    pub check_lifetimes: bool,
+    /// The application's authentication service (§5.3.1), asked about every credential that
+    /// enters or changes in the group: see [`CredentialValidator`]. The default,
+    /// [`AcceptAnyCredential`], accepts everyone and is for tests and demos only: a real
+    /// application sets its own, or [`crate::BasicCredentialValidator`].
+    pub credential_validator: Arc<dyn CredentialValidator>,
+    /// Where the time of lifetime checks (§7.3) and of the validator's checks comes from
+    /// (default [`SystemClock`]).
+    pub clock: Arc<dyn Clock>,
     /// The widest ratchet tree accepted from others (in a Welcome, a GroupInfo, or given out
     /// of band), in leaves, blank ones included: a wider tree is refused
     /// ([`mls_tree::TreeError::TooManyLeaves`]) before more nodes than the bound are read, so
@@ -94,7 +103,8 @@ impl Default for GroupConfig {
             ratchet_tree_extension: true,
             secret_tree: SecretTreeConfig::default(),
             padding_block: 0,
-            check_lifetimes: true,
+            credential_validator: Arc::new(AcceptAnyCredential),
+            clock: Arc::new(SystemClock),
             max_tree_leaves: mls_tree::DEFAULT_MAX_LEAVES,
             grease: Grease::Capabilities,
         }
@@ -123,21 +133,17 @@ setters! {
     with_ratchet_tree_extension => ratchet_tree_extension: bool;
     with_secret_tree => secret_tree: SecretTreeConfig;
     with_padding_block => padding_block: usize;
-    with_check_lifetimes => check_lifetimes: bool;
+    with_credential_validator => credential_validator: Arc<dyn CredentialValidator>;
+    with_clock => clock: Arc<dyn Clock>;
     with_max_tree_leaves => max_tree_leaves: u32;
     with_grease => grease: Grease;
 }
 
 impl GroupConfig {
-    /// The current time for lifetime checks, or `None` when they are switched off.
+    /// The time of lifetime checks (§7.3), from the clock. (Only the low-level key package
+    /// checks can be run without one.)
     pub(crate) fn now(&self) -> Option<u64> {
-        if !self.check_lifetimes {
-            return None;
-        }
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .ok()
-            .map(|elapsed| elapsed.as_secs())
+        Some(self.clock.now())
     }
 
     /// The padding that brings the encoded `body` to the next block boundary (§6.3.1); the

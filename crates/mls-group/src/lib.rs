@@ -46,19 +46,32 @@
 #[doc = include_str!("../../../docs/guide.md")]
 pub mod guide {}
 
+/// The README's examples, run as tests.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeExamples;
+
+mod authentication;
 mod client;
 mod config;
 mod error;
 mod external;
 mod group;
-pub mod key_package;
+mod key_package;
+pub mod low_level;
 mod proposals;
-pub mod welcome;
+mod welcome;
 
+pub use authentication::{
+    AcceptAnyCredential, BasicCredentialError, BasicCredentialValidator, Clock, CredentialContext,
+    CredentialRefusal, CredentialSource, CredentialValidator, FixedClock, SystemClock,
+};
 pub use client::Client;
 pub use config::{Grease, GroupConfig};
 pub use error::GroupError;
 pub use external::{ExternalProposer, external_senders_extension};
-pub use group::{CommitOptions, CommitOutput, Group, Member, OmittedProposal, ProcessedMessage};
-pub use key_package::KeyPackageError;
+pub use group::{
+    CommitOptions, CommitOutput, Group, Member, OmittedProposal, ProcessedMessage, StagedCommit,
+};
+pub use key_package::{KeyPackageBundle, KeyPackageError};
 pub use proposals::{LeafNodeError, ProposalError};

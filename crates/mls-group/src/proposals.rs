@@ -616,7 +616,7 @@ pub(crate) fn check_received_tree(
         check_new_leaf(&requirements, node)
             .map_err(|reason| crate::GroupError::InvalidTreeLeafNode { leaf, reason })?;
     }
-    let census = tree.credential_census();
+    let census = mls_tree::low_level::credential_census(tree);
     let members = tree.member_count();
     for (credential_type, _) in census.in_use() {
         let supported = census
@@ -654,7 +654,7 @@ impl CredentialSummary {
         let remaining = tree
             .member_count()
             .saturating_sub(u32::try_from(excluded.len()).unwrap_or(u32::MAX));
-        let census = tree.credential_census().without(excluded);
+        let census = mls_tree::low_level::credential_census(tree).without(excluded);
         Self {
             in_use: census.in_use().map(|(t, _)| t).collect(),
             supported_by_all: (remaining > 0).then(|| {

@@ -367,7 +367,7 @@ fn a_tampered_group_info_signature_is_rejected() {
         let without = MlsMessage {
             version,
             body: MlsMessageBody::GroupInfo(
-                mls_group::welcome::sign_group_info(&*alice_signer, tbs).unwrap(),
+                mls_group::low_level::sign_group_info(&*alice_signer, tbs).unwrap(),
             ),
         }
         .to_bytes()

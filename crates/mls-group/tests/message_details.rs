@@ -4,10 +4,11 @@
 
 mod common;
 
-use mls_codec::{Credential, VarBytes};
+use mls_codec::{Credential, Proposal, Remove, VarBytes, WireFormat};
 use mls_crypto::test_support::for_each_suite;
 use mls_group::{
-    Client, CommitOptions, ExternalProposer, ProcessedMessage, external_senders_extension,
+    Client, CommitOptions, ExternalProposer, GroupConfig, ProcessedMessage,
+    external_senders_extension,
 };
 
 use common::providers;
@@ -50,13 +51,27 @@ fn receivers_get_the_senders_credential_and_the_authenticated_data() {
             other => panic!("unexpected {other:?}"),
         }
 
-        // A proposal from an external sender carries the extension's credential.
+        // A proposal from an external sender carries the extension's credential, and its
+        // authenticated data.
         let proposal = service
-            .propose_remove(a.group_id(), a.epoch(), 0, b.own_leaf())
+            .propose_with_authenticated_data(
+                a.group_id(),
+                a.epoch(),
+                0,
+                Proposal::Remove(Remove {
+                    removed: b.own_leaf().0,
+                }),
+                b"policy 3",
+            )
             .unwrap();
         match a.process_message(&proposal).unwrap() {
-            ProcessedMessage::Proposal { credential, .. } => {
+            ProcessedMessage::Proposal {
+                credential,
+                authenticated_data,
+                ..
+            } => {
                 assert_eq!(credential, basic(b"service"));
+                assert_eq!(authenticated_data, b"policy 3");
             }
             other => panic!("unexpected {other:?}"),
         }
@@ -106,4 +121,54 @@ fn receivers_get_the_senders_credential_and_the_authenticated_data() {
             other => panic!("unexpected {other:?}"),
         }
     });
+}
+
+/// A member's proposals carry authenticated data only inside
+/// `propose_with_authenticated_data`, as PublicMessage and as PrivateMessage, and a commit
+/// that includes them by reference still processes.
+#[test]
+fn proposals_carry_authenticated_data_when_asked() {
+    for wire_format in [
+        WireFormat::MLS_PUBLIC_MESSAGE,
+        WireFormat::MLS_PRIVATE_MESSAGE,
+    ] {
+        for_each_suite(&providers(), |provider, suite| {
+            let mut alice = Client::new(provider.clone(), suite, b"alice").unwrap();
+            let mut bob = Client::new(provider.clone(), suite, b"bob").unwrap();
+            let config = GroupConfig::default().with_handshake_wire_format(wire_format);
+            alice.set_config(config.clone());
+            bob.set_config(config);
+            let mut a = alice.create_group(b"proposal aad").unwrap();
+            let out = a.add_members(&[bob.key_package().unwrap()]).unwrap();
+            a.merge_pending_commit().unwrap();
+            let mut b = bob.join(&out.welcome.unwrap(), None).unwrap();
+
+            let received = |a: &mut mls_group::Group, message: &[u8]| match a
+                .process_message(message)
+                .unwrap()
+            {
+                ProcessedMessage::Proposal {
+                    authenticated_data, ..
+                } => authenticated_data,
+                other => panic!("unexpected {other:?}"),
+            };
+            let update = b
+                .propose_with_authenticated_data(b"key rotation", |group| group.propose_update())
+                .unwrap();
+            assert_eq!(received(&mut a, &update), b"key rotation");
+            // A proposal that fails inside leaves no authenticated data behind either.
+            let nobody = b.propose_with_authenticated_data(b"failing", |group| {
+                group.propose_remove(mls_tree::LeafIndex(7))
+            });
+            assert!(nobody.is_err());
+            let remove = b.propose_remove(a.own_leaf()).unwrap();
+            assert_eq!(received(&mut a, &remove), b"");
+
+            // Bob's Update is committed by reference by Alice; Bob processes the commit.
+            let commit = a.commit(CommitOptions::default()).unwrap();
+            a.merge_pending_commit().unwrap();
+            b.process_message(&commit.commit).unwrap();
+            assert_eq!(a.epoch_authenticator(), b.epoch_authenticator());
+        });
+    }
 }

@@ -23,7 +23,7 @@
 //! (and wiped) as soon as the secrets below them are derived (§9.2).
 
 use mls_codec::TreeSize;
-use mls_codec::{CipherSuite, CodecError, Decode, Encode, Reader};
+use mls_codec::{CipherSuite, CodecError, Decode, Reader, SecretWriter, StateDecode, StateEncode};
 use mls_crypto::{CipherSuiteProvider, HpkeKeyPair, Secret, derive_secret, expand_with_label};
 
 use crate::storage::{
@@ -407,14 +407,12 @@ impl EpochSecrets {
 /// The suite must be one RFC 9420 registers and every secret must be `KDF.Nh` bytes, on
 /// encoding and on decoding ([`CodecError::InvalidField`] otherwise).
 ///
-/// The secret bytes are written straight into `out`. The caller is responsible for that
-/// buffer: it holds every secret of the epoch, so keep it in a `Zeroizing<Vec<u8>>` (with
-/// enough capacity reserved that it never reallocates, which would leave a copy behind) or
-/// otherwise wipe it, and protect it at rest.
-impl Encode for EpochSecrets {
-    fn encode(&self, out: &mut Vec<u8>) -> Result<(), CodecError> {
+/// The bytes hold every secret of the epoch: they only ever live in a [`SecretWriter`], which
+/// wipes them; protect them at rest.
+impl StateEncode for EpochSecrets {
+    fn encode_state(&self, out: &mut SecretWriter) -> Result<(), CodecError> {
         self.check_storage()?;
-        self.cipher_suite.encode(out)?;
+        out.put_wire(&self.cipher_suite)?;
         encode_secret(&self.sender_data_secret, out)?;
         encode_optional_secret(self.encryption_secret.as_ref(), out)?;
         for secret in self.storage_secrets_after_encryption() {
@@ -427,8 +425,8 @@ impl Encode for EpochSecrets {
 /// Decodes the storage encoding above; each secret goes straight into a [`Secret`]. Rejects
 /// an unregistered suite, a secret that is not `KDF.Nh` bytes and a malformed encoding with
 /// an error; never panics and allocates no more than the input holds.
-impl Decode for EpochSecrets {
-    fn decode(reader: &mut Reader<'_>) -> Result<Self, CodecError> {
+impl StateDecode for EpochSecrets {
+    fn decode_state(reader: &mut Reader<'_>) -> Result<Self, CodecError> {
         let secrets = Self {
             cipher_suite: CipherSuite::decode(reader)?,
             sender_data_secret: decode_secret(reader)?,
@@ -662,13 +660,13 @@ mod tests {
             let [full, taken] = epochs_of(cipher_suite);
             let hash_len = CipherSuiteParams::lookup(cipher_suite).unwrap().hash_len();
             for (epoch, secrets) in [(full, 9), (taken, 8)] {
-                let bytes = epoch.to_bytes().unwrap();
+                let bytes = epoch.to_state_bytes().unwrap();
                 // A varint header of 1 byte below 64 bytes, of 2 from 64 (§2.1.2).
                 let header = if hash_len < 64 { 1 } else { 2 };
                 assert_eq!(bytes.len(), 2 + 1 + secrets * (header + hash_len));
-                let loaded = EpochSecrets::from_bytes(&bytes).unwrap();
+                let loaded = EpochSecrets::from_state_bytes(&bytes).unwrap();
                 assert_eq!(loaded, epoch);
-                assert_eq!(loaded.to_bytes().unwrap(), bytes);
+                assert_eq!(loaded.to_state_bytes().unwrap(), bytes);
                 assert_eq!(loaded.cipher_suite(), cipher_suite);
                 assert_eq!(
                     loaded.encryption_secret().is_some(),
@@ -682,7 +680,8 @@ mod tests {
     fn a_loaded_epoch_derives_what_the_original_does() {
         let s = suite();
         let [mut original, _] = epochs_of(s.cipher_suite());
-        let mut loaded = EpochSecrets::from_bytes(&original.to_bytes().unwrap()).unwrap();
+        let mut loaded =
+            EpochSecrets::from_state_bytes(&original.to_state_bytes().unwrap()).unwrap();
         assert_eq!(
             loaded.export(s, "label", b"ctx", 20).unwrap(),
             original.export(s, "label", b"ctx", 20).unwrap()
@@ -720,11 +719,11 @@ mod tests {
     #[test]
     fn invalid_epoch_secrets_are_rejected() {
         let ok = raw(1, 1, [32; 9]);
-        assert!(EpochSecrets::from_bytes(&ok).is_ok());
-        assert!(EpochSecrets::from_bytes(&raw(1, 0, [32; 9])).is_ok());
+        assert!(EpochSecrets::from_state_bytes(&ok).is_ok());
+        assert!(EpochSecrets::from_state_bytes(&raw(1, 0, [32; 9])).is_ok());
         let invalid_field = |bytes: &[u8]| {
             matches!(
-                EpochSecrets::from_bytes(bytes),
+                EpochSecrets::from_state_bytes(bytes),
                 Err(CodecError::InvalidField { .. })
             )
         };
@@ -737,20 +736,20 @@ mod tests {
             assert!(invalid_field(&raw(1, 1, lengths)), "secret {i}");
         }
         assert_eq!(
-            EpochSecrets::from_bytes(&raw(1, 2, [32; 9])),
+            EpochSecrets::from_state_bytes(&raw(1, 2, [32; 9])),
             Err(CodecError::InvalidOptionalFlag(2))
         );
         for len in 0..ok.len() {
-            assert!(EpochSecrets::from_bytes(&ok[..len]).is_err());
+            assert!(EpochSecrets::from_state_bytes(&ok[..len]).is_err());
         }
         let mut trailing = ok.clone();
         trailing.push(0);
-        assert!(EpochSecrets::from_bytes(&trailing).is_err());
+        assert!(EpochSecrets::from_state_bytes(&trailing).is_err());
         // Encoding refuses an inconsistent value instead of writing what cannot be loaded.
         let mut epoch = run(b"").into_epoch_secrets();
         epoch.init_secret = Secret::new(vec![0; 31]);
         assert!(matches!(
-            epoch.to_bytes(),
+            epoch.to_state_bytes(),
             Err(CodecError::InvalidField { .. })
         ));
     }
@@ -765,14 +764,14 @@ mod tests {
             cut in 0usize..1200,
         ) {
             let [epoch, _] = epochs_of(suite().cipher_suite());
-            let mut bytes = epoch.to_bytes().unwrap();
+            let mut bytes = epoch.to_state_bytes().unwrap();
             for (position, bit) in flips {
                 let position = position % bytes.len();
                 bytes[position] ^= 1 << bit;
             }
             bytes.truncate(cut);
-            if let Ok(loaded) = EpochSecrets::from_bytes(&bytes) {
-                proptest::prop_assert_eq!(loaded.to_bytes().unwrap(), bytes);
+            if let Ok(loaded) = EpochSecrets::from_state_bytes(&bytes) {
+                proptest::prop_assert_eq!(loaded.to_state_bytes().unwrap(), bytes);
             }
         }
     }

@@ -21,7 +21,8 @@
 use std::collections::BTreeMap;
 
 use mls_codec::{
-    CipherSuite, CodecError, ContentType, Decode, Encode, Reader, decode_vector, encode_vector,
+    CipherSuite, CodecError, ContentType, Decode, Reader, SecretWriter, StateDecode, StateEncode,
+    decode_vector,
 };
 use mls_codec::{LeafIndex, NodeIndex, TreeSize};
 use mls_crypto::{
@@ -667,14 +668,12 @@ impl StagedKey<'_> {
 /// generation 2^32 - 1; skipped generations lie below the ratchet's next generation and there
 /// are at most `max_skipped_keys` of them; map entries are strictly ascending.
 ///
-/// The secret bytes are written straight into `out`. The caller is responsible for that
-/// buffer: it holds every key not yet used, so keep it in a `Zeroizing<Vec<u8>>` (with enough
-/// capacity reserved that it never reallocates, which would leave a copy behind) or otherwise
-/// wipe it, and protect it at rest. A saved tree that is loaded again after some of its keys
+/// The bytes hold every key not yet used: they only ever live in a [`SecretWriter`], which
+/// wipes them; protect them at rest. A saved tree that is loaded again after some of its keys
 /// were used would hand those keys out again: replace the saved state whenever the tree
 /// changes.
-impl Encode for SecretTree {
-    fn encode(&self, out: &mut Vec<u8>) -> Result<(), CodecError> {
+impl StateEncode for SecretTree {
+    fn encode_state(&self, out: &mut SecretWriter) -> Result<(), CodecError> {
         self.check_storage()?;
         self.encode_storage(out)
     }
@@ -682,22 +681,23 @@ impl Encode for SecretTree {
 
 impl SecretTree {
     /// Writes `SecretTreeState` without checking the invariants first.
-    fn encode_storage(&self, out: &mut Vec<u8>) -> Result<(), CodecError> {
-        self.cipher_suite.encode(out)?;
-        self.size.leaf_count().encode(out)?;
-        self.config.max_forward_distance.encode(out)?;
-        u64::try_from(self.config.max_skipped_keys)
-            .map_err(|_| invalid("SecretTree", "max_skipped_keys exceeds 2^64 - 1"))?
-            .encode(out)?;
-        encode_vector(out, |out| {
+    fn encode_storage(&self, out: &mut SecretWriter) -> Result<(), CodecError> {
+        out.put_wire(&self.cipher_suite)?;
+        out.put_wire(&self.size.leaf_count())?;
+        out.put_wire(&self.config.max_forward_distance)?;
+        out.put_wire(
+            &u64::try_from(self.config.max_skipped_keys)
+                .map_err(|_| invalid("SecretTree", "max_skipped_keys exceeds 2^64 - 1"))?,
+        )?;
+        out.put_vector(|out| {
             self.nodes.iter().try_for_each(|(node, secret)| {
-                node.encode(out)?;
+                out.put_wire(node)?;
                 encode_secret(secret, out)
             })
         })?;
-        encode_vector(out, |out| {
+        out.put_vector(|out| {
             self.leaves.iter().try_for_each(|(leaf, ratchets)| {
-                leaf.encode(out)?;
+                out.put_wire(leaf)?;
                 ratchets.handshake.encode_storage(out)?;
                 ratchets.application.encode_storage(out)
             })
@@ -708,8 +708,8 @@ impl SecretTree {
 /// Decodes the storage encoding above, with every secret going straight into a [`Secret`]
 /// and every invariant checked; never panics, allocates no more than the input holds and
 /// does work linear (up to a logarithmic factor) in the input's length.
-impl Decode for SecretTree {
-    fn decode(reader: &mut Reader<'_>) -> Result<Self, CodecError> {
+impl StateDecode for SecretTree {
+    fn decode_state(reader: &mut Reader<'_>) -> Result<Self, CodecError> {
         let cipher_suite = CipherSuite::decode(reader)?;
         let size = TreeSize::from_leaf_count(u32::decode(reader)?).ok_or(invalid(
             "SecretTree",
@@ -754,7 +754,7 @@ impl Decode for SecretTree {
 }
 
 impl SecretTree {
-    /// The invariants the storage encoding checks (see the [`Encode`] impl).
+    /// The invariants the storage encoding checks (see the [`StateEncode`] impl).
     fn check_storage(&self) -> Result<(), CodecError> {
         let params = suite_params(self.cipher_suite)?;
         let leaf_count = self.size.leaf_count();
@@ -801,13 +801,13 @@ impl SecretTree {
 }
 
 impl SenderRatchet {
-    /// Writes `SenderRatchetState` (see the [`Encode`] impl of [`SecretTree`]).
-    fn encode_storage(&self, out: &mut Vec<u8>) -> Result<(), CodecError> {
-        self.generation.encode(out)?;
+    /// Writes `SenderRatchetState` (see the [`StateEncode`] impl of [`SecretTree`]).
+    fn encode_storage(&self, out: &mut SecretWriter) -> Result<(), CodecError> {
+        out.put_wire(&self.generation)?;
         encode_optional_secret(self.secret.as_ref(), out)?;
-        encode_vector(out, |out| {
+        out.put_vector(|out| {
             self.skipped.iter().try_for_each(|(generation, key)| {
-                generation.encode(out)?;
+                out.put_wire(generation)?;
                 encode_secret(&key.key, out)?;
                 encode_secret(&key.nonce, out)
             })

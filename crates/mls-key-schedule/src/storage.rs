@@ -8,11 +8,12 @@
 //! version belongs to the enclosing group state; a change to any of these encodings must
 //! change that version.
 //!
-//! Secret bytes are written straight from the secret into the caller's buffer, and read
-//! straight from the input into a [`Secret`], which wipes them when dropped. The caller owns
-//! both buffers and is responsible for wiping them.
+//! They go through the codec's [`StateEncode`](mls_codec::StateEncode) and
+//! [`StateDecode`](mls_codec::StateDecode), never the wire traits. Secret bytes are written
+//! straight from the secret into a [`SecretWriter`], which wipes every allocation it leaves,
+//! and read straight from the input into a [`Secret`], which wipes them when dropped.
 
-use mls_codec::{CipherSuite, CodecError, Reader, encode_opaque};
+use mls_codec::{CipherSuite, CodecError, Reader, SecretWriter};
 use mls_crypto::{CipherSuiteParams, Secret};
 
 /// A [`CodecError::InvalidField`] for a storage encoding.
@@ -42,8 +43,8 @@ pub(crate) fn check_secret_len(
 }
 
 /// Writes `opaque secret<V>` from the secret's bytes directly into `out`.
-pub(crate) fn encode_secret(secret: &Secret, out: &mut Vec<u8>) -> Result<(), CodecError> {
-    encode_opaque(secret.as_bytes(), out)
+pub(crate) fn encode_secret(secret: &Secret, out: &mut SecretWriter) -> Result<(), CodecError> {
+    out.put_opaque(secret.as_bytes())
 }
 
 /// Reads `opaque secret<V>` straight into a [`Secret`].
@@ -54,18 +55,9 @@ pub(crate) fn decode_secret(reader: &mut Reader<'_>) -> Result<Secret, CodecErro
 /// Writes `optional<opaque secret<V>>` (RFC 9420 §2.1.1).
 pub(crate) fn encode_optional_secret(
     secret: Option<&Secret>,
-    out: &mut Vec<u8>,
+    out: &mut SecretWriter,
 ) -> Result<(), CodecError> {
-    match secret {
-        None => {
-            out.push(0);
-            Ok(())
-        }
-        Some(secret) => {
-            out.push(1);
-            encode_secret(secret, out)
-        }
-    }
+    out.put_optional(secret, encode_secret)
 }
 
 /// Reads `optional<opaque secret<V>>` (RFC 9420 §2.1.1).

@@ -13,8 +13,8 @@
 //! ([`TranscriptHashes::from_group_info`]).
 
 use mls_codec::{
-    AuthenticatedContent, CodecError, ContentType, Decode, Encode, FramedContent, Reader, VarBytes,
-    WireFormat, encode_opaque,
+    AuthenticatedContent, CodecError, ContentType, Decode, Encode, FramedContent, Reader,
+    SecretWriter, StateDecode, StateEncode, VarBytes, WireFormat, encode_opaque,
 };
 use mls_crypto::{CipherSuiteParams, CipherSuiteProvider, CryptoError, Secret};
 
@@ -189,18 +189,18 @@ impl TranscriptHashes {
 /// RFC 9420 registers (32, 48 or 64 bytes), and two non-empty hashes have the same length;
 /// encoding and decoding check this ([`CodecError::InvalidField`] otherwise). The hashes are
 /// public values.
-impl Encode for TranscriptHashes {
-    fn encode(&self, out: &mut Vec<u8>) -> Result<(), CodecError> {
+impl StateEncode for TranscriptHashes {
+    fn encode_state(&self, out: &mut SecretWriter) -> Result<(), CodecError> {
         self.check_storage()?;
-        encode_opaque(&self.confirmed, out)?;
-        encode_opaque(&self.interim, out)
+        out.put_opaque(&self.confirmed)?;
+        out.put_opaque(&self.interim)
     }
 }
 
 /// Decodes the storage encoding above, checking the lengths; never panics and allocates no
 /// more than the input holds.
-impl Decode for TranscriptHashes {
-    fn decode(reader: &mut Reader<'_>) -> Result<Self, CodecError> {
+impl StateDecode for TranscriptHashes {
+    fn decode_state(reader: &mut Reader<'_>) -> Result<Self, CodecError> {
         let hashes = Self {
             confirmed: VarBytes::decode(reader)?.into_vec(),
             interim: VarBytes::decode(reader)?.into_vec(),
@@ -367,7 +367,7 @@ mod tests {
             interim: vec![2; 64],
         };
         for hashes in [TranscriptHashes::initial(), created, after, wide] {
-            let bytes = hashes.to_bytes().unwrap();
+            let bytes = hashes.to_state_bytes().unwrap();
             assert_eq!(
                 bytes.len(),
                 // A varint header of 1 byte below 64 bytes, of 2 from 64 (§2.1.2).
@@ -376,14 +376,20 @@ mod tests {
                     .map(|hash| hash.len() + if hash.len() < 64 { 1 } else { 2 })
                     .sum::<usize>()
             );
-            let loaded = TranscriptHashes::from_bytes(&bytes).unwrap();
+            let loaded = TranscriptHashes::from_state_bytes(&bytes).unwrap();
             assert_eq!(loaded, hashes);
-            assert_eq!(loaded.to_bytes().unwrap(), bytes);
+            assert_eq!(loaded.to_state_bytes().unwrap(), bytes);
             for len in 0..bytes.len() {
-                assert!(TranscriptHashes::from_bytes(&bytes[..len]).is_err());
+                assert!(TranscriptHashes::from_state_bytes(&bytes[..len]).is_err());
             }
         }
-        assert_eq!(TranscriptHashes::initial().to_bytes().unwrap(), [0, 0]);
+        assert_eq!(
+            TranscriptHashes::initial()
+                .to_state_bytes()
+                .unwrap()
+                .as_slice(),
+            [0, 0]
+        );
     }
 
     #[test]
@@ -397,14 +403,14 @@ mod tests {
         for (confirmed, interim) in invalid {
             let hashes = TranscriptHashes { confirmed, interim };
             assert!(matches!(
-                hashes.to_bytes(),
+                hashes.to_state_bytes(),
                 Err(CodecError::InvalidField { .. })
             ));
             let mut bytes = Vec::new();
             encode_opaque(&hashes.confirmed, &mut bytes).unwrap();
             encode_opaque(&hashes.interim, &mut bytes).unwrap();
             assert!(matches!(
-                TranscriptHashes::from_bytes(&bytes),
+                TranscriptHashes::from_state_bytes(&bytes),
                 Err(CodecError::InvalidField { .. })
             ));
         }
@@ -413,10 +419,13 @@ mod tests {
             confirmed: vec![1; 48],
             interim: Vec::new(),
         };
-        let bytes = one_sided.to_bytes().unwrap();
-        assert_eq!(TranscriptHashes::from_bytes(&bytes).unwrap(), one_sided);
+        let bytes = one_sided.to_state_bytes().unwrap();
         assert_eq!(
-            TranscriptHashes::from_bytes(&[0, 0, 0]),
+            TranscriptHashes::from_state_bytes(&bytes).unwrap(),
+            one_sided
+        );
+        assert_eq!(
+            TranscriptHashes::from_state_bytes(&[0, 0, 0]),
             Err(CodecError::TrailingBytes { count: 1 })
         );
     }

@@ -11,7 +11,8 @@
 use std::collections::BTreeMap;
 
 use mls_codec::{
-    CodecError, Decode, Encode, LeafNode, ParentNode, Reader, decode_vector, encode_vector,
+    CodecError, Decode, LeafNode, ParentNode, Reader, SecretWriter, StateDecode, StateEncode,
+    decode_vector,
 };
 
 use crate::{LeafIndex, NodeIndex, RatchetTree, TreeError, TreeSize};
@@ -88,11 +89,32 @@ impl TreeChanges {
     }
 }
 
-impl RatchetTree {
+/// Transactions over a ratchet tree: the group engine stages a commit's changes, then keeps,
+/// undoes or stashes them (see the module documentation).
+pub trait TreeTransactions {
     /// Starts recording changes, so that [`Self::discard_changes`] can undo them.
     ///
     /// Fails with [`TreeError::AlreadyRecording`] if a recording is in progress.
-    pub fn begin_changes(&mut self) -> Result<(), TreeError> {
+    fn begin_changes(&mut self) -> Result<(), TreeError>;
+
+    /// Ends the recording and keeps the changes; returns the leaves they replaced.
+    fn keep_changes(&mut self) -> ReplacedLeaves;
+
+    /// Ends the recording and undoes every change since [`Self::begin_changes`].
+    fn discard_changes(&mut self);
+
+    /// Ends the recording, undoes every change since [`Self::begin_changes`] and returns
+    /// them, to be replayed by [`Self::apply_changes`] while the tree is as it is now.
+    fn stash_changes(&mut self) -> TreeChanges;
+
+    /// Replays stashed changes and returns the leaves they replaced. The tree must be as it
+    /// was when they were stashed; changes that do not fit it (e.g. from a corrupted saved
+    /// state) fail with [`TreeError::InvalidChanges`] and leave the tree unchanged.
+    fn apply_changes(&mut self, changes: &TreeChanges) -> Result<ReplacedLeaves, TreeError>;
+}
+
+impl TreeTransactions for RatchetTree {
+    fn begin_changes(&mut self) -> Result<(), TreeError> {
         if self.journal.is_some() {
             return Err(TreeError::AlreadyRecording);
         }
@@ -100,32 +122,25 @@ impl RatchetTree {
         Ok(())
     }
 
-    /// Ends the recording and keeps the changes; returns the leaves they replaced.
-    pub fn keep_changes(&mut self) -> ReplacedLeaves {
+    fn keep_changes(&mut self) -> ReplacedLeaves {
         self.journal
             .take()
             .map(|undo| ReplacedLeaves::from_undo(&undo))
             .unwrap_or_default()
     }
 
-    /// Ends the recording and undoes every change since [`Self::begin_changes`].
-    pub fn discard_changes(&mut self) {
+    fn discard_changes(&mut self) {
         self.stash_changes();
     }
 
-    /// Ends the recording, undoes every change since [`Self::begin_changes`] and returns
-    /// them, to be replayed by [`Self::apply_changes`] while the tree is as it is now.
-    pub fn stash_changes(&mut self) -> TreeChanges {
+    fn stash_changes(&mut self) -> TreeChanges {
         let mut redo = self.undo_to(0);
         self.journal = None;
         redo.reverse();
         TreeChanges(redo)
     }
 
-    /// Replays stashed changes and returns the leaves they replaced. The tree must be as it
-    /// was when they were stashed; changes that do not fit it (e.g. from a corrupted saved
-    /// state) fail with [`TreeError::InvalidChanges`] and leave the tree unchanged.
-    pub fn apply_changes(&mut self, changes: &TreeChanges) -> Result<ReplacedLeaves, TreeError> {
+    fn apply_changes(&mut self, changes: &TreeChanges) -> Result<ReplacedLeaves, TreeError> {
         let mark = self.mark();
         for change in &changes.0 {
             if let Err(error) = self.replay(change.clone()) {
@@ -142,7 +157,9 @@ impl RatchetTree {
         self.release(mark);
         Ok(replaced)
     }
+}
 
+impl RatchetTree {
     /// Records `change` if a recording is in progress.
     pub(crate) fn record(&mut self, change: Change) {
         if let Some(journal) = &mut self.journal {
@@ -241,19 +258,19 @@ impl RatchetTree {
 // Storage encodings (not RFC 9420 wire structs): a saved group keeps the leaves its past
 // epochs replaced and the stashed changes of its pending commit.
 
-impl Encode for ReplacedLeaves {
-    fn encode(&self, out: &mut Vec<u8>) -> Result<(), CodecError> {
-        encode_vector(out, |out| {
+impl StateEncode for ReplacedLeaves {
+    fn encode_state(&self, out: &mut SecretWriter) -> Result<(), CodecError> {
+        out.put_vector(|out| {
             self.0.iter().try_for_each(|(leaf, node)| {
-                leaf.encode(out)?;
-                node.encode(out)
+                out.put_wire(leaf)?;
+                out.put_wire(node)
             })
         })
     }
 }
 
-impl Decode for ReplacedLeaves {
-    fn decode(reader: &mut Reader<'_>) -> Result<Self, CodecError> {
+impl StateDecode for ReplacedLeaves {
+    fn decode_state(reader: &mut Reader<'_>) -> Result<Self, CodecError> {
         let entries = decode_vector(reader, |r| {
             Ok((u32::decode(r)?, Option::<LeafNode>::decode(r)?))
         })?;
@@ -261,36 +278,36 @@ impl Decode for ReplacedLeaves {
     }
 }
 
-impl Encode for TreeChanges {
-    fn encode(&self, out: &mut Vec<u8>) -> Result<(), CodecError> {
-        encode_vector(out, |out| {
+impl StateEncode for TreeChanges {
+    fn encode_state(&self, out: &mut SecretWriter) -> Result<(), CodecError> {
+        out.put_vector(|out| {
             self.0.iter().try_for_each(|change| match change {
                 Change::Leaf(leaf, node) => {
-                    out.push(0);
-                    leaf.0.encode(out)?;
-                    node.encode(out)
+                    out.put(&[0]);
+                    out.put_wire(&leaf.0)?;
+                    out.put_wire(node)
                 }
                 Change::Parent(node, parent) => {
-                    out.push(1);
-                    node.0.encode(out)?;
-                    parent.encode(out)
+                    out.put(&[1]);
+                    out.put_wire(&node.0)?;
+                    out.put_wire(parent)
                 }
                 Change::UnmergedLeaf(node, leaf) => {
-                    out.push(2);
-                    node.0.encode(out)?;
-                    leaf.0.encode(out)
+                    out.put(&[2]);
+                    out.put_wire(&node.0)?;
+                    out.put_wire(&leaf.0)
                 }
                 Change::Size(size) => {
-                    out.push(3);
-                    size.leaf_count().encode(out)
+                    out.put(&[3]);
+                    out.put_wire(&size.leaf_count())
                 }
             })
         })
     }
 }
 
-impl Decode for TreeChanges {
-    fn decode(reader: &mut Reader<'_>) -> Result<Self, CodecError> {
+impl StateDecode for TreeChanges {
+    fn decode_state(reader: &mut Reader<'_>) -> Result<Self, CodecError> {
         let changes = decode_vector(reader, |r| {
             Ok(match u8::decode(r)? {
                 0 => Change::Leaf(LeafIndex(u32::decode(r)?), Option::decode(r)?),

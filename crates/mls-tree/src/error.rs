@@ -30,7 +30,7 @@ pub enum TreeError {
         count: usize,
     },
     /// A received ratchet tree is wider than the bound the receiver set (the
-    /// `max_leaves` of [`crate::RatchetTree::from_bytes_verifying_leaves`]), found before
+    /// `max_leaves` of [`crate::low_level::decode_verifying_leaves`]), found before
     /// more nodes than the bound allows were read.
     #[error("the ratchet tree has more than {max_leaves} leaves, the bound set for received trees")]
     TooManyLeaves {
@@ -61,7 +61,7 @@ pub enum TreeError {
         /// The leaf.
         leaf: LeafIndex,
     },
-    /// [`crate::RatchetTree::begin_changes`] was called while changes were being recorded.
+    /// [`crate::low_level::TreeTransactions::begin_changes`] was called while changes were being recorded.
     #[error("the tree is already recording changes")]
     AlreadyRecording,
     /// Stashed changes do not fit the tree they are applied to (e.g. a corrupted saved state).

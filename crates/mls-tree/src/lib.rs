@@ -53,6 +53,7 @@ mod census;
 mod changes;
 mod error;
 mod hash;
+pub mod low_level;
 mod received;
 #[cfg(test)]
 mod tests;
@@ -62,8 +63,6 @@ mod treekem;
 mod treekem_tests;
 mod validate;
 
-pub use census::CredentialCensus;
-pub use changes::{ReplacedLeaves, TreeChanges};
 pub use error::TreeError;
 pub use mls_codec::tree_math::{LeafIndex, MAX_LEAVES, NodeIndex, TreeSize};
 pub use received::DEFAULT_MAX_LEAVES;

@@ -256,7 +256,7 @@ impl RatchetTree {
     /// `parallel` feature while the tree is decoded and `checks` runs. An encoding that does
     /// not split as it decodes is decoded and checked the plain way, so the outcome never
     /// depends on the path taken.
-    pub fn from_bytes_verifying_leaves<T>(
+    pub(crate) fn from_bytes_verifying_leaves<T>(
         suite: &dyn CipherSuiteProvider,
         bytes: &[u8],
         group_id: &[u8],
@@ -285,7 +285,7 @@ impl RatchetTree {
     /// Verifies every leaf's signature as [`RatchetTree::verify_leaf_signatures`] does while
     /// `checks` runs, and returns both results: with the `parallel` feature at the same time,
     /// both on the pool, so that the thread that runs `checks` then helps with the signatures.
-    pub fn verify_leaf_signatures_alongside<T: Send>(
+    pub(crate) fn verify_leaf_signatures_alongside<T: Send>(
         &self,
         suite: &dyn CipherSuiteProvider,
         group_id: &[u8],

@@ -4,14 +4,15 @@
 use mls_codec::{
     Capabilities, CipherSuite, Credential, Decode, Encode, LeafNode, LeafNodeHashInput,
     LeafNodeLocation, LeafNodeSourceData, Lifetime, Node, ParentHashInput, ParentNode,
-    ParentNodeHashInput, TreeHashInput, VarBytes,
+    ParentNodeHashInput, StateDecode, StateEncode, TreeHashInput, VarBytes,
 };
 use mls_crypto::{CipherSuiteProvider, CryptoProvider};
 use mls_crypto_rustcrypto::RustCryptoProvider;
 use proptest::prelude::*;
 use serde_json::Value;
 
-use crate::{LeafIndex, NodeIndex, RatchetTree, TreeChanges, TreeError, leaf_node_tbs};
+use crate::low_level::{CredentialCensus, TreeChanges, TreeTransactions};
+use crate::{LeafIndex, NodeIndex, RatchetTree, TreeError, leaf_node_tbs};
 
 pub(crate) fn suite() -> &'static dyn CipherSuiteProvider {
     static PROVIDER: RustCryptoProvider = RustCryptoProvider::new();
@@ -778,7 +779,7 @@ fn check_invariants(tree: &RatchetTree) -> Result<(), TestCaseError> {
     let rebuilt = RatchetTree::from_bytes(&tree.to_bytes().unwrap()).unwrap();
     prop_assert_eq!(rebuilt.tree_hash(suite()).unwrap(), root);
     tree.verify_unmerged_leaves().unwrap();
-    let mut census = crate::CredentialCensus::default();
+    let mut census = CredentialCensus::default();
     for (_, node) in tree.members() {
         census.add(node);
     }
@@ -941,7 +942,7 @@ proptest! {
         prop_assert_eq!(observable(&again), end);
 
         // The stash survives its storage encoding.
-        let decoded = TreeChanges::from_bytes(&changes.to_bytes().unwrap()).unwrap();
+        let decoded = TreeChanges::from_state_bytes(&changes.to_state_bytes().unwrap()).unwrap();
         prop_assert_eq!(decoded, changes);
     }
 }
@@ -972,14 +973,14 @@ fn a_resize_that_is_not_a_doubling_or_halving_is_refused() {
     grown.begin_changes().unwrap();
     grown.add_leaf(leaf(10)).unwrap(); // doubles to four leaves
     let changes = grown.stash_changes();
-    let mut bytes = changes.to_bytes().unwrap();
+    let mut bytes = changes.to_state_bytes().unwrap();
     let encoded_four = 4u32.to_be_bytes();
     let at = bytes
         .windows(5)
         .position(|w| w[0] == 3 && w[1..] == encoded_four)
         .expect("the encoded resize");
     bytes[at + 1..at + 5].copy_from_slice(&(1u32 << 30).to_be_bytes());
-    let corrupted = TreeChanges::from_bytes(&bytes).unwrap();
+    let corrupted = TreeChanges::from_state_bytes(&bytes).unwrap();
     let before = observable(&grown);
     assert_eq!(
         grown.apply_changes(&corrupted),

@@ -7,7 +7,7 @@ use mls_codec::{
     CodecError, Encode, HpkePublicKey, LeafNode, Node, NodeType, ParentNode, encode_vector,
 };
 
-use crate::CredentialCensus;
+use crate::census::CredentialCensus;
 use crate::changes::Change;
 use crate::hash::HashCache;
 use crate::{LeafIndex, NodeIndex, TreeError, TreeSize};
@@ -102,7 +102,7 @@ impl Occupancy {
 ///
 /// Every operation either succeeds or returns a [`TreeError`] and leaves the tree unchanged.
 /// A group engine can also record a series of operations and undo them as one
-/// ([`RatchetTree::begin_changes`]), so that staging a commit costs no copy of the tree.
+/// ([`TreeTransactions::begin_changes`](crate::low_level::TreeTransactions::begin_changes)), so that staging a commit costs no copy of the tree.
 #[derive(Debug, Clone)]
 pub struct RatchetTree {
     size: TreeSize,
@@ -361,7 +361,7 @@ impl RatchetTree {
     }
 
     /// How many members use and support each credential type (§7.3, §13.3).
-    pub fn credential_census(&self) -> &CredentialCensus {
+    pub(crate) fn credential_census(&self) -> &CredentialCensus {
         &self.credentials
     }
 

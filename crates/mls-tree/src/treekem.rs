@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use mls_codec::{
-    CodecError, Decode, Encode, HpkeCiphertext, LeafNode, LeafNodeSource, LeafNodeSourceData,
-    ParentNode, Reader, UpdatePath, UpdatePathNode, VarBytes, decode_vector, encode_opaque,
-    encode_vector,
+    CodecError, Decode, HpkeCiphertext, LeafNode, LeafNodeSource, LeafNodeSourceData, ParentNode,
+    Reader, SecretWriter, StateDecode, StateEncode, UpdatePath, UpdatePathNode, VarBytes,
+    decode_vector,
 };
 use mls_crypto::{CipherSuiteParams, CipherSuiteProvider, HpkePrivateKey, Secret, Signer, labeled};
 
@@ -59,17 +59,16 @@ impl fmt::Debug for TreePrivateKeys {
 /// record its cipher suite or tree: after loading, [`TreePrivateKeys::verify`] against the
 /// group's suite and tree checks every key against its public key.
 ///
-/// The private key bytes are written straight into `out`. The caller is responsible for that
-/// buffer: keep it in a `Zeroizing<Vec<u8>>` (with enough capacity reserved that it never
-/// reallocates, which would leave a copy behind) or otherwise wipe it, and protect it at rest.
-impl Encode for TreePrivateKeys {
-    fn encode(&self, out: &mut Vec<u8>) -> Result<(), CodecError> {
+/// The private key bytes only ever live in a [`SecretWriter`], which wipes them; protect
+/// them at rest.
+impl StateEncode for TreePrivateKeys {
+    fn encode_state(&self, out: &mut SecretWriter) -> Result<(), CodecError> {
         self.check_storage()?;
-        self.own_leaf.0.encode(out)?;
-        encode_vector(out, |out| {
+        out.put_wire(&self.own_leaf.0)?;
+        out.put_vector(|out| {
             self.keys.iter().try_for_each(|(node, key)| {
-                node.0.encode(out)?;
-                encode_opaque(key.as_bytes(), out)
+                out.put_wire(&node.0)?;
+                out.put_opaque(key.as_bytes())
             })
         })
     }
@@ -78,8 +77,8 @@ impl Encode for TreePrivateKeys {
 /// Decodes the storage encoding above, each key going straight into an [`HpkePrivateKey`],
 /// with every check of the encoding; never panics and allocates no more than the input
 /// holds.
-impl Decode for TreePrivateKeys {
-    fn decode(reader: &mut Reader<'_>) -> Result<Self, CodecError> {
+impl StateDecode for TreePrivateKeys {
+    fn decode_state(reader: &mut Reader<'_>) -> Result<Self, CodecError> {
         let own_leaf = LeafIndex(u32::decode(reader)?);
         let entries = decode_vector(reader, |reader| {
             let node = NodeIndex(u32::decode(reader)?);

@@ -426,11 +426,13 @@ fn raw_private_keys(own: u32, keys: &[(u32, Vec<u8>)]) -> Vec<u8> {
 }
 
 fn store(keys: &TreePrivateKeys) -> Vec<u8> {
-    mls_codec::Encode::to_bytes(keys).unwrap()
+    mls_codec::StateEncode::to_state_bytes(keys)
+        .unwrap()
+        .to_vec()
 }
 
 fn load(bytes: &[u8]) -> Result<TreePrivateKeys, mls_codec::CodecError> {
-    mls_codec::Decode::from_bytes(bytes)
+    mls_codec::StateDecode::from_state_bytes(bytes)
 }
 
 #[test]
@@ -543,7 +545,7 @@ fn invalid_private_key_encodings_are_rejected() {
         .insert_path_secret(suite(), NodeIndex(9), &[7u8; 32])
         .unwrap();
     assert!(matches!(
-        mls_codec::Encode::to_bytes(&off_path),
+        mls_codec::StateEncode::to_state_bytes(&off_path),
         Err(mls_codec::CodecError::InvalidField { .. })
     ));
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use mls_codec::Encode;
 use mls_crypto::{CipherSuiteProvider, CryptoProvider, HpkePrivateKey};
-use mls_group::welcome::{decrypt_group_info, decrypt_group_secrets, verify_group_info};
+use mls_group::low_level::{decrypt_group_info, decrypt_group_secrets, verify_group_info};
 use mls_key_schedule::{EpochSecrets, verify_confirmation_tag, zero_secret};
 use serde::Deserialize;
 use serde_json::Value;

@@ -8,7 +8,8 @@ use mls_codec::LeafNode;
 use mls_codec::{Encode, GroupContext, ReInit};
 use mls_crypto::{CipherSuiteProvider, Secret};
 use mls_key_schedule::{EpochSecrets, SecretTree, SecretTreeConfig, TranscriptHashes};
-use mls_tree::{LeafIndex, RatchetTree, ReplacedLeaves, TreePrivateKeys, TreeSize};
+use mls_tree::low_level::ReplacedLeaves;
+use mls_tree::{LeafIndex, RatchetTree, TreePrivateKeys, TreeSize};
 
 use crate::GroupError;
 

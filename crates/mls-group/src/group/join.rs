@@ -5,8 +5,10 @@ use std::sync::Arc;
 use mls_codec::{Encode, ExtensionType, GroupContext, ProtocolVersion, VarBytes, Welcome};
 use mls_crypto::{CipherSuiteProvider, CryptoProvider, Signer};
 use mls_key_schedule::{EpochSecrets, KeySchedule, TranscriptHashes, zero_secret};
+use mls_tree::low_level::{decode_verifying_leaves, verify_leaf_signatures_alongside};
 use mls_tree::{LeafIndex, RatchetTree, TreePrivateKeys};
 
+use super::authenticate::Authenticator;
 use super::commit::psk_secret_of;
 use super::{Epoch, Group};
 use crate::key_package::KeyPackageBundle;
@@ -158,7 +160,14 @@ impl Group {
             config.max_tree_leaves,
             |signer_key| welcome::verify_group_info(suite, &group_info, signer_key),
         )?;
+        let authenticator = Authenticator {
+            config: &config,
+            group_id: &context.group_id,
+            epoch: context.epoch,
+        };
+        authenticator.tree(&tree)?;
         crate::proposals::check_received_tree(&context, &tree)?;
+        authenticator.external_senders(&context.extensions)?;
         let own_leaf = tree
             .members()
             .find(|(_, leaf)| **leaf == bundle.key_package.leaf_node)
@@ -247,11 +256,11 @@ pub(crate) fn receive_tree(
     };
     let (tree, structure, signatures) = match source {
         TreeSource::Encoded(bytes) => {
-            RatchetTree::from_bytes_verifying_leaves(suite, bytes, group_id, max_leaves, structure)?
+            decode_verifying_leaves(suite, bytes, group_id, max_leaves, structure)?
         }
         TreeSource::Decoded(tree) => {
             let (structure, signatures) =
-                tree.verify_leaf_signatures_alongside(suite, group_id, || structure(&tree));
+                verify_leaf_signatures_alongside(&tree, suite, group_id, || structure(&tree));
             (*tree, structure, signatures)
         }
     };

@@ -85,6 +85,46 @@ impl Group {
         })
     }
 
+    /// Runs `propose`, in which every proposal this group sends (with any of the `propose_*`
+    /// methods) carries `authenticated_data` (§6): sent beside the proposal, authenticated
+    /// by its signature (and, in a PrivateMessage, by the AEAD) but not encrypted, and returned
+    /// to receivers in [`crate::ProcessedMessage::Proposal`]. Outside of it, proposals carry
+    /// none.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use mls_codec::CipherSuite;
+    /// # use mls_crypto_rustcrypto::RustCryptoProvider;
+    /// # use mls_group::{Client, ProcessedMessage};
+    /// # let provider = Arc::new(RustCryptoProvider);
+    /// # let suite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
+    /// # let alice = Client::new(provider.clone(), suite, b"alice")?;
+    /// # let mut bob = Client::new(provider, suite, b"bob")?;
+    /// # let mut alice_group = alice.create_group(b"group")?;
+    /// # let added = alice_group.add_members(&[bob.key_package()?])?;
+    /// # alice_group.merge_pending_commit()?;
+    /// # let mut bob_group = bob.join(&added.welcome.expect("welcome"), None)?;
+    /// let proposal = bob_group
+    ///     .propose_with_authenticated_data(b"ticket 42", |group| group.propose_update())?;
+    /// match alice_group.process_message(&proposal)? {
+    ///     ProcessedMessage::Proposal { authenticated_data, .. } => {
+    ///         assert_eq!(authenticated_data, b"ticket 42")
+    ///     }
+    ///     other => panic!("unexpected {other:?}"),
+    /// }
+    /// # Ok::<(), mls_group::GroupError>(())
+    /// ```
+    pub fn propose_with_authenticated_data<T>(
+        &mut self,
+        authenticated_data: &[u8],
+        propose: impl FnOnce(&mut Self) -> Result<T, GroupError>,
+    ) -> Result<T, GroupError> {
+        self.proposal_authenticated_data = authenticated_data.to_vec();
+        let result = propose(self);
+        self.proposal_authenticated_data.clear();
+        result
+    }
+
     /// Validates, signs, protects and caches one of our proposals; the result is the
     /// MLSMessage to send.
     pub(super) fn propose(&mut self, proposal: Proposal) -> Result<Vec<u8>, GroupError> {
@@ -94,7 +134,10 @@ impl Group {
         self.check_active()?;
         let sender = mls_codec::Sender::Member(self.own_leaf());
         self.validate_proposal(&sender, &proposal)?;
-        let content = self.framed_content(FramedContentBody::Proposal(proposal.clone()), &[]);
+        let content = self.framed_content(
+            FramedContentBody::Proposal(proposal.clone()),
+            &self.proposal_authenticated_data,
+        );
         let authenticated = self.sign(self.config.handshake_wire_format, content, None)?;
         let message = self.protect(authenticated.clone())?;
         self.cache_proposal(&authenticated, sender, proposal)?;

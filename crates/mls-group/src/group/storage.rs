@@ -2,7 +2,8 @@
 //! not an RFC 9420 wire struct).
 //!
 //! The encoding starts with a magic value and a version so that a future layout can be told
-//! apart. It holds every secret the member has: store it as carefully as a private key, and
+//! apart. It is written into a [`SecretWriter`] (the codec's storage encoding, never the wire
+//! [`Encode`]), so no copy of a secret is left behind in memory the buffer outgrew. It holds every secret the member has: store it as carefully as a private key, and
 //! replace the stored copy after every operation (a stale copy would hand out message keys
 //! again, §9.2).
 
@@ -10,12 +11,13 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use mls_codec::{
-    CodecError, Decode, Encode, GroupContext, Proposal, ReInit, Reader, Sender, VarBytes,
-    decode_vector, encode_opaque, encode_vector,
+    CodecError, Decode, Encode, GroupContext, Proposal, ReInit, Reader, SecretWriter, Sender,
+    StateDecode, StateEncode, VarBytes, decode_vector,
 };
 use mls_crypto::{CipherSuiteProvider, CryptoProvider, HpkePrivateKey, Secret, Signer, Zeroizing};
 use mls_key_schedule::{EpochSecrets, SecretTree, TranscriptHashes};
-use mls_tree::{RatchetTree, ReplacedLeaves, TreeChanges, TreePrivateKeys};
+use mls_tree::low_level::{ReplacedLeaves, TreeChanges, TreeTransactions};
+use mls_tree::{RatchetTree, TreePrivateKeys};
 
 use super::{CachedProposal, Epoch, Group, PastEpoch, PendingCommit};
 use crate::{GroupConfig, GroupError};
@@ -30,12 +32,12 @@ impl Group {
     /// The whole state of this member, secrets included, for [`Group::load`]. The bytes are
     /// wiped when dropped.
     pub fn save(&self) -> Result<Zeroizing<Vec<u8>>, GroupError> {
-        let mut out = Zeroizing::new(Vec::new());
+        let mut out = SecretWriter::new();
         self.encode_state(&mut out)?;
-        Ok(out)
+        Ok(out.into_bytes())
     }
 
-    fn encode_state(&self, out: &mut Vec<u8>) -> Result<(), GroupError> {
+    fn encode_state(&self, out: &mut SecretWriter) -> Result<(), GroupError> {
         let Self {
             provider: _,
             signer: _,
@@ -50,47 +52,38 @@ impl Group {
             pending_commit,
             verifying_keys: _,
             removed_in,
+            proposal_authenticated_data: _,
         } = self;
-        out.extend_from_slice(MAGIC);
-        VERSION.encode(out)?;
-        encode_vector(out, |out| tree.encode(out))?;
+        out.put(MAGIC);
+        out.put_wire(&VERSION)?;
+        out.put_vector(|out| out.put_wire(tree))?;
         encode_epoch(epoch, out)?;
-        encode_vector(out, |out| {
+        out.put_vector(|out| {
             past_epochs
                 .iter()
                 .try_for_each(|past| encode_past(past, out))
         })?;
-        encode_vector(out, |out| {
+        out.put_vector(|out| {
             resumption_psks.iter().try_for_each(|(epoch, psk)| {
-                epoch.encode(out)?;
-                encode_opaque(psk.as_bytes(), out)
+                out.put_wire(epoch)?;
+                out.put_opaque(psk.as_bytes())
             })
         })?;
         encode_keyed_secrets(external_psks, Secret::as_bytes, out)?;
-        encode_vector(out, |out| {
+        out.put_vector(|out| {
             proposals.iter().try_for_each(|cached| {
-                cached.reference.encode(out)?;
-                cached.sender.encode(out)?;
-                cached.proposal.encode(out)?;
-                u8::from(cached.declined).encode(out)
+                out.put_wire(&cached.reference)?;
+                out.put_wire(&cached.sender)?;
+                out.put_wire(&cached.proposal)?;
+                out.put_wire(&u8::from(cached.declined))
             })
         })?;
         encode_keyed_secrets(update_keys, HpkePrivateKey::as_bytes, out)?;
-        match pending_commit {
-            None => out.push(0),
-            Some(pending) => {
-                out.push(1);
-                encode_epoch(&pending.epoch, out)?;
-                pending.tree_changes.encode(out)?;
-            }
-        }
-        match removed_in {
-            None => out.push(0),
-            Some(epoch) => {
-                out.push(1);
-                epoch.encode(out)?;
-            }
-        }
+        out.put_optional(pending_commit.as_ref(), |pending, out| {
+            encode_epoch(&pending.epoch, out)?;
+            pending.tree_changes.encode_state(out)
+        })?;
+        out.put_optional(removed_in.as_ref(), |epoch, out| out.put_wire(epoch))?;
         Ok(())
     }
 
@@ -136,7 +129,7 @@ impl Group {
             0 => None,
             1 => Some(PendingCommit {
                 epoch: decode_epoch(&mut reader)?,
-                tree_changes: TreeChanges::decode(&mut reader)?,
+                tree_changes: TreeChanges::decode_state(&mut reader)?,
             }),
             flag => return Err(CodecError::InvalidOptionalFlag(flag).into()),
         };
@@ -173,6 +166,7 @@ impl Group {
             pending_commit,
             verifying_keys: HashMap::new(),
             removed_in,
+            proposal_authenticated_data: Vec::new(),
         })
     }
 }
@@ -192,7 +186,7 @@ fn check_tree(
     Ok(())
 }
 
-fn encode_epoch(epoch: &Epoch, out: &mut Vec<u8>) -> Result<(), CodecError> {
+fn encode_epoch(epoch: &Epoch, out: &mut SecretWriter) -> Result<(), CodecError> {
     let Epoch {
         context,
         context_bytes: _,
@@ -202,19 +196,12 @@ fn encode_epoch(epoch: &Epoch, out: &mut Vec<u8>) -> Result<(), CodecError> {
         transcript,
         reinit,
     } = epoch;
-    context.encode(out)?;
-    private_keys.encode(out)?;
-    secrets.encode(out)?;
-    secret_tree.encode(out)?;
-    transcript.encode(out)?;
-    match reinit {
-        None => out.push(0),
-        Some(reinit) => {
-            out.push(1);
-            reinit.encode(out)?;
-        }
-    }
-    Ok(())
+    out.put_wire(context)?;
+    private_keys.encode_state(out)?;
+    secrets.encode_state(out)?;
+    secret_tree.encode_state(out)?;
+    transcript.encode_state(out)?;
+    out.put_optional(reinit.as_ref(), |reinit, out| out.put_wire(reinit))
 }
 
 fn decode_epoch(reader: &mut Reader<'_>) -> Result<Epoch, GroupError> {
@@ -222,10 +209,10 @@ fn decode_epoch(reader: &mut Reader<'_>) -> Result<Epoch, GroupError> {
     Ok(Epoch {
         context_bytes: context.to_bytes()?,
         context,
-        private_keys: TreePrivateKeys::decode(reader)?,
-        secrets: EpochSecrets::decode(reader)?,
-        secret_tree: SecretTree::decode(reader)?,
-        transcript: TranscriptHashes::decode(reader)?,
+        private_keys: TreePrivateKeys::decode_state(reader)?,
+        secrets: EpochSecrets::decode_state(reader)?,
+        secret_tree: SecretTree::decode_state(reader)?,
+        transcript: TranscriptHashes::decode_state(reader)?,
         reinit: match u8::decode(reader)? {
             0 => None,
             1 => Some(ReInit::decode(reader)?),
@@ -234,7 +221,7 @@ fn decode_epoch(reader: &mut Reader<'_>) -> Result<Epoch, GroupError> {
     })
 }
 
-fn encode_past(past: &PastEpoch, out: &mut Vec<u8>) -> Result<(), CodecError> {
+fn encode_past(past: &PastEpoch, out: &mut SecretWriter) -> Result<(), CodecError> {
     let PastEpoch {
         epoch,
         context_bytes,
@@ -242,20 +229,20 @@ fn encode_past(past: &PastEpoch, out: &mut Vec<u8>) -> Result<(), CodecError> {
         sender_data_secret,
         secret_tree,
     } = past;
-    epoch.encode(out)?;
-    encode_opaque(context_bytes, out)?;
-    replaced.encode(out)?;
-    encode_opaque(sender_data_secret.as_bytes(), out)?;
-    secret_tree.encode(out)
+    out.put_wire(epoch)?;
+    out.put_opaque(context_bytes)?;
+    replaced.encode_state(out)?;
+    out.put_opaque(sender_data_secret.as_bytes())?;
+    secret_tree.encode_state(out)
 }
 
 fn decode_past(reader: &mut Reader<'_>) -> Result<PastEpoch, CodecError> {
     Ok(PastEpoch {
         epoch: u64::decode(reader)?,
         context_bytes: VarBytes::decode(reader)?.into_vec(),
-        replaced: ReplacedLeaves::decode(reader)?,
+        replaced: ReplacedLeaves::decode_state(reader)?,
         sender_data_secret: decode_secret(reader)?,
-        secret_tree: SecretTree::decode(reader)?,
+        secret_tree: SecretTree::decode_state(reader)?,
     })
 }
 
@@ -269,14 +256,14 @@ fn decode_tree(reader: &mut Reader<'_>) -> Result<RatchetTree, GroupError> {
 fn encode_keyed_secrets<V>(
     map: &HashMap<Vec<u8>, V>,
     secret_bytes: impl Fn(&V) -> &[u8],
-    out: &mut Vec<u8>,
+    out: &mut SecretWriter,
 ) -> Result<(), CodecError> {
     let mut entries: Vec<(&Vec<u8>, &V)> = map.iter().collect();
     entries.sort_by(|a, b| a.0.cmp(b.0));
-    encode_vector(out, |out| {
+    out.put_vector(|out| {
         entries.iter().try_for_each(|(key, secret)| {
-            encode_opaque(key, out)?;
-            encode_opaque(secret_bytes(secret), out)
+            out.put_opaque(key)?;
+            out.put_opaque(secret_bytes(secret))
         })
     })
 }

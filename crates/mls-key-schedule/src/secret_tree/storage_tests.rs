@@ -1,7 +1,7 @@
 //! Tests of the storage encoding of the secret tree: lossless round trips, identical
 //! behaviour after loading, and rejection of every malformed or inconsistent encoding.
 
-use mls_codec::encode_opaque;
+use mls_codec::{Encode, SecretWriter, encode_opaque, encode_vector};
 use mls_crypto::CryptoProvider;
 use mls_crypto_rustcrypto::RustCryptoProvider;
 use proptest::prelude::*;
@@ -50,10 +50,10 @@ fn populated() -> SecretTree {
 }
 
 fn round_trip(tree: &SecretTree) -> SecretTree {
-    let bytes = tree.to_bytes().unwrap();
-    let loaded = SecretTree::from_bytes(&bytes).unwrap();
+    let bytes = tree.to_state_bytes().unwrap();
+    let loaded = SecretTree::from_state_bytes(&bytes).unwrap();
     assert_eq!(&loaded, tree);
-    assert_eq!(loaded.to_bytes().unwrap(), bytes);
+    assert_eq!(loaded.to_state_bytes().unwrap(), bytes);
     loaded
 }
 
@@ -135,7 +135,10 @@ fn a_loaded_tree_behaves_exactly_like_the_original() {
         );
     }
     assert_eq!(loaded, original);
-    assert_eq!(loaded.to_bytes().unwrap(), original.to_bytes().unwrap());
+    assert_eq!(
+        loaded.to_state_bytes().unwrap(),
+        original.to_state_bytes().unwrap()
+    );
 }
 
 #[test]
@@ -197,22 +200,22 @@ fn an_exhausted_ratchet_round_trips() {
     assert!(loaded.decryption_key(s, 1, APP, 2).is_err());
 }
 
-/// The encoding of `tree` without the invariant checks of `encode`.
+/// The encoding of `tree` without the invariant checks of `encode_state`.
 fn unchecked(tree: &SecretTree) -> Vec<u8> {
-    let mut out = Vec::new();
+    let mut out = SecretWriter::new();
     tree.encode_storage(&mut out).unwrap();
-    out
+    out.into_bytes().to_vec()
 }
 
 /// Encoding and decoding `tree` both fail with an invalid-field error.
 #[track_caller]
 fn assert_rejected(tree: &SecretTree) {
     assert!(matches!(
-        tree.to_bytes(),
+        tree.to_state_bytes(),
         Err(CodecError::InvalidField { .. })
     ));
     assert!(matches!(
-        SecretTree::from_bytes(&unchecked(tree)),
+        SecretTree::from_state_bytes(&unchecked(tree)),
         Err(CodecError::InvalidField { .. })
     ));
 }
@@ -294,11 +297,10 @@ fn inconsistent_trees_are_rejected() {
     let mut tree = base();
     let r = ratchet(&mut tree);
     r.skipped.values_mut().next().unwrap().generation += 100;
-    let mut out = Vec::new();
-    tree.encode_storage(&mut out).unwrap();
-    assert!(tree.to_bytes().is_err());
+    let out = unchecked(&tree);
+    assert!(tree.to_state_bytes().is_err());
     // (The mislabelled key encodes under its map key, so it decodes consistently.)
-    assert!(SecretTree::from_bytes(&out).is_ok());
+    assert!(SecretTree::from_state_bytes(&out).is_ok());
     let mut tree = base();
     tree.config.max_skipped_keys = 2;
     assert_rejected(&tree);
@@ -356,14 +358,16 @@ fn non_canonical_and_malformed_encodings_are_rejected() {
     let both = [ratchet_bytes(1, &[]), ratchet_bytes(0, &[])].concat();
     // The well-formed baseline: two leaves, leaf 0 derived, leaf 1 still a node secret.
     let good = encoding(2, &[(2, &secret)], &[(0, both.clone())]);
-    assert!(SecretTree::from_bytes(&good).is_ok());
+    assert!(SecretTree::from_state_bytes(&good).is_ok());
     // A leaf count that is not a power of two, or zero.
-    assert!(SecretTree::from_bytes(&encoding(3, &[(2, &secret)], &[(0, both.clone())])).is_err());
-    assert!(SecretTree::from_bytes(&encoding(0, &[], &[])).is_err());
-    assert!(SecretTree::from_bytes(&encoding(1 << 31, &[(0, &secret)], &[])).is_err());
+    assert!(
+        SecretTree::from_state_bytes(&encoding(3, &[(2, &secret)], &[(0, both.clone())])).is_err()
+    );
+    assert!(SecretTree::from_state_bytes(&encoding(0, &[], &[])).is_err());
+    assert!(SecretTree::from_state_bytes(&encoding(1 << 31, &[(0, &secret)], &[])).is_err());
     // Node secrets out of order or repeated.
     assert!(
-        SecretTree::from_bytes(&encoding(
+        SecretTree::from_state_bytes(&encoding(
             4,
             &[(6, &secret), (4, &secret)],
             &[(0, both.clone()), (1, both.clone())]
@@ -371,7 +375,7 @@ fn non_canonical_and_malformed_encodings_are_rejected() {
         .is_err()
     );
     assert!(
-        SecretTree::from_bytes(&encoding(
+        SecretTree::from_state_bytes(&encoding(
             4,
             &[(4, &secret), (4, &secret), (6, &secret)],
             &[(0, both.clone()), (1, both.clone())]
@@ -379,7 +383,7 @@ fn non_canonical_and_malformed_encodings_are_rejected() {
         .is_err()
     );
     assert!(
-        SecretTree::from_bytes(&encoding(
+        SecretTree::from_state_bytes(&encoding(
             4,
             &[(4, &secret), (6, &secret)],
             &[(0, both.clone()), (1, both.clone())]
@@ -388,45 +392,54 @@ fn non_canonical_and_malformed_encodings_are_rejected() {
     );
     // Leaves out of order or repeated.
     assert!(
-        SecretTree::from_bytes(&encoding(2, &[], &[(1, both.clone()), (0, both.clone())])).is_err()
+        SecretTree::from_state_bytes(&encoding(2, &[], &[(1, both.clone()), (0, both.clone())]))
+            .is_err()
     );
     assert!(
-        SecretTree::from_bytes(&encoding(2, &[], &[(0, both.clone()), (0, both.clone())])).is_err()
+        SecretTree::from_state_bytes(&encoding(2, &[], &[(0, both.clone()), (0, both.clone())]))
+            .is_err()
     );
     assert!(
-        SecretTree::from_bytes(&encoding(2, &[], &[(0, both.clone()), (1, both.clone())])).is_ok()
+        SecretTree::from_state_bytes(&encoding(2, &[], &[(0, both.clone()), (1, both.clone())]))
+            .is_ok()
     );
     // Skipped keys out of order or repeated.
     let leaf = |skipped: &[u32]| [ratchet_bytes(9, skipped), ratchet_bytes(0, &[])].concat();
-    assert!(SecretTree::from_bytes(&encoding(2, &[(2, &secret)], &[(0, leaf(&[3, 5]))])).is_ok());
-    assert!(SecretTree::from_bytes(&encoding(2, &[(2, &secret)], &[(0, leaf(&[5, 3]))])).is_err());
-    assert!(SecretTree::from_bytes(&encoding(2, &[(2, &secret)], &[(0, leaf(&[3, 3]))])).is_err());
+    assert!(
+        SecretTree::from_state_bytes(&encoding(2, &[(2, &secret)], &[(0, leaf(&[3, 5]))])).is_ok()
+    );
+    assert!(
+        SecretTree::from_state_bytes(&encoding(2, &[(2, &secret)], &[(0, leaf(&[5, 3]))])).is_err()
+    );
+    assert!(
+        SecretTree::from_state_bytes(&encoding(2, &[(2, &secret)], &[(0, leaf(&[3, 3]))])).is_err()
+    );
     // An optional flag other than 0 or 1, and trailing bytes.
     let mut flag = ratchet_bytes(1, &[]);
     flag[4] = 2;
     let bad_flag = [flag, ratchet_bytes(0, &[])].concat();
     assert_eq!(
-        SecretTree::from_bytes(&encoding(2, &[(2, &secret)], &[(0, bad_flag)])),
+        SecretTree::from_state_bytes(&encoding(2, &[(2, &secret)], &[(0, bad_flag)])),
         Err(CodecError::InvalidOptionalFlag(2))
     );
     let mut trailing = good.clone();
     trailing.push(0);
     assert_eq!(
-        SecretTree::from_bytes(&trailing),
+        SecretTree::from_state_bytes(&trailing),
         Err(CodecError::TrailingBytes { count: 1 })
     );
     // A vector that claims more bytes than there are allocates nothing and fails.
     let mut overlong = good[..18].to_vec();
     overlong.extend_from_slice(&[0xbf, 0xff, 0xff, 0xff]); // 2^30 - 1 bytes
-    assert!(SecretTree::from_bytes(&overlong).is_err());
+    assert!(SecretTree::from_state_bytes(&overlong).is_err());
 }
 
 #[test]
 fn every_truncation_is_rejected() {
-    let bytes = populated().to_bytes().unwrap();
+    let bytes = populated().to_state_bytes().unwrap();
     for len in 0..bytes.len() {
         assert!(
-            SecretTree::from_bytes(&bytes[..len]).is_err(),
+            SecretTree::from_state_bytes(&bytes[..len]).is_err(),
             "prefix of {len} bytes"
         );
     }
@@ -443,7 +456,7 @@ proptest! {
         cut in any::<usize>(),
     ) {
         static BYTES: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
-        let bytes = BYTES.get_or_init(|| populated().to_bytes().unwrap());
+        let bytes = BYTES.get_or_init(|| populated().to_state_bytes().unwrap().to_vec());
         let mut corrupted = bytes.clone();
         for (position, bit) in flips {
             let position = position % corrupted.len();
@@ -452,14 +465,14 @@ proptest! {
         if cut % 4 == 0 {
             corrupted.truncate(cut / 4 % corrupted.len());
         }
-        if let Ok(tree) = SecretTree::from_bytes(&corrupted) {
-            prop_assert_eq!(tree.to_bytes().unwrap(), corrupted);
+        if let Ok(tree) = SecretTree::from_state_bytes(&corrupted) {
+            prop_assert_eq!(tree.to_state_bytes().unwrap().to_vec(), corrupted);
         }
     }
 
     /// Arbitrary bytes never panic the decoder.
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
-        let _ = SecretTree::from_bytes(&bytes);
+        let _ = SecretTree::from_state_bytes(&bytes);
     }
 }
