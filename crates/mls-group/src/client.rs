@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use mls_codec::{
-    CipherSuite, Credential, KeyPackage, MlsMessage, MlsMessageBody, ProposalType, Psk, VarBytes,
+    CipherSuite, Credential, ExtensionType, KeyPackage, MlsMessage, MlsMessageBody, ProposalType,
+    Psk, VarBytes,
 };
 use mls_crypto::{CryptoProvider, Secret, SignaturePrivateKey, Signer};
 use mls_tree::RatchetTree;
@@ -141,7 +142,8 @@ impl Client {
         group
     }
 
-    /// Sets the configuration of the groups this client creates or joins from now on.
+    /// Sets the configuration of the groups this client creates or joins from now on, and of
+    /// its new key packages (their GREASE values, [`GroupConfig::grease`]).
     pub fn set_config(&mut self, config: GroupConfig) {
         self.config = config;
     }
@@ -178,6 +180,11 @@ impl Client {
     /// regularly. [`Client::forget_key_package`] drops it.
     pub fn last_resort_key_package(&mut self) -> Result<Vec<u8>, GroupError> {
         let mut options = self.key_package_options();
+        // Not a default extension type: listed in the capabilities (RFC 9420 §10).
+        options
+            .capabilities
+            .extensions
+            .push(ExtensionType::LAST_RESORT);
         options.extensions.push(last_resort_extension());
         let bundle = create_key_package(
             self.provider.suite(self.cipher_suite)?,
@@ -362,6 +369,7 @@ impl Client {
         let mut options =
             KeyPackageOptions::new(self.cipher_suite, now, KEY_PACKAGE_VALIDITY_SECONDS);
         options.application_id = self.application_id.clone();
+        options.grease = self.config.grease;
         options
             .capabilities
             .proposals

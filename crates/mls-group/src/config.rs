@@ -60,6 +60,48 @@ pub struct GroupConfig {
     /// that a hostile tree of millions of blank nodes (one byte each on the wire) costs no
     /// more than one at the bound. Default [`mls_tree::DEFAULT_MAX_LEAVES`] (65,536).
     pub max_tree_leaves: u32,
+    /// Where our key packages, leaf nodes and GroupInfos carry GREASE values (RFC 9420
+    /// §13.5). Default [`Grease::Capabilities`], the most every implementation we test
+    /// against accepts: see [`Grease`].
+    pub grease: Grease,
+}
+
+/// Where a client puts the GREASE values of RFC 9420 §13.5, random reserved code points
+/// (0x0A0A, 0x1A1A, ..., 0xEAEA) that a correct peer ignores, so that peers which wrongly
+/// reject unknown values are found early. Set with [`GroupConfig::with_grease`] on the
+/// configuration of a [`crate::Client`]: it applies to the client's key packages (and so
+/// to the leaf nodes of the groups it creates or joins, whose updates keep the key
+/// package's capabilities and extensions), its external commits, and the GroupInfos its
+/// groups sign (in Welcome messages and for external joins).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Grease {
+    /// No GREASE value anywhere.
+    Off,
+    /// GREASE values in the four capability lists of our leaf nodes (cipher suites,
+    /// extensions, proposals, credentials), which RFC 9420 §7.2 and §13 require every peer
+    /// to ignore. The default: OpenMLS 0.9 and mls-rs 0.57 both accept them, whereas OpenMLS
+    /// 0.9 rejects a leaf node carrying a GREASE extension even when its capabilities list
+    /// the type (it decodes the listed type as GREASE and the extension's as unknown, and
+    /// the two never compare equal).
+    #[default]
+    Capabilities,
+    /// Everything §13.5 says a client SHOULD send: the capability values, plus a GREASE
+    /// extension in each leaf node, key package and GroupInfo, each type also listed in the
+    /// leaf's capabilities (§7.2, §10). Correct by the RFC, but refused by OpenMLS 0.9.
+    Full,
+}
+
+impl Grease {
+    /// Whether our leaf nodes' capability lists carry GREASE values.
+    pub(crate) fn in_capabilities(self) -> bool {
+        self != Self::Off
+    }
+
+    /// Whether our leaf nodes, key packages and GroupInfos carry GREASE extensions.
+    pub(crate) fn in_extensions(self) -> bool {
+        self == Self::Full
+    }
 }
 
 impl Default for GroupConfig {
@@ -76,6 +118,7 @@ impl Default for GroupConfig {
             credential_validator: Arc::new(AcceptAnyCredential),
             clock: Arc::new(SystemClock),
             max_tree_leaves: mls_tree::DEFAULT_MAX_LEAVES,
+            grease: Grease::Capabilities,
         }
     }
 }
@@ -107,6 +150,7 @@ setters! {
     with_credential_validator => credential_validator: Arc<dyn CredentialValidator>;
     with_clock => clock: Arc<dyn Clock>;
     with_max_tree_leaves => max_tree_leaves: u32;
+    with_grease => grease: Grease;
 }
 
 impl GroupConfig {

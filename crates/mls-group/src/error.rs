@@ -151,6 +151,17 @@ pub enum GroupError {
     /// The ratchet tree does not hash to the GroupContext's tree hash (§12.4.3.1).
     #[error("the ratchet tree does not match the group context's tree hash")]
     TreeHashMismatch,
+    /// A leaf node of a received ratchet tree fails the checks of RFC 9420 §7.3
+    /// (§12.4.3.1): an extension its capabilities do not list, a GroupContext extension or
+    /// required capability it does not support, or a credential type in use that it does not
+    /// support.
+    #[error("the ratchet tree's leaf {leaf:?} is invalid: {reason}")]
+    InvalidTreeLeafNode {
+        /// The leaf.
+        leaf: mls_tree::LeafIndex,
+        /// What is wrong with it.
+        reason: crate::LeafNodeError,
+    },
     /// Our key package's leaf node is not in the tree of the Welcome (§12.4.3.1).
     #[error("our leaf node is not in the group's tree")]
     NotInTree,

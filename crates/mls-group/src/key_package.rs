@@ -11,7 +11,7 @@ use mls_crypto::{
 
 use mls_tree::{LeafIndex, sign_leaf_node, verify_leaf_node_signature};
 
-use crate::GroupError;
+use crate::{Grease, GroupError};
 
 /// The label of a key package's signature (RFC 9420 §10).
 const KEY_PACKAGE_TBS_LABEL: &str = "KeyPackageTBS";
@@ -74,9 +74,9 @@ pub struct KeyPackageOptions {
     /// keeps it through updates and commits, which copy its extensions. It is not
     /// authenticated by the Authentication Service, nor necessarily unique.
     pub application_id: Option<Vec<u8>>,
-    /// Add random GREASE values (RFC 9420 §13.5) to the capabilities and extensions, so that
-    /// peers that wrongly reject unknown values are found early. On by default.
-    pub grease: bool,
+    /// Where to add random GREASE values (RFC 9420 §13.5): by default
+    /// [`Grease::Capabilities`], in the capability lists only (see [`Grease`] for why).
+    pub grease: Grease,
 }
 
 impl KeyPackageOptions {
@@ -98,7 +98,7 @@ impl KeyPackageOptions {
             leaf_extensions: vec![],
             extensions: vec![],
             application_id: None,
-            grease: true,
+            grease: Grease::default(),
         }
     }
 }
@@ -111,14 +111,20 @@ fn grease_values(random: &[u8]) -> impl Iterator<Item = u16> + '_ {
     })
 }
 
-/// Adds random GREASE values to the fields where RFC 9420 §13.5 says a client SHOULD: the
-/// leaf's capabilities (cipher suites, extensions, proposals, credentials), the leaf's
-/// extensions (mirrored in its capabilities, §7.3) and the key package's extensions.
+/// Adds random GREASE values where `options.grease` asks for them, among the fields where
+/// RFC 9420 §13.5 says a client SHOULD: the leaf's capabilities (cipher suites, extensions,
+/// proposals, credentials) and, with [`Grease::Full`], an extension in the leaf node and one
+/// in the key package, whose types are listed in the leaf's capabilities too (§7.2, §10:
+/// "Extensions included in the extensions or leaf_node.extensions fields MUST be included in
+/// the leaf_node.capabilities field").
 fn add_grease(
     suite: &dyn CipherSuiteProvider,
     options: &mut KeyPackageOptions,
 ) -> Result<(), GroupError> {
-    let random = suite.random_bytes(8)?;
+    if !options.grease.in_capabilities() {
+        return Ok(());
+    }
+    let random = suite.random_bytes(4)?;
     let mut values = grease_values(&random);
     let mut next = || values.next().unwrap_or(0x0a0a);
     let capabilities = &mut options.capabilities;
@@ -127,13 +133,39 @@ fn add_grease(
     capabilities
         .credentials
         .push(mls_codec::CredentialType(next()));
-    let leaf_extension = ExtensionType(next());
-    capabilities.extensions.push(leaf_extension);
-    options.leaf_extensions.push(Extension {
-        extension_type: leaf_extension,
-        extension_data: VarBytes::default(),
-    });
-    options.extensions.push(grease_extension(suite)?);
+    capabilities.extensions.push(ExtensionType(next()));
+    if options.grease.in_extensions() {
+        // A leaf extension's data is not said to be free, as the key package's and
+        // GroupInfo's are (§13.5): it stays empty.
+        let leaf_extension = Extension {
+            extension_data: VarBytes::default(),
+            ..grease_extension(suite)?
+        };
+        let key_package_extension = grease_extension(suite)?;
+        for extension_type in [
+            leaf_extension.extension_type,
+            key_package_extension.extension_type,
+        ] {
+            if !capabilities.extensions.contains(&extension_type) {
+                capabilities.extensions.push(extension_type);
+            }
+        }
+        // Two GREASE extensions of one type in one list would be a duplicate (§13.4).
+        if !options
+            .leaf_extensions
+            .iter()
+            .any(|e| e.extension_type == leaf_extension.extension_type)
+        {
+            options.leaf_extensions.push(leaf_extension);
+        }
+        if !options
+            .extensions
+            .iter()
+            .any(|e| e.extension_type == key_package_extension.extension_type)
+        {
+            options.extensions.push(key_package_extension);
+        }
+    }
     Ok(())
 }
 
@@ -162,9 +194,7 @@ pub fn create_key_package(
             .leaf_extensions
             .push(application_id_extension(&application_id)?);
     }
-    if options.grease {
-        add_grease(suite, &mut options)?;
-    }
+    add_grease(suite, &mut options)?;
     let init = suite.generate_hpke_key_pair()?;
     let encryption = suite.generate_hpke_key_pair()?;
     let mut leaf_node = LeafNode {
@@ -339,8 +369,7 @@ mod grease_tests {
         assert!(grease_values(&all).all(|v| mls_codec::is_grease(u64::from(v))));
     }
 
-    #[test]
-    fn key_packages_carry_grease_and_still_validate() {
+    fn key_package(grease: Grease) -> KeyPackage {
         let provider = RustCryptoProvider;
         let suite = provider.suite(CipherSuite(1)).unwrap();
         let keys = suite.generate_signature_key_pair().unwrap();
@@ -348,26 +377,56 @@ mod grease_tests {
         let credential = Credential::Basic {
             identity: VarBytes::from(b"grease"),
         };
-        let bundle = create_key_package(
-            suite,
-            &*signer,
-            credential,
-            KeyPackageOptions::new(CipherSuite(1), 1_000_000, 1000),
-        )
-        .unwrap();
-        let kp = &bundle.key_package;
+        let mut options = KeyPackageOptions::new(CipherSuite(1), 1_000_000, 1000);
+        options.grease = grease;
+        let bundle = create_key_package(suite, &*signer, credential, options).unwrap();
+        validate_key_package(suite, &bundle.key_package, Some(1_000_000)).unwrap();
+        bundle.key_package
+    }
+
+    fn has_grease_extension(extensions: &[Extension]) -> bool {
+        extensions.iter().any(|e| e.extension_type.is_grease())
+    }
+
+    fn has_grease_capabilities(kp: &KeyPackage) -> bool {
         let caps = &kp.leaf_node.capabilities;
-        assert!(caps.cipher_suites.iter().any(|c| c.is_grease()));
-        assert!(caps.extensions.iter().any(|e| e.is_grease()));
-        assert!(caps.proposals.iter().any(|p| p.is_grease()));
-        assert!(caps.credentials.iter().any(|c| c.is_grease()));
-        assert!(kp.extensions.iter().any(|e| e.extension_type.is_grease()));
-        assert!(
-            kp.leaf_node
-                .extensions
-                .iter()
-                .any(|e| e.extension_type.is_grease())
-        );
-        validate_key_package(suite, kp, Some(1_000_000)).unwrap();
+        caps.cipher_suites.iter().any(|c| c.is_grease())
+            && caps.extensions.iter().any(|e| e.is_grease())
+            && caps.proposals.iter().any(|p| p.is_grease())
+            && caps.credentials.iter().any(|c| c.is_grease())
+    }
+
+    #[test]
+    fn by_default_grease_is_in_the_capabilities_only() {
+        let kp = key_package(Grease::default());
+        assert!(has_grease_capabilities(&kp));
+        assert!(!has_grease_extension(&kp.extensions));
+        assert!(!has_grease_extension(&kp.leaf_node.extensions));
+    }
+
+    #[test]
+    fn without_grease_nothing_is_added() {
+        let kp = key_package(Grease::Off);
+        let caps = &kp.leaf_node.capabilities;
+        assert_eq!(caps.cipher_suites, vec![CipherSuite(1)]);
+        assert!(caps.extensions.is_empty() && caps.proposals.is_empty());
+        assert_eq!(caps.credentials, vec![mls_codec::CredentialType::BASIC]);
+        assert!(kp.extensions.is_empty() && kp.leaf_node.extensions.is_empty());
+    }
+
+    /// RFC 9420 §10: "Extensions included in the extensions or leaf_node.extensions fields
+    /// MUST be included in the leaf_node.capabilities field".
+    #[test]
+    fn full_grease_extensions_are_listed_in_the_capabilities() {
+        for _ in 0..20 {
+            let kp = key_package(Grease::Full);
+            assert!(has_grease_capabilities(&kp));
+            assert!(has_grease_extension(&kp.extensions));
+            assert!(has_grease_extension(&kp.leaf_node.extensions));
+            let listed = &kp.leaf_node.capabilities.extensions;
+            for extension in kp.extensions.iter().chain(&kp.leaf_node.extensions) {
+                assert!(listed.contains(&extension.extension_type));
+            }
+        }
     }
 }

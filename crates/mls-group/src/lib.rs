@@ -68,7 +68,7 @@ pub use authentication::{
     CredentialRefusal, CredentialSource, CredentialValidator, FixedClock, Refusal, SystemClock,
 };
 pub use client::Client;
-pub use config::GroupConfig;
+pub use config::{Grease, GroupConfig};
 pub use error::GroupError;
 pub use external::{ExternalProposer, external_senders_extension};
 pub use group::{

@@ -157,18 +157,6 @@ pub enum LeafNodeError {
         /// The credential type.
         credential_type: CredentialType,
     },
-    /// The capabilities do not list the group's protocol version (§11.1).
-    #[error("protocol version {version:?} is not supported")]
-    UnsupportedVersion {
-        /// The group's version.
-        version: ProtocolVersion,
-    },
-    /// The capabilities do not list the group's cipher suite (§11.1).
-    #[error("cipher suite {cipher_suite:?} is not supported")]
-    UnsupportedCipherSuite {
-        /// The group's suite.
-        cipher_suite: CipherSuite,
-    },
     /// The capabilities do not list a non-default extension of the GroupContext (§13.4).
     #[error("group context extension {extension_type:?} is not supported")]
     UnsupportedGroupExtension {
@@ -472,21 +460,17 @@ fn duplicate_extension(extensions: &[Extension]) -> Option<ExtensionType> {
         .find(|extension_type| !seen.insert(*extension_type))
 }
 
-/// What the group requires of every leaf: its version, cipher suite and GroupContext
-/// extensions, including the parsed required_capabilities (§11.1, §13.4).
+/// What the group requires of every leaf: support for its GroupContext extensions,
+/// including the parsed required_capabilities (§7.3, §11.1, §13.4). Not the group's cipher
+/// suite or version in the leaf's capabilities: see [`check_new_leaf`].
 struct Requirements<'e> {
-    version: ProtocolVersion,
-    cipher_suite: CipherSuite,
     extensions: &'e [Extension],
     required: Option<RequiredCapabilities>,
 }
 
 impl<'e> Requirements<'e> {
     /// The requirements of a group whose GroupContext extensions are `extensions`.
-    fn new(
-        group_context: &GroupContext,
-        extensions: &'e [Extension],
-    ) -> Result<Self, ProposalError> {
+    fn new(extensions: &'e [Extension]) -> Result<Self, ProposalError> {
         if let Some(extension_type) = duplicate_extension(extensions) {
             return Err(ProposalError::DuplicateExtension { extension_type });
         }
@@ -497,8 +481,6 @@ impl<'e> Requirements<'e> {
             .transpose()
             .map_err(ProposalError::MalformedRequiredCapabilities)?;
         Ok(Self {
-            version: group_context.version,
-            cipher_suite: group_context.cipher_suite,
             extensions,
             required,
         })
@@ -579,32 +561,26 @@ fn check_extension_support(
     Ok(())
 }
 
-/// The checks of a new leaf node (of an Add, an Update or a commit's path) against itself and
-/// the group's parameters (§7.3): consistency, the group's version and cipher suite, its
-/// extensions and required capabilities.
+/// The capability checks of a leaf node (of an Add, an Update, a commit's path, or a
+/// received tree) against itself and the group (RFC 9420 §7.3): consistency, and support
+/// for the group's extensions and required capabilities.
+///
+/// The leaf's `capabilities.cipher_suites` and `versions` need not list the group's suite and
+/// version: §7.3 does not ask it, and the checks that bind a leaf to the group's suite and
+/// version are elsewhere, on the key package's own `cipher_suite` and `version` fields for an
+/// Add (§10.1) and on the signatures and keys, which only work in the group's suite.
+/// Implementations differ here (a suite-7 leaf of another implementation lists only suites
+/// 1-6), so one rule applies everywhere: Adds, Updates, UpdatePaths (of commits and external
+/// commits) and received trees (§12.4.3.1), in none of which the lists are checked.
 fn check_new_leaf(requirements: &Requirements<'_>, leaf: &LeafNode) -> Result<(), LeafNodeError> {
     check_leaf_consistency(leaf)?;
-    if !leaf.capabilities.versions.contains(&requirements.version) {
-        return Err(LeafNodeError::UnsupportedVersion {
-            version: requirements.version,
-        });
-    }
-    if !leaf
-        .capabilities
-        .cipher_suites
-        .contains(&requirements.cipher_suite)
-    {
-        return Err(LeafNodeError::UnsupportedCipherSuite {
-            cipher_suite: requirements.cipher_suite,
-        });
-    }
     check_extension_support(requirements, leaf)
 }
 
 /// The capability checks of RFC 9420 §7.3 for a new leaf node that joins the tree of `ctx`
 /// with GroupContext extensions `extensions` (e.g. the leaf node of a commit's UpdatePath):
 /// consistency of its extensions and credential with its capabilities, support for the
-/// group's version, cipher suite, extensions and required capabilities, and credential types
+/// group's extensions and required capabilities, and credential types
 /// compatible with every other member's. `replacing` is the leaf it replaces, if any. The
 /// signature, source and key uniqueness are the caller's to check.
 pub(crate) fn check_leaf_capabilities(
@@ -613,13 +589,53 @@ pub(crate) fn check_leaf_capabilities(
     leaf_node: &LeafNode,
     replacing: Option<LeafIndex>,
 ) -> Result<(), ProposalError> {
-    let requirements = Requirements::new(ctx.group_context, extensions)?;
+    let requirements = Requirements::new(extensions)?;
     let wrap = |reason| ProposalError::InvalidCommitLeafNode { reason };
     check_new_leaf(&requirements, leaf_node).map_err(wrap)?;
     let excluded: HashSet<LeafIndex> = replacing.into_iter().collect();
     CredentialSummary::of(ctx.tree, &excluded)
         .check(leaf_node, &[leaf_node.credential.credential_type()])
         .map_err(wrap)
+}
+
+/// The checks of RFC 9420 §7.3 for every leaf of a ratchet tree received on joining a group,
+/// by Welcome or external commit (§12.4.3.1: "For each non-empty leaf node, validate the
+/// LeafNode as described in Section 7.3"), the capability checks of a new leaf node
+/// ([`check_new_leaf`]) applied to each: consistency with its own capabilities, support for
+/// the GroupContext's extensions and required capabilities; and every credential type in use
+/// is supported by every member. The leaf signatures are checked as the tree is received, and
+/// key uniqueness holds for every tree by construction. Lifetimes are not checked: §7.3 only
+/// recommends it for received leaf nodes, and the key-package leaf of a member added long
+/// ago has expired in a healthy group.
+pub(crate) fn check_received_tree(
+    group_context: &GroupContext,
+    tree: &RatchetTree,
+) -> Result<(), crate::GroupError> {
+    let requirements = Requirements::new(&group_context.extensions)?;
+    for (leaf, node) in tree.members() {
+        check_new_leaf(&requirements, node)
+            .map_err(|reason| crate::GroupError::InvalidTreeLeafNode { leaf, reason })?;
+    }
+    let census = mls_tree::low_level::credential_census(tree);
+    let members = tree.member_count();
+    for (credential_type, _) in census.in_use() {
+        let supported = census
+            .supported()
+            .find(|&(t, _)| t == credential_type)
+            .map_or(0, |(_, count)| count);
+        if supported == members {
+            continue;
+        }
+        let (leaf, _) = tree
+            .members()
+            .find(|(_, node)| !node.capabilities.credentials.contains(&credential_type))
+            .ok_or(crate::GroupError::Internal("credential census out of step"))?;
+        return Err(crate::GroupError::InvalidTreeLeafNode {
+            leaf,
+            reason: LeafNodeError::UnsupportedCredentialType { credential_type },
+        });
+    }
+    Ok(())
 }
 
 /// The credential types of the members that stay unchanged by a commit (§7.3, §13.3): those
@@ -885,7 +901,7 @@ pub(crate) fn validate_proposal(
     }
     check_sender(ctx, sender, proposal.proposal_type())?;
     check_proposal_type_supported(ctx.tree, proposal.proposal_type(), &HashSet::new())?;
-    let current = Requirements::new(ctx.group_context, &ctx.group_context.extensions)?;
+    let current = Requirements::new(&ctx.group_context.extensions)?;
     let nobody = HashSet::new();
     match proposal {
         Proposal::Add(add) => {
@@ -914,7 +930,7 @@ pub(crate) fn validate_proposal(
         Proposal::PreSharedKey(psk) => check_psk(ctx, &psk.psk, ResumptionPskUsage::Application),
         Proposal::ReInit(reinit) => check_reinit(ctx, reinit),
         Proposal::GroupContextExtensions(gce) => {
-            let requirements = Requirements::new(ctx.group_context, &gce.extensions)?;
+            let requirements = Requirements::new(&gce.extensions)?;
             check_members_support(ctx.tree, &requirements, &nobody)
         }
         Proposal::ExternalInit(_) => Err(ProposalError::ExternalInitOutsideExternalCommit),
@@ -1030,7 +1046,6 @@ pub(crate) fn plan_with_psk_usage(
     }
     let group_context_extensions = gces.pop();
     let requirements = Requirements::new(
-        ctx.group_context,
         group_context_extensions
             .as_deref()
             .unwrap_or(&ctx.group_context.extensions),
@@ -1731,7 +1746,7 @@ mod tests {
         let grease = ProposalType(0x0a0a);
         let listing = |name: &str| {
             client_with(name, |options| {
-                options.grease = false;
+                options.grease = crate::Grease::Off;
                 options.capabilities.proposals.push(grease);
             })
         };
@@ -1920,29 +1935,17 @@ mod tests {
             .unwrap();
     }
 
+    /// The rule of [`check_new_leaf`]: a leaf's capabilities need not list the group's
+    /// cipher suite or version (§7.3 does not ask it; other implementations' leaves omit
+    /// suites they are used in).
     #[test]
-    fn update_leaf_node_must_support_the_group() {
+    fn update_leaf_node_need_not_list_the_group_suite_or_version() {
         let group = group(3);
         let node = group.update_node_with(1, 1, None, |node| {
             node.capabilities.cipher_suites = vec![CipherSuite(2)];
-        });
-        let reason = update_reason(group.reject(0, vec![member(1, update(node))]));
-        assert_eq!(
-            reason,
-            LeafNodeError::UnsupportedCipherSuite {
-                cipher_suite: SUITE
-            }
-        );
-        let node = group.update_node_with(1, 1, None, |node| {
             node.capabilities.versions = vec![ProtocolVersion(2)];
         });
-        let reason = update_reason(group.reject(0, vec![member(1, update(node))]));
-        assert_eq!(
-            reason,
-            LeafNodeError::UnsupportedVersion {
-                version: ProtocolVersion::MLS10
-            }
-        );
+        group.plan(0, vec![member(1, update(node))]).unwrap();
     }
 
     // Add (§12.1.1, §10.1, §7.3).
@@ -2224,6 +2227,126 @@ mod tests {
             LeafNodeError::UnsupportedCredentialType {
                 credential_type: CredentialType::X509
             }
+        );
+    }
+
+    // A received tree (§12.4.3.1): each leaf gets the checks of a new leaf node (§7.3).
+
+    fn tree_reason(fixture: &Fixture) -> (LeafIndex, LeafNodeError) {
+        match check_received_tree(&fixture.context, &fixture.tree) {
+            Err(crate::GroupError::InvalidTreeLeafNode { leaf, reason }) => (leaf, reason),
+            other => panic!("expected an invalid tree leaf, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn received_tree_leaves_need_not_list_the_group_suite_or_version() {
+        let other_suite = client_with("a", |options| {
+            options.capabilities.cipher_suites = vec![CipherSuite(2)];
+            options.capabilities.versions = vec![ProtocolVersion(2)];
+        });
+        let fixture = group_of(vec![client("z"), other_suite]);
+        check_received_tree(&fixture.context, &fixture.tree).unwrap();
+    }
+
+    #[test]
+    fn received_tree_leaf_extensions_must_be_in_its_capabilities() {
+        let unlisted = client_with("a", |options| {
+            options.leaf_extensions.push(Extension {
+                extension_type: NEW_EXTENSION,
+                extension_data: VarBytes::default(),
+            });
+        });
+        let fixture = group_of(vec![client("z"), unlisted]);
+        assert_eq!(
+            tree_reason(&fixture),
+            (
+                LeafIndex(1),
+                LeafNodeError::ExtensionNotInCapabilities {
+                    extension_type: NEW_EXTENSION
+                }
+            )
+        );
+        // Listed, it is fine.
+        let listed = client_with("a", |options| {
+            options.capabilities.extensions.push(NEW_EXTENSION);
+            options.leaf_extensions.push(Extension {
+                extension_type: NEW_EXTENSION,
+                extension_data: VarBytes::default(),
+            });
+        });
+        let fixture = group_of(vec![client("z"), listed]);
+        check_received_tree(&fixture.context, &fixture.tree).unwrap();
+    }
+
+    #[test]
+    fn received_tree_leaves_must_meet_the_required_capabilities() {
+        let supporting = |name: &str| {
+            client_with(name, |options| {
+                options.capabilities.extensions.push(NEW_EXTENSION)
+            })
+        };
+        let mut fixture = group_of(vec![supporting("a"), supporting("b"), client("c")]);
+        fixture.context.extensions = vec![requiring_extension(NEW_EXTENSION)];
+        assert_eq!(
+            tree_reason(&fixture),
+            (
+                LeafIndex(2),
+                LeafNodeError::MissingRequiredExtension {
+                    extension_type: NEW_EXTENSION
+                }
+            )
+        );
+    }
+
+    #[test]
+    fn received_tree_credential_types_must_be_supported_by_all() {
+        let basic_only = client_with("a", |_| {});
+        let lists_own_only = client_with("b", |options| {
+            options.capabilities.credentials = vec![CredentialType::X509];
+        });
+        let fixture = group_of(vec![basic_only, lists_own_only]);
+        assert_eq!(
+            tree_reason(&fixture),
+            (
+                LeafIndex(1),
+                LeafNodeError::CredentialNotInCapabilities {
+                    credential_type: CredentialType::BASIC
+                }
+            )
+        );
+
+        // An x509 member, whose type the first member does not list.
+        let keys = suite().generate_signature_key_pair().unwrap();
+        let signer = suite().signer(&keys.private_key).unwrap();
+        let mut options = KeyPackageOptions::new(SUITE, NOW, 86_400);
+        options.capabilities.credentials = vec![CredentialType::BASIC, CredentialType::X509];
+        let key_package = create_key_package(
+            suite(),
+            &*signer,
+            Credential::X509 {
+                certificates: vec![],
+            },
+            options,
+        )
+        .unwrap()
+        .key_package;
+        let x509 = Client {
+            signer,
+            key_package,
+        };
+        let both = client_with("c", |options| {
+            options.capabilities.credentials = vec![CredentialType::BASIC, CredentialType::X509];
+        });
+        let fixture = group_of(vec![client("z"), x509, both]);
+        assert_eq!(
+            tree_reason(&fixture),
+            (
+                LeafIndex(0),
+                LeafNodeError::UnsupportedCredentialType {
+                    credential_type: CredentialType::X509
+                }
+            )
         );
     }
 

@@ -117,6 +117,14 @@ fn a_last_resort_key_package_joins_several_groups() {
             extension.extension_type == ExtensionType::LAST_RESORT
                 && extension.extension_data.is_empty()
         }));
+        // A non-default extension type, listed in the capabilities (RFC 9420 §10).
+        assert!(
+            key_package
+                .leaf_node
+                .capabilities
+                .extensions
+                .contains(&ExtensionType::LAST_RESORT)
+        );
 
         let mut joined = Vec::new();
         for (creator, group_id) in [(b"alice", b"first"), (b"bobby", b"other")] {

@@ -16,7 +16,7 @@ use mls_codec::{
 };
 use mls_crypto::test_support::for_each_suite;
 use mls_crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, SignatureKeyPair, Signer};
-use mls_group::{Client, Group, GroupConfig, GroupError, ProcessedMessage, ProposalError};
+use mls_group::{Client, Grease, Group, GroupConfig, GroupError, ProcessedMessage, ProposalError};
 use mls_tree::LeafIndex;
 
 use common::providers;
@@ -513,12 +513,15 @@ fn an_external_commit_without_a_path_is_rejected() {
 #[test]
 fn a_saved_and_loaded_member_publishes_a_valid_group_info() {
     for_each_suite(&providers(), |provider, suite| {
-        let (alice, alice_keys) = client(provider, suite, "alice");
+        let (mut alice, alice_keys) = client(provider, suite, "alice");
+        let config = GroupConfig::default().with_grease(Grease::Full);
+        alice.set_config(config.clone());
         let mut alice_group = alice.create_group(b"reload").unwrap();
         let saved = alice_group.save().unwrap();
         let signer: Arc<dyn Signer> = Arc::from(signer(provider, suite, &alice_keys));
-        let loaded = Group::load(provider.clone(), signer, GroupConfig::default(), &saved).unwrap();
-        // GroupInfos carry a random GREASE extension (§13.5); everything else is the same.
+        let loaded = Group::load(provider.clone(), signer, config, &saved).unwrap();
+        // With full GREASE, GroupInfos carry a random GREASE extension (§13.5); everything
+        // else is the same.
         let essentials = |bytes: Vec<u8>| {
             let message = mls_codec::MlsMessage::from_bytes(&bytes).unwrap();
             let mls_codec::MlsMessageBody::GroupInfo(info) = message.body else {

@@ -249,7 +249,10 @@ impl Group {
         let welcome = if staged.added.is_empty() {
             None
         } else {
-            let mut extensions = vec![crate::key_package::grease_extension(suite)?];
+            let mut extensions = Vec::with_capacity(2);
+            if self.config.grease.in_extensions() {
+                extensions.push(crate::key_package::grease_extension(suite)?);
+            }
             if self.config.ratchet_tree_extension {
                 extensions.push(Extension {
                     extension_type: ExtensionType::RATCHET_TREE,

@@ -132,7 +132,9 @@ impl Group {
                 extension_data: VarBytes(self.tree.to_bytes()?),
             });
         }
-        extensions.push(crate::key_package::grease_extension(suite)?);
+        if self.config.grease.in_extensions() {
+            extensions.push(crate::key_package::grease_extension(suite)?);
+        }
         let group_info = welcome::sign_group_info(
             &*self.signer,
             GroupInfoTbs {
@@ -196,6 +198,7 @@ impl Group {
             epoch: current.epoch,
         };
         authenticator.tree(&tree)?;
+        proposals::check_received_tree(current, &tree)?;
         authenticator.external_senders(&current.extensions)?;
         let external_pub = external_pub(&group_info)?;
         let current_bytes = current.to_bytes()?;

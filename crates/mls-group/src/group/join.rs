@@ -166,6 +166,7 @@ impl Group {
             epoch: context.epoch,
         };
         authenticator.tree(&tree)?;
+        crate::proposals::check_received_tree(&context, &tree)?;
         authenticator.external_senders(&context.extensions)?;
         let own_leaf = tree
             .members()
