@@ -11,7 +11,7 @@
 //! (test-config.md: the leaves added, updated and removed, and the PSKs mixed in) against the
 //! one the script implies, computed from the driver's own model of the roster.
 
-pub mod model;
+pub(crate) mod model;
 
 use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
@@ -25,14 +25,14 @@ use mls_interop_client::proto::*;
 use model::Roster;
 
 /// One running instance of the client binary, killed when dropped.
-pub struct Instance {
+pub(crate) struct Instance {
     child: Child,
-    pub address: String,
+    pub(crate) address: String,
 }
 
 impl Instance {
     /// Starts the binary on an ephemeral port of 127.0.0.1 and reads the port it printed.
-    pub fn start() -> Result<Self, String> {
+    pub(crate) fn start() -> Result<Self, String> {
         let mut child = Command::new(env!("CARGO_BIN_EXE_mls-interop-client"))
             .args(["--port", "0"])
             .stdout(Stdio::piped())
@@ -61,7 +61,7 @@ impl Drop for Instance {
 
 /// The outcome of one script run.
 #[derive(Debug)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     Passed,
     /// A client answered UNIMPLEMENTED: the case is not supported, counted apart.
     Skipped(String),
@@ -72,7 +72,7 @@ type Client = MlsClientClient<Channel>;
 
 /// A failure of a step; `Unimplemented` is kept apart so that it is reported as skipped.
 #[derive(Debug)]
-enum StepError {
+pub(crate) enum StepError {
     Unimplemented(String),
     Failed(String),
 }
@@ -98,7 +98,7 @@ impl From<&str> for StepError {
     }
 }
 
-type Step<T = ()> = Result<T, StepError>;
+pub(crate) type Step<T = ()> = Result<T, StepError>;
 
 fn fail<T>(message: impl Into<String>) -> Step<T> {
     Err(StepError::Failed(message.into()))
@@ -120,8 +120,6 @@ struct Output {
     ciphertext: Vec<u8>,
     authenticated_data: Vec<u8>,
     plaintext: Vec<u8>,
-    /// A ReInit proposal's new group id and cipher suite.
-    reinit: Option<(Vec<u8>, u32)>,
 }
 
 /// One actor: the instance it runs on, its current state, its pending key package.
@@ -135,7 +133,7 @@ struct Actor {
 }
 
 /// A run of one script: the clients, the actors, the transcript and the model of the group.
-pub struct Run {
+pub(crate) struct Run {
     clients: Vec<Client>,
     suite: u32,
     suites: Vec<u32>,
@@ -147,9 +145,9 @@ pub struct Run {
     external_signers: u32,
     group_counter: u32,
     /// How many commits' stateUpdates were read off the wire and checked.
-    pub updates_checked: usize,
+    pub(crate) updates_checked: usize,
     /// A test hook: flips one byte of the commit of this action index before delivering it.
-    pub tamper_commit_at: Option<usize>,
+    pub(crate) tamper_commit_at: Option<usize>,
 }
 
 fn as_str<'a>(action: &'a Value, key: &str) -> Step<&'a str> {
@@ -242,7 +240,7 @@ fn random_bytes(n: usize) -> Vec<u8> {
 impl Run {
     /// Connects to the instances for one run in `suite`, with handshake messages encrypted or
     /// not.
-    pub async fn new(addresses: &[String], suite: u32, encrypt: bool) -> Result<Self, String> {
+    pub(crate) async fn new(addresses: &[String], suite: u32, encrypt: bool) -> Result<Self, String> {
         let mut clients = Vec::new();
         for address in addresses {
             clients.push(
@@ -274,12 +272,12 @@ impl Run {
     }
 
     /// The suites the client announced.
-    pub fn suites(&self) -> &[u32] {
+    pub(crate) fn suites(&self) -> &[u32] {
         &self.suites
     }
 
     /// Plays `script` (the actions of one script of a config) to the end.
-    pub async fn play(&mut self, script: &[Value]) -> Outcome {
+    pub(crate) async fn play(&mut self, script: &[Value]) -> Outcome {
         for (index, action) in script.iter().enumerate() {
             match self.action(index, action).await {
                 Ok(output) => self.transcript.push(output),
@@ -953,10 +951,6 @@ impl Run {
         let signer = as_str(action, "actor")?.to_owned();
         let member = as_str(action, "member")?.to_owned();
         let (description, change) = self.description(&action["description"])?;
-        let reinit = match change {
-            model::Change::Reinit => Some((description.group_id.clone(), description.cipher_suite)),
-            _ => None,
-        };
         let (signer_id, signer_index) = self
             .actor(&signer)
             .signer
@@ -978,7 +972,6 @@ impl Run {
             proposal,
             proposer: None,
             proposed: Some(change),
-            reinit,
             ..Output::default()
         })
     }

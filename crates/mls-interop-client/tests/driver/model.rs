@@ -12,7 +12,7 @@ use super::{Step, StepError};
 
 /// One change a script asks for.
 #[derive(Debug, Clone)]
-pub enum Change {
+pub(crate) enum Change {
     Add(String),
     Update(String),
     Remove(String),
@@ -28,17 +28,17 @@ pub enum Change {
 /// and the PSKs mixed in (without nonce). Compared as sets: the order of proposals of one
 /// kind within a commit is the committer's choice.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct StateUpdate {
-    pub added: BTreeSet<u32>,
-    pub added_members: BTreeSet<String>,
-    pub updated: BTreeSet<u32>,
-    pub removed: BTreeSet<u32>,
-    pub psks: BTreeSet<String>,
+pub(crate) struct StateUpdate {
+    pub(crate) added: BTreeSet<u32>,
+    pub(crate) added_members: BTreeSet<String>,
+    pub(crate) updated: BTreeSet<u32>,
+    pub(crate) removed: BTreeSet<u32>,
+    pub(crate) psks: BTreeSet<String>,
 }
 
 /// The members by leaf; `None` is a blank leaf.
 #[derive(Debug, Default, Clone)]
-pub struct Roster {
+pub(crate) struct Roster {
     leaves: Vec<Option<String>>,
 }
 
@@ -51,7 +51,7 @@ fn identity(credential: &Credential) -> String {
 
 impl Roster {
     /// Puts `name` in the leftmost blank leaf, or a new one (RFC 9420 §12.1.1, §7.7).
-    pub fn add(&mut self, name: &str) -> u32 {
+    pub(crate) fn add(&mut self, name: &str) -> u32 {
         let leaf = match self.leaves.iter().position(Option::is_none) {
             Some(leaf) => {
                 self.leaves[leaf] = Some(name.to_owned());
@@ -84,7 +84,7 @@ impl Roster {
 
     /// Applies a commit of `changes` (updates, then removes, then adds: RFC 9420 §12.3) to
     /// the roster and returns its stateUpdate. An Update by the committer is not one (§12.2).
-    pub fn apply(&mut self, changes: &[(Option<String>, Change)], committer: &str) -> Step<StateUpdate> {
+    pub(crate) fn apply(&mut self, changes: &[(Option<String>, Change)], committer: &str) -> Step<StateUpdate> {
         let mut update = StateUpdate::default();
         for (_, change) in changes {
             match change {
@@ -119,7 +119,7 @@ impl Roster {
     /// The stateUpdate of a PublicMessage commit on this roster (the one before the commit),
     /// with the proposals it includes by reference given as the messages that carried them;
     /// and the roster after it.
-    pub fn observe(&self, commit: &[u8], proposals: &[Vec<u8>]) -> Step<(StateUpdate, Roster)> {
+    pub(crate) fn observe(&self, commit: &[u8], proposals: &[Vec<u8>]) -> Step<(StateUpdate, Roster)> {
         let (sender, body) = public_content(commit)?;
         let FramedContentBody::Commit(commit) = body else {
             return Err("not a commit".into());
