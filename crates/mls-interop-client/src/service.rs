@@ -21,8 +21,7 @@ use mls_crypto::{
 };
 use mls_group::low_level::KeyPackageOptions;
 use mls_group::{
-    Client, CommitOptions, ExternalProposer, Group, GroupConfig, KeyPackageBundle,
-    ProcessedMessage,
+    Client, CommitOptions, ExternalProposer, Group, GroupConfig, KeyPackageBundle, ProcessedMessage,
 };
 use mls_tree::{LeafIndex, RatchetTree};
 use tonic::{Request, Response, Status};
@@ -204,7 +203,12 @@ fn extensions_of(extensions: &[crate::proto::Extension]) -> Result<Vec<Extension
         .map(|extension| {
             Ok(Extension {
                 extension_type: ExtensionType(u16::try_from(extension.extension_type).map_err(
-                    |_| invalid(format!("extension type {} is not a uint16", extension.extension_type)),
+                    |_| {
+                        invalid(format!(
+                            "extension type {} is not a uint16",
+                            extension.extension_type
+                        ))
+                    },
                 )?),
                 extension_data: VarBytes(extension.extension_data.clone()),
             })
@@ -352,9 +356,8 @@ fn new_key_package(
         signature: VarBytes::default(),
     };
     let tbs = key_package.to_tbs().to_bytes().map_err(failed)?;
-    key_package.signature = VarBytes(
-        mls_crypto::sign_with_label(signer, KEY_PACKAGE_TBS_LABEL, &tbs).map_err(failed)?,
-    );
+    key_package.signature =
+        VarBytes(mls_crypto::sign_with_label(signer, KEY_PACKAGE_TBS_LABEL, &tbs).map_err(failed)?);
     Ok((key_package, init.private_key, encryption.private_key))
 }
 
@@ -458,7 +461,9 @@ impl InteropClient {
         )
         .map_err(failed)?;
         client.set_config(config(encrypt_handshake));
-        client.add_key_package(transaction.bundle()).map_err(failed)?;
+        client
+            .add_key_package(transaction.bundle())
+            .map_err(failed)?;
         Ok(client)
     }
 
@@ -622,7 +627,10 @@ impl MlsClient for InteropClient {
     }
 
     /// RFC 9420 §11: a one-member group with a basic credential.
-    async fn create_group(&self, request: Request<CreateGroupRequest>) -> Reply<CreateGroupResponse> {
+    async fn create_group(
+        &self,
+        request: Request<CreateGroupRequest>,
+    ) -> Reply<CreateGroupResponse> {
         let request = request.into_inner();
         let cipher_suite = suite_of(request.cipher_suite)?;
         let (transaction, signer) = self.new_transaction(cipher_suite, &request.identity)?;
@@ -1141,7 +1149,8 @@ impl MlsClient for InteropClient {
         let group_info = decode_group_info(&request.group_info)?;
         let context = &group_info.group_context;
         let suite = self.suite(context.cipher_suite)?;
-        let (transaction, signer) = self.new_transaction(context.cipher_suite, &request.identity)?;
+        let (transaction, signer) =
+            self.new_transaction(context.cipher_suite, &request.identity)?;
         let content = FramedContent {
             group_id: context.group_id.clone(),
             epoch: context.epoch,
@@ -1157,7 +1166,8 @@ impl MlsClient for InteropClient {
             group_context: &[],
             membership_key: None,
         };
-        let message = mls_framing::public::protect(epoch, &*signer, content, None).map_err(failed)?;
+        let message =
+            mls_framing::public::protect(epoch, &*signer, content, None).map_err(failed)?;
         let proposal = encode_message(MlsMessageBody::PublicMessage(message))?;
         let response = NewMemberAddProposalResponse {
             transaction_id: 0,
@@ -1223,8 +1233,9 @@ impl MlsClient for InteropClient {
                 senders.push(sender);
                 extension.extension_data = VarBytes(senders.to_bytes().map_err(failed)?);
             }
-            None => extensions
-                .push(mls_group::external_senders_extension(&[sender]).map_err(failed)?),
+            None => {
+                extensions.push(mls_group::external_senders_extension(&[sender]).map_err(failed)?)
+            }
         }
         let proposal = group
             .propose_group_context_extensions(extensions)
@@ -1259,7 +1270,12 @@ impl MlsClient for InteropClient {
             .get(&request.signer_id)
             .ok_or_else(|| not_found("signer", request.signer_id))?;
         let proposal = signer
-            .propose(&context.group_id, context.epoch, request.signer_index, proposal)
+            .propose(
+                &context.group_id,
+                context.epoch,
+                request.signer_index,
+                proposal,
+            )
             .map_err(failed)?;
         Ok(Response::new(ProposalResponse { proposal }))
     }

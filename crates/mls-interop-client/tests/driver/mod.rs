@@ -166,7 +166,11 @@ fn as_index(action: &Value, key: &str) -> Step<usize> {
 fn strings(action: &Value, key: &str) -> Vec<String> {
     action[key]
         .as_array()
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -182,7 +186,8 @@ fn indices(action: &Value, key: &str) -> Vec<usize> {
 }
 
 fn flag(action: &Value, keys: &[&str]) -> bool {
-    keys.iter().any(|key| action[*key].as_bool().unwrap_or(false))
+    keys.iter()
+        .any(|key| action[*key].as_bool().unwrap_or(false))
 }
 
 /// Standard base64 with padding, as the configs write extension data.
@@ -240,7 +245,11 @@ fn random_bytes(n: usize) -> Vec<u8> {
 impl Run {
     /// Connects to the instances for one run in `suite`, with handshake messages encrypted or
     /// not.
-    pub(crate) async fn new(addresses: &[String], suite: u32, encrypt: bool) -> Result<Self, String> {
+    pub(crate) async fn new(
+        addresses: &[String],
+        suite: u32,
+        encrypt: bool,
+    ) -> Result<Self, String> {
         let mut clients = Vec::new();
         for address in addresses {
             clients.push(
@@ -333,7 +342,11 @@ impl Run {
 
     /// The suite a ReInit that changes the suite moves to: the next supported one.
     fn other_suite(&self) -> u32 {
-        let position = self.suites.iter().position(|s| *s == self.suite).unwrap_or(0);
+        let position = self
+            .suites
+            .iter()
+            .position(|s| *s == self.suite)
+            .unwrap_or(0);
         self.suites[(position + 1) % self.suites.len()]
     }
 
@@ -345,10 +358,12 @@ impl Run {
                 let actor = as_str(action, "actor")?;
                 self.create_key_package(actor).await
             }
-            "addProposal" | "removeProposal" | "updateProposal" | "externalPSKProposal"
-            | "resumptionPSKProposal" | "groupContextExtensionsProposal" => {
-                self.propose(kind, action).await
-            }
+            "addProposal"
+            | "removeProposal"
+            | "updateProposal"
+            | "externalPSKProposal"
+            | "resumptionPSKProposal"
+            | "groupContextExtensionsProposal" => self.propose(kind, action).await,
             "installExternalPSK" => self.install_psk(action).await,
             "fullCommit" => self.full_commit(index, action).await,
             "protect" => self.protect(action).await,
@@ -552,7 +567,9 @@ impl Run {
                 (proposal, model::Change::Remove(removed.to_owned()))
             }
             "updateProposal" => (
-                client.update_proposal(UpdateProposalRequest { state_id }).await?,
+                client
+                    .update_proposal(UpdateProposalRequest { state_id })
+                    .await?,
                 model::Change::Update(actor.to_owned()),
             ),
             "externalPSKProposal" => {
@@ -651,10 +668,11 @@ impl Run {
                     true => b"reinit-".iter().copied().chain(random_bytes(8)).collect(),
                     false => Vec::new(),
                 };
-                description.cipher_suite = match flag(value, &["changeCipherSuite", "changeCiphersuite"]) {
-                    true => self.other_suite(),
-                    false => self.suite,
-                };
+                description.cipher_suite =
+                    match flag(value, &["changeCipherSuite", "changeCiphersuite"]) {
+                        true => self.other_suite(),
+                        false => self.suite,
+                    };
                 model::Change::Reinit
             }
             other => {
@@ -850,7 +868,10 @@ impl Run {
                 psk_id: output.psk_id.clone(),
                 psk_secret: output.psk_secret.clone(),
             });
-            changes.push((Some(joiner.clone()), model::Change::ExternalPsk(output.psk_id.clone())));
+            changes.push((
+                Some(joiner.clone()),
+                model::Change::ExternalPsk(output.psk_id.clone()),
+            ));
         }
         if remove_prior {
             changes.push((Some(joiner.clone()), model::Change::Remove(joiner.clone())));
@@ -1068,7 +1089,10 @@ impl Run {
         {
             return fail(format!("{actor} and {first} disagree on the ReInit epoch"));
         }
-        let reinit_id = self.actor(&welcomer).reinit_id.ok_or("welcomer has no reinit")?;
+        let reinit_id = self
+            .actor(&welcomer)
+            .reinit_id
+            .ok_or("welcomer has no reinit")?;
         let welcome = self
             .client(&welcomer)
             .re_init_welcome(ReInitWelcomeRequest {

@@ -84,7 +84,11 @@ impl Roster {
 
     /// Applies a commit of `changes` (updates, then removes, then adds: RFC 9420 §12.3) to
     /// the roster and returns its stateUpdate. An Update by the committer is not one (§12.2).
-    pub(crate) fn apply(&mut self, changes: &[(Option<String>, Change)], committer: &str) -> Step<StateUpdate> {
+    pub(crate) fn apply(
+        &mut self,
+        changes: &[(Option<String>, Change)],
+        committer: &str,
+    ) -> Step<StateUpdate> {
         let mut update = StateUpdate::default();
         for (_, change) in changes {
             match change {
@@ -119,7 +123,11 @@ impl Roster {
     /// The stateUpdate of a PublicMessage commit on this roster (the one before the commit),
     /// with the proposals it includes by reference given as the messages that carried them;
     /// and the roster after it.
-    pub(crate) fn observe(&self, commit: &[u8], proposals: &[Vec<u8>]) -> Step<(StateUpdate, Roster)> {
+    pub(crate) fn observe(
+        &self,
+        commit: &[u8],
+        proposals: &[Vec<u8>],
+    ) -> Step<(StateUpdate, Roster)> {
         let (sender, body) = public_content(commit)?;
         let FramedContentBody::Commit(commit) = body else {
             return Err("not a commit".into());
@@ -193,7 +201,9 @@ impl Roster {
 fn public_content(message: &[u8]) -> Step<(Sender, FramedContentBody)> {
     let message = MlsMessage::from_bytes(message).map_err(|e| StepError::Failed(e.to_string()))?;
     match message.body {
-        MlsMessageBody::PublicMessage(public) => Ok((public.content.sender, public.content.content)),
+        MlsMessageBody::PublicMessage(public) => {
+            Ok((public.content.sender, public.content.content))
+        }
         _ => Err("a handshake message is not a PublicMessage in public mode".into()),
     }
 }
