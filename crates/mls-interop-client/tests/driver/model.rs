@@ -154,7 +154,7 @@ impl Roster {
         let mut all: Vec<(Sender, Proposal)> = referenced;
         for proposal in commit.proposals {
             if let ProposalOrRef::Proposal(proposal) = proposal {
-                all.push((sender.clone(), proposal));
+                all.push((sender, proposal));
             }
         }
         let mut roster = self.clone();
