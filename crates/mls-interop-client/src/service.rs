@@ -21,7 +21,8 @@ use mls_crypto::{
 };
 use mls_group::low_level::KeyPackageOptions;
 use mls_group::{
-    Client, CommitOptions, ExternalProposer, Group, GroupConfig, KeyPackageBundle, ProcessedMessage,
+    Client, CommitOptions, ExternalProposer, Group, GroupConfig, GroupError, KeyPackageBundle,
+    ProcessedMessage,
 };
 use mls_tree::{LeafIndex, RatchetTree};
 use tonic::{Request, Response, Status};
@@ -467,12 +468,15 @@ impl InteropClient {
         Ok(client)
     }
 
-    /// Processes proposals sent by others (MLSMessages), to be committed by reference.
+    /// Processes proposals (MLSMessages), to be committed by reference (RFC 9420 §12.4).
+    /// One of our own, or one already received, is cached already and passes.
     fn take_proposals(group: &mut Group, proposals: &[Vec<u8>]) -> Result<(), Status> {
         for proposal in proposals {
-            match group.process_message(proposal).map_err(failed)? {
-                ProcessedMessage::Proposal { .. } => {}
-                other => return Err(invalid(format!("not a proposal: {other:?}"))),
+            match group.process_message(proposal) {
+                Ok(ProcessedMessage::Proposal { .. })
+                | Err(GroupError::OwnMessage | GroupError::DuplicateProposal) => {}
+                Ok(other) => return Err(invalid(format!("not a proposal: {other:?}"))),
+                Err(error) => return Err(failed(error)),
             }
         }
         Ok(())
@@ -481,7 +485,7 @@ impl InteropClient {
     /// `Commit` and `ReInitCommit`: processes the proposals by reference, then commits them,
     /// the cached ones and the described ones by value (RFC 9420 §12.4). The Welcome carries
     /// the ratchet tree unless `external_tree`, in which case it is returned beside it.
-    fn commit(&self, request: CommitRequest) -> Result<CommitResponse, Status> {
+    fn commit_proposals(&self, request: CommitRequest) -> Result<CommitResponse, Status> {
         let mut state = self.state()?;
         let group = state.group(request.state_id)?;
         Self::take_proposals(group, &request.by_reference)?;
@@ -524,7 +528,10 @@ impl InteropClient {
 
     /// `HandleCommit` and `HandleReInitCommit`: processes the proposals, then the commit.
     /// A commit that removes us leaves the state in its epoch and returns no authenticator.
-    fn handle_commit(&self, request: &HandleCommitRequest) -> Result<HandleCommitResponse, Status> {
+    fn process_commit(
+        &self,
+        request: &HandleCommitRequest,
+    ) -> Result<HandleCommitResponse, Status> {
         let mut state = self.state()?;
         let group = state.group(request.state_id)?;
         Self::take_proposals(group, &request.proposal)?;
@@ -952,14 +959,16 @@ impl MlsClient for InteropClient {
     }
 
     async fn commit(&self, request: Request<CommitRequest>) -> Reply<CommitResponse> {
-        self.commit(request.into_inner()).map(Response::new)
+        self.commit_proposals(request.into_inner())
+            .map(Response::new)
     }
 
     async fn handle_commit(
         &self,
         request: Request<HandleCommitRequest>,
     ) -> Reply<HandleCommitResponse> {
-        self.handle_commit(&request.into_inner()).map(Response::new)
+        self.process_commit(&request.into_inner())
+            .map(Response::new)
     }
 
     /// Merges our commit once the delivery service accepted it (RFC 9420 §14).
@@ -979,7 +988,8 @@ impl MlsClient for InteropClient {
 
     /// A commit of a ReInit proposal given by reference (RFC 9420 §11.2).
     async fn re_init_commit(&self, request: Request<CommitRequest>) -> Reply<CommitResponse> {
-        self.commit(request.into_inner()).map(Response::new)
+        self.commit_proposals(request.into_inner())
+            .map(Response::new)
     }
 
     async fn handle_pending_re_init_commit(
@@ -999,7 +1009,7 @@ impl MlsClient for InteropClient {
         request: Request<HandleCommitRequest>,
     ) -> Reply<HandleReInitCommitResponse> {
         let request = request.into_inner();
-        self.handle_commit(&request)?;
+        self.process_commit(&request)?;
         self.start_reinit(request.state_id).map(Response::new)
     }
 
@@ -1018,11 +1028,23 @@ impl MlsClient for InteropClient {
         reinit.client.set_config(
             config(encrypt_handshake).with_ratchet_tree_extension(!request.external_tree),
         );
-        let created = reinit.old.reinit_group_with_path(
-            &reinit.client,
-            &request.key_package,
-            request.force_path,
-        );
+        // Our own key package, if the list has it, is not added: we create the group.
+        let own_key = reinit.client.signature_key().to_vec();
+        let mut key_packages = Vec::new();
+        for key_package in request.key_package {
+            if decode_key_package(&key_package)?
+                .leaf_node
+                .signature_key
+                .as_slice()
+                != own_key
+            {
+                key_packages.push(key_package);
+            }
+        }
+        let created =
+            reinit
+                .old
+                .reinit_group_with_path(&reinit.client, &key_packages, request.force_path);
         reinit.client.set_config(config(encrypt_handshake));
         let (mut group, output) = created.map_err(failed)?;
         group.set_ratchet_tree_extension(true);
@@ -1289,5 +1311,147 @@ impl MlsClient for InteropClient {
             .remove(&request.state_id)
             .ok_or_else(|| not_found("state", request.state_id))?;
         Ok(Response::new(FreeResponse {}))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![expect(clippy::unwrap_used, reason = "a test fails by panicking")]
+
+    use super::*;
+
+    fn run<T>(future: impl std::future::Future<Output = T>) -> T {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(future)
+    }
+
+    async fn create_group(client: &InteropClient, suite: u32) -> Result<u32, Status> {
+        Ok(client
+            .create_group(Request::new(CreateGroupRequest {
+                group_id: b"group".to_vec(),
+                cipher_suite: suite,
+                encrypt_handshake: true,
+                identity: b"alice".to_vec(),
+            }))
+            .await?
+            .into_inner()
+            .state_id)
+    }
+
+    async fn key_package(client: &InteropClient, identity: &[u8]) -> CreateKeyPackageResponse {
+        client
+            .create_key_package(Request::new(CreateKeyPackageRequest {
+                cipher_suite: 1,
+                identity: identity.to_vec(),
+            }))
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
+    #[test]
+    fn an_unsupported_suite_is_unimplemented() {
+        let client = InteropClient::default();
+        let status = run(create_group(&client, 4)).unwrap_err();
+        assert_eq!(status.code(), tonic::Code::Unimplemented, "{status:?}");
+    }
+
+    #[test]
+    fn an_unknown_proposal_type_is_unimplemented() {
+        let client = InteropClient::default();
+        let state_id = run(create_group(&client, 1)).unwrap();
+        let status = run(client.commit(Request::new(CommitRequest {
+            state_id,
+            by_value: vec![ProposalDescription {
+                proposal_type: b"appAck".to_vec(),
+                ..ProposalDescription::default()
+            }],
+            ..CommitRequest::default()
+        })))
+        .unwrap_err();
+        assert_eq!(status.code(), tonic::Code::Unimplemented, "{status:?}");
+    }
+
+    #[test]
+    fn unknown_ids_are_not_found() {
+        let client = InteropClient::default();
+        let status = run(client.store_psk(Request::new(StorePskRequest {
+            state_or_transaction_id: 7,
+            psk_id: b"id".to_vec(),
+            psk_secret: vec![1; 32],
+        })))
+        .unwrap_err();
+        assert_eq!(status.code(), tonic::Code::NotFound);
+        let status = run(client.join_group(Request::new(JoinGroupRequest {
+            transaction_id: 7,
+            welcome: Vec::new(),
+            ..JoinGroupRequest::default()
+        })))
+        .unwrap_err();
+        assert_eq!(
+            status.code(),
+            tonic::Code::InvalidArgument,
+            "an empty Welcome"
+        );
+    }
+
+    /// Alice adds Bob by reference to her own Add proposal (which she passes, as some
+    /// runners do), Bob joins with his transaction; then Alice's state is freed.
+    #[test]
+    fn a_join_by_transaction_agrees_and_free_forgets_the_state() {
+        let client = InteropClient::default();
+        run(async {
+            let alice = create_group(&client, 1).await.unwrap();
+            let bob = key_package(&client, b"bob").await;
+            assert!(!bob.init_priv.is_empty() && !bob.signature_priv.is_empty());
+            let proposal = client
+                .add_proposal(Request::new(AddProposalRequest {
+                    state_id: alice,
+                    key_package: bob.key_package,
+                }))
+                .await
+                .unwrap()
+                .into_inner()
+                .proposal;
+            let commit = client
+                .commit(Request::new(CommitRequest {
+                    state_id: alice,
+                    by_reference: vec![proposal],
+                    external_tree: true,
+                    ..CommitRequest::default()
+                }))
+                .await
+                .unwrap()
+                .into_inner();
+            assert!(!commit.ratchet_tree.is_empty());
+            let merged = client
+                .handle_pending_commit(Request::new(HandlePendingCommitRequest { state_id: alice }))
+                .await
+                .unwrap()
+                .into_inner();
+            let joined = client
+                .join_group(Request::new(JoinGroupRequest {
+                    transaction_id: bob.transaction_id,
+                    welcome: commit.welcome,
+                    encrypt_handshake: true,
+                    identity: b"bob".to_vec(),
+                    ratchet_tree: commit.ratchet_tree,
+                }))
+                .await
+                .unwrap()
+                .into_inner();
+            assert_eq!(merged.epoch_authenticator, joined.epoch_authenticator);
+            client
+                .free(Request::new(FreeRequest { state_id: alice }))
+                .await
+                .unwrap();
+            let status = client
+                .state_auth(Request::new(StateAuthRequest { state_id: alice }))
+                .await
+                .unwrap_err();
+            assert_eq!(status.code(), tonic::Code::NotFound);
+        });
     }
 }
