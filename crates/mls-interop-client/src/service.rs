@@ -1316,8 +1316,6 @@ impl MlsClient for InteropClient {
 
 #[cfg(test)]
 mod tests {
-    #![expect(clippy::unwrap_used, reason = "a test fails by panicking")]
-
     use super::*;
 
     fn run<T>(future: impl std::future::Future<Output = T>) -> T {
