@@ -144,6 +144,8 @@ pub(crate) struct Run {
     roster: Roster,
     external_signers: u32,
     group_counter: u32,
+    /// The id of the group the script is at (a ReInit that keeps it proposes it again).
+    group_id: Vec<u8>,
     /// How many commits' stateUpdates were read off the wire and checked.
     pub(crate) updates_checked: usize,
     /// A test hook: flips one byte of the commit of this action index before delivering it.
@@ -275,6 +277,7 @@ impl Run {
             roster: Roster::default(),
             external_signers: 0,
             group_counter: 0,
+            group_id: Vec::new(),
             updates_checked: 0,
             tamper_commit_at: None,
         })
@@ -407,6 +410,7 @@ impl Run {
     async fn create_group(&mut self, action: &Value) -> Step<Output> {
         let actor = as_str(action, "actor")?;
         let group_id = self.new_group_id();
+        self.group_id = group_id.clone();
         let (suite, encrypt) = (self.suite, self.encrypt);
         let response = self
             .client(actor)
@@ -666,7 +670,7 @@ impl Run {
                 description.extensions = extensions(value)?;
                 description.group_id = match flag(value, &["changeGroupID"]) {
                     true => b"reinit-".iter().copied().chain(random_bytes(8)).collect(),
-                    false => Vec::new(),
+                    false => self.group_id.clone(),
                 };
                 description.cipher_suite =
                     match flag(value, &["changeCipherSuite", "changeCiphersuite"]) {
@@ -1016,7 +1020,7 @@ impl Run {
                 };
                 let group_id = match flag(action, &["changeGroupID"]) {
                     true => self.new_group_id(),
-                    false => Vec::new(),
+                    false => self.group_id.clone(),
                 };
                 let state_id = self.state(&proposer)?;
                 let extensions = extensions(action)?;
@@ -1111,6 +1115,12 @@ impl Run {
             return fail("ReInitWelcome's ratchet_tree does not follow external_tree");
         }
         self.actor(&welcomer).state_id = Some(welcome.state_id);
+        // The new group: the welcomer, then the members in the order of their key packages.
+        self.roster = Roster::default();
+        self.roster.add(&welcomer);
+        for (who, _) in key_packages.iter().filter(|(who, _)| *who != welcomer) {
+            self.roster.add(who);
+        }
         let mut auths = vec![(welcomer.clone(), welcome.epoch_authenticator.clone())];
         let everyone: Vec<String> = std::iter::once(committer.clone())
             .chain(others.iter().cloned())
@@ -1173,6 +1183,10 @@ impl Run {
             return fail("CreateBranch's ratchet_tree does not follow external_tree");
         }
         self.actor(&actor).state_id = Some(branch.state_id);
+        self.roster = Roster::default();
+        for who in std::iter::once(&actor).chain(members.iter()) {
+            self.roster.add(who);
+        }
         let mut auths = vec![(actor.clone(), branch.epoch_authenticator.clone())];
         for (member, transaction_id) in members.iter().zip(transactions) {
             let state_id = self.state(member)?;
