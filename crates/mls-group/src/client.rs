@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use mls_codec::{
-    CipherSuite, Credential, KeyPackage, MlsMessage, MlsMessageBody, ProposalType, VarBytes,
+    CipherSuite, Credential, KeyPackage, MlsMessage, MlsMessageBody, ProposalType, Psk, VarBytes,
 };
-use mls_crypto::{CryptoProvider, SignaturePrivateKey, Signer};
+use mls_crypto::{CryptoProvider, Secret, SignaturePrivateKey, Signer};
 use mls_tree::RatchetTree;
 
 use crate::group::{Group, RELEASE_ELSEWHERE_FROM, decode_message, release};
@@ -15,7 +15,7 @@ use crate::key_package::{
     KeyPackageBundle, KeyPackageOptions, create_key_package, is_last_resort, key_package_ref,
     last_resort_extension,
 };
-use crate::{GroupConfig, GroupError};
+use crate::{CredentialValidator, GroupConfig, GroupError};
 
 /// How long a new key package is valid: 90 days.
 const KEY_PACKAGE_VALIDITY_SECONDS: u64 = 90 * 24 * 3600;
@@ -33,6 +33,8 @@ pub struct Client {
     application_id: Option<Vec<u8>>,
     /// The custom proposal types (§13) we advertise in every new leaf node's capabilities.
     custom_proposal_types: Vec<ProposalType>,
+    /// External PSKs (§8.4) known to every group we create or join from now on.
+    external_psks: HashMap<Vec<u8>, Secret>,
 }
 
 impl std::fmt::Debug for Client {
@@ -64,6 +66,25 @@ impl Client {
         signature_key: &SignaturePrivateKey,
     ) -> Result<Self, GroupError> {
         let signer = signer_for(&*provider, cipher_suite, signature_key)?;
+        Self::with_signer(provider, cipher_suite, credential, signer)
+    }
+
+    /// A client whose signature key is held elsewhere (a hardware module, a platform key
+    /// store): `signer` signs for it, and its private key never reaches this library. Fails
+    /// with [`GroupError::SignatureSchemeMismatch`] if `signer`'s scheme is not the suite's.
+    pub fn with_signer(
+        provider: Arc<dyn CryptoProvider>,
+        cipher_suite: CipherSuite,
+        credential: Credential,
+        signer: Arc<dyn Signer>,
+    ) -> Result<Self, GroupError> {
+        let expected = provider.suite(cipher_suite)?.params().signature_scheme;
+        if signer.signature_scheme() != expected {
+            return Err(GroupError::SignatureSchemeMismatch {
+                expected,
+                found: signer.signature_scheme(),
+            });
+        }
         Ok(Self {
             provider,
             cipher_suite,
@@ -73,6 +94,7 @@ impl Client {
             config: GroupConfig::default(),
             application_id: None,
             custom_proposal_types: Vec::new(),
+            external_psks: HashMap::new(),
         })
     }
 
@@ -104,9 +126,31 @@ impl Client {
         &self.custom_proposal_types
     }
 
+    /// Registers an external pre-shared key (§8.4) once for the client: a Welcome that names
+    /// it can be joined, and every group the client creates or joins from now on knows it
+    /// (as if given to [`Group::add_external_psk`]).
+    pub fn add_external_psk(&mut self, psk_id: &[u8], psk: Secret) {
+        self.external_psks.insert(psk_id.to_vec(), psk);
+    }
+
+    /// Gives `group` the client's external PSKs.
+    fn with_external_psks(&self, mut group: Group) -> Group {
+        for (psk_id, psk) in &self.external_psks {
+            group.add_external_psk(psk_id, psk.clone());
+        }
+        group
+    }
+
     /// Sets the configuration of the groups this client creates or joins from now on.
     pub fn set_config(&mut self, config: GroupConfig) {
         self.config = config;
+    }
+
+    /// Sets the application's authentication service for the groups this client creates or
+    /// joins from now on ([`GroupConfig::credential_validator`]): every credential that
+    /// enters or changes in them is checked with it (RFC 9420 §5.3.1).
+    pub fn set_credential_validator(&mut self, validator: Arc<dyn CredentialValidator>) {
+        self.config.credential_validator = validator;
     }
 
     /// The client's credential.
@@ -188,13 +232,14 @@ impl Client {
 
     /// Creates a group of which this client is the only member (§11).
     pub fn create_group(&self, group_id: &[u8]) -> Result<Group, GroupError> {
-        Group::create(
+        let group = Group::create(
             Arc::clone(&self.provider),
             Arc::clone(&self.signer),
             self.new_bundle()?,
             group_id.to_vec(),
             self.config.clone(),
-        )
+        )?;
+        Ok(self.with_external_psks(group))
     }
 
     /// Creates a group of which this client is the only member, with GroupContext
@@ -205,14 +250,15 @@ impl Client {
         group_id: &[u8],
         extensions: Vec<mls_codec::Extension>,
     ) -> Result<Group, GroupError> {
-        Group::create_with_extensions(
+        let group = Group::create_with_extensions(
             Arc::clone(&self.provider),
             Arc::clone(&self.signer),
             self.new_bundle()?,
             group_id.to_vec(),
             extensions,
             self.config.clone(),
-        )
+        )?;
+        Ok(self.with_external_psks(group))
     }
 
     /// Joins a group from a Welcome (an MLSMessage) made for one of our key packages
@@ -243,17 +289,21 @@ impl Client {
                 RatchetTree::from_bytes_with_max_leaves(bytes, self.config.max_tree_leaves)
             })
             .transpose()?;
-        let group = Group::join(
+        let group = Group::join_with_psks(
             Arc::clone(&self.provider),
             Arc::clone(&self.signer),
             bundle,
             &welcome,
             tree,
             self.config.clone(),
+            |id| match &id.psk {
+                Psk::External { psk_id } => self.external_psks.get(psk_id.as_slice()),
+                Psk::Resumption { .. } => None,
+            },
         );
         let large = welcome.secrets.len() >= RELEASE_ELSEWHERE_FROM;
         release(welcome, large);
-        let group = group?;
+        let group = self.with_external_psks(group?);
         // The key package is used up only by a successful join, and a last-resort one not
         // even then.
         if !is_last_resort(&bundle.key_package) {
@@ -323,12 +373,11 @@ impl Client {
     }
 
     /// The options of our new key packages and leaf nodes: valid from now, with our
-    /// application id and custom proposal types.
+    /// application id and custom proposal types, and our credential's type among the
+    /// supported ones (RFC 9420 §7.2: a leaf's capabilities list its own credential type, so
+    /// a client with an `x509` credential advertises `x509` beside `basic`).
     pub(crate) fn key_package_options(&self) -> KeyPackageOptions {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
+        let now = self.config.clock.now();
         let mut options =
             KeyPackageOptions::new(self.cipher_suite, now, KEY_PACKAGE_VALIDITY_SECONDS);
         options.application_id = self.application_id.clone();
@@ -336,6 +385,10 @@ impl Client {
             .capabilities
             .proposals
             .extend_from_slice(&self.custom_proposal_types);
+        let credential_type = self.credential.credential_type();
+        if !options.capabilities.credentials.contains(&credential_type) {
+            options.capabilities.credentials.push(credential_type);
+        }
         options
     }
 

@@ -1,7 +1,13 @@
 //! The settings of a group member.
 
+use std::sync::Arc;
+
 use mls_codec::WireFormat;
 use mls_key_schedule::SecretTreeConfig;
+
+use crate::{
+    AcceptAllProposals, AcceptAnyCredential, Clock, CredentialValidator, ProposalRules, SystemClock,
+};
 
 /// How a member of a group behaves. [`GroupConfig::default`] gives the settings most
 /// applications want; the `with_*` methods change one setting each:
@@ -32,9 +38,22 @@ pub struct GroupConfig {
     pub secret_tree: SecretTreeConfig,
     /// Pad each PrivateMessage plaintext to a multiple of this many bytes (0: no padding).
     pub padding_block: usize,
-    /// Whether to check leaf node lifetimes against the system clock (§7.3). Test vectors
-    /// carry expired lifetimes and switch this off.
-    pub check_lifetimes: bool,
+    /// The application's policy on proposals, asked about every proposal sent or received
+    /// (see [`ProposalRules`]). Default [`AcceptAllProposals`].
+    pub proposal_rules: Arc<dyn ProposalRules>,
+    /// Whether every commit, sent or received, must carry an UpdatePath (§12.4), even one
+    /// that §12.4 lets go without (only Adds, PSKs or ReInit): each commit then also
+    /// refreshes the committer's keys (post-compromise security). A received commit without
+    /// one fails with [`crate::GroupError::PathRequiredByConfig`]. Default off.
+    pub require_path: bool,
+    /// The application's authentication service (§5.3.1), asked about every credential that
+    /// enters or changes in the group: see [`CredentialValidator`]. The default,
+    /// [`AcceptAnyCredential`], accepts everyone and is for tests and demos only: a real
+    /// application sets its own, or [`crate::BasicCredentialValidator`].
+    pub credential_validator: Arc<dyn CredentialValidator>,
+    /// Where the time of lifetime checks (§7.3) and of the validator's checks comes from
+    /// (default [`SystemClock`]).
+    pub clock: Arc<dyn Clock>,
     /// The widest ratchet tree accepted from others (in a Welcome, a GroupInfo, or given out
     /// of band), in leaves, blank ones included: a wider tree is refused
     /// ([`mls_tree::TreeError::TooManyLeaves`]) before more nodes than the bound are read, so
@@ -52,7 +71,10 @@ impl Default for GroupConfig {
             ratchet_tree_extension: true,
             secret_tree: SecretTreeConfig::default(),
             padding_block: 0,
-            check_lifetimes: true,
+            proposal_rules: Arc::new(AcceptAllProposals),
+            require_path: false,
+            credential_validator: Arc::new(AcceptAnyCredential),
+            clock: Arc::new(SystemClock),
             max_tree_leaves: mls_tree::DEFAULT_MAX_LEAVES,
         }
     }
@@ -80,20 +102,18 @@ setters! {
     with_ratchet_tree_extension => ratchet_tree_extension: bool;
     with_secret_tree => secret_tree: SecretTreeConfig;
     with_padding_block => padding_block: usize;
-    with_check_lifetimes => check_lifetimes: bool;
+    with_proposal_rules => proposal_rules: Arc<dyn ProposalRules>;
+    with_require_path => require_path: bool;
+    with_credential_validator => credential_validator: Arc<dyn CredentialValidator>;
+    with_clock => clock: Arc<dyn Clock>;
     with_max_tree_leaves => max_tree_leaves: u32;
 }
 
 impl GroupConfig {
-    /// The current time for lifetime checks, or `None` when they are switched off.
+    /// The time of lifetime checks (§7.3), from the clock. (Only the low-level key package
+    /// checks can be run without one.)
     pub(crate) fn now(&self) -> Option<u64> {
-        if !self.check_lifetimes {
-            return None;
-        }
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .ok()
-            .map(|elapsed| elapsed.as_secs())
+        Some(self.clock.now())
     }
 
     /// The padding that brings the encoded `body` to the next block boundary (§6.3.1); the

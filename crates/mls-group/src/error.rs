@@ -20,6 +20,46 @@ pub enum GroupError {
     /// A key schedule derivation failed (a secret of the wrong length, RFC 9420 §8).
     #[error(transparent)]
     KeySchedule(#[from] mls_key_schedule::KeyScheduleError),
+    /// The application's [`crate::CredentialValidator`] refused a credential (§5.3.1): the
+    /// message, join or call that carried it had no effect.
+    #[error("credential refused ({source_kind:?}{}): {reason}", leaf.map(|l| format!(", leaf {}", l.0)).unwrap_or_default())]
+    CredentialRefused {
+        /// Where the credential came from.
+        source_kind: crate::CredentialSource,
+        /// Its leaf, when known.
+        leaf: Option<mls_tree::LeafIndex>,
+        /// The validator's reason.
+        #[source]
+        reason: crate::CredentialRefusal,
+    },
+    /// A signer's signature scheme is not the cipher suite's (§5.1).
+    #[error("a signer of {found:?} for a suite that signs with {expected:?}")]
+    SignatureSchemeMismatch {
+        /// The suite's scheme.
+        expected: mls_crypto::SignatureScheme,
+        /// The signer's.
+        found: mls_crypto::SignatureScheme,
+    },
+    /// The application's [`crate::ProposalRules`] refused a proposal, sent on its own or in a
+    /// commit: the message or call that carried it had no effect.
+    #[error("proposal of type {proposal_type:?} from {sender:?} refused: {reason}")]
+    ProposalRefused {
+        /// Who sent it.
+        sender: mls_codec::Sender,
+        /// Its type.
+        proposal_type: mls_codec::ProposalType,
+        /// The rules' reason.
+        #[source]
+        reason: crate::Refusal,
+    },
+    /// A commit without an UpdatePath, where [`crate::GroupConfig::require_path`] asks for
+    /// one on every commit.
+    #[error("the commit has no UpdatePath, which the group's configuration requires")]
+    PathRequiredByConfig,
+    /// A staged commit was merged into a group no longer in the epoch it was staged in, or
+    /// into another group.
+    #[error("the staged commit is not for the group's current epoch")]
+    StaleStagedCommit,
     /// The protocol version is not MLS 1.0.
     #[error("unsupported protocol version {0:?}")]
     UnsupportedVersion(ProtocolVersion),

@@ -127,14 +127,28 @@ impl ExternalProposer {
         sender_index: u32,
         proposal: Proposal,
     ) -> Result<Vec<u8>, GroupError> {
+        self.propose_with_authenticated_data(group_id, epoch, sender_index, proposal, &[])
+    }
+
+    /// [`ExternalProposer::propose`] with `authenticated_data` (§6): covered by the
+    /// signature, in the clear, and returned to members in
+    /// [`crate::ProcessedMessage::Proposal`].
+    pub fn propose_with_authenticated_data(
+        &self,
+        group_id: &[u8],
+        epoch: u64,
+        sender_index: u32,
+        proposal: Proposal,
+        authenticated_data: &[u8],
+    ) -> Result<Vec<u8>, GroupError> {
         public_proposal(
             &*self.provider,
             self.cipher_suite,
             &*self.signer,
-            group_id,
-            epoch,
+            (group_id, epoch),
             Sender::External(sender_index),
             proposal,
+            authenticated_data,
         )
     }
 }
@@ -153,32 +167,33 @@ impl Client {
             &**self.provider(),
             self.cipher_suite(),
             &**self.signer(),
-            group_id,
-            epoch,
+            (group_id, epoch),
             Sender::NewMemberProposal,
             proposal,
+            &[],
         )?;
         self.store_bundle(bundle)?;
         Ok(message)
     }
 }
 
-/// A proposal from a non-member `sender`, signed and framed as a PublicMessage MLSMessage.
-/// Its signature does not cover the GroupContext, which non-members need not know (§6.1).
+/// A proposal from a non-member `sender` to epoch `epoch` of group `group_id`, signed and
+/// framed as a PublicMessage MLSMessage. Its signature does not cover the GroupContext, which
+/// non-members need not know (§6.1).
 fn public_proposal(
     provider: &dyn CryptoProvider,
     cipher_suite: CipherSuite,
     signer: &dyn Signer,
-    group_id: &[u8],
-    epoch: u64,
+    (group_id, epoch): (&[u8], u64),
     sender: Sender,
     proposal: Proposal,
+    authenticated_data: &[u8],
 ) -> Result<Vec<u8>, GroupError> {
     let content = FramedContent {
         group_id: VarBytes::from(group_id),
         epoch,
         sender,
-        authenticated_data: VarBytes::default(),
+        authenticated_data: VarBytes::from(authenticated_data),
         content: FramedContentBody::Proposal(proposal),
     };
     let epoch = PublicEpoch {

@@ -46,6 +46,12 @@
 #[doc = include_str!("../../../docs/guide.md")]
 pub mod guide {}
 
+/// The README's examples, run as tests.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeExamples;
+
+mod authentication;
 mod client;
 mod config;
 mod error;
@@ -54,12 +60,20 @@ mod group;
 mod key_package;
 pub mod low_level;
 mod proposals;
+mod rules;
 mod welcome;
 
+pub use authentication::{
+    AcceptAnyCredential, BasicCredentialError, BasicCredentialValidator, Clock, CredentialContext,
+    CredentialRefusal, CredentialSource, CredentialValidator, FixedClock, Refusal, SystemClock,
+};
 pub use client::Client;
 pub use config::GroupConfig;
 pub use error::GroupError;
 pub use external::{ExternalProposer, external_senders_extension};
-pub use group::{CommitOptions, CommitOutput, Group, Member, OmittedProposal, ProcessedMessage};
+pub use group::{
+    CommitOptions, CommitOutput, Group, Member, OmittedProposal, ProcessedMessage, StagedCommit,
+};
 pub use key_package::{KeyPackageBundle, KeyPackageError};
 pub use proposals::{LeafNodeError, ProposalError};
+pub use rules::{AcceptAllProposals, ProposalRefusal, ProposalRules};

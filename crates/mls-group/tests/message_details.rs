@@ -4,7 +4,7 @@
 
 mod common;
 
-use mls_codec::{Credential, VarBytes, WireFormat};
+use mls_codec::{Credential, Proposal, Remove, VarBytes, WireFormat};
 use mls_crypto::test_support::for_each_suite;
 use mls_group::{
     Client, CommitOptions, ExternalProposer, GroupConfig, ProcessedMessage,
@@ -51,13 +51,27 @@ fn receivers_get_the_senders_credential_and_the_authenticated_data() {
             other => panic!("unexpected {other:?}"),
         }
 
-        // A proposal from an external sender carries the extension's credential.
+        // A proposal from an external sender carries the extension's credential, and its
+        // authenticated data.
         let proposal = service
-            .propose_remove(a.group_id(), a.epoch(), 0, b.own_leaf())
+            .propose_with_authenticated_data(
+                a.group_id(),
+                a.epoch(),
+                0,
+                Proposal::Remove(Remove {
+                    removed: b.own_leaf().0,
+                }),
+                b"policy 3",
+            )
             .unwrap();
         match a.process_message(&proposal).unwrap() {
-            ProcessedMessage::Proposal { credential, .. } => {
+            ProcessedMessage::Proposal {
+                credential,
+                authenticated_data,
+                ..
+            } => {
                 assert_eq!(credential, basic(b"service"));
+                assert_eq!(authenticated_data, b"policy 3");
             }
             other => panic!("unexpected {other:?}"),
         }

@@ -2,7 +2,7 @@
 //! UpdatePath, the new GroupContext and key schedule, the confirmation tag, and the Welcome.
 
 use mls_codec::{
-    AuthenticatedContent, Commit, Encode, Extension, ExtensionType, FramedContentBody,
+    AuthenticatedContent, Commit, Credential, Encode, Extension, ExtensionType, FramedContentBody,
     GroupContext, GroupInfoTbs, KeyPackage, LeafNodeSource, MlsMessageBody, PreSharedKeyId,
     Proposal, ProposalOrRef, Psk, ResumptionPskUsage, Sender, UpdatePath, VarBytes,
 };
@@ -17,10 +17,11 @@ use mls_tree::{LeafIndex, TreePrivateKeys, check_leaf_node_source, verify_leaf_n
 use super::messages::encode_message;
 use super::reinit::ImportedPsk;
 use super::select::OmittedProposal;
-use super::{Epoch, Group, PendingCommit, ProcessedMessage};
-use crate::GroupError;
+use super::staged::{CommitSummary, Effect, StagedCommit};
+use super::{Epoch, Group, Member, PendingCommit};
 use crate::proposals::{self, ProposalContext, ProposalPlan, SenderProposal};
 use crate::welcome::{self, NewMemberSecrets};
+use crate::{CredentialSource, GroupError};
 use std::sync::Arc;
 
 /// What to put in a commit besides the proposals received in the epoch, which are always
@@ -34,7 +35,7 @@ pub struct CommitOptions {
     /// §12.4.1).
     pub force_path: bool,
     /// The commit message's `authenticated_data` (§6), returned to receivers in
-    /// [`ProcessedMessage::Commit`].
+    /// [`crate::ProcessedMessage::Commit`].
     pub authenticated_data: Vec<u8>,
 }
 
@@ -126,9 +127,16 @@ impl Group {
         self.check_active()?;
         let usage = import.map_or(ResumptionPskUsage::Application, |i| i.usage);
         let authenticated_data = options.authenticated_data;
+        // Cached proposals were checked when they arrived; the application's own by value
+        // are now.
+        let committer = Sender::Member(self.own_leaf());
+        for proposal in &options.proposals {
+            crate::rules::check(&*self.config.proposal_rules, &committer, proposal)?;
+            self.authenticator().proposal(&committer, proposal)?;
+        }
         let selection = self.select_proposals(options.proposals, usage)?;
         let plan = selection.plan;
-        let path_sent = options.force_path || plan.path_sent();
+        let path_sent = options.force_path || self.config.require_path || plan.path_sent();
         // The commit is staged on the tree, whose changes are then undone and kept until the
         // commit is merged.
         self.tree.begin_changes()?;
@@ -299,18 +307,18 @@ impl Group {
     /// Processes a commit from another member (§12.4.2) and, if every check passes, moves the
     /// group to the new epoch; `transcript` is its transcript hashes if already computed. On
     /// error nothing changes.
-    pub(super) fn process_commit(
+    pub(super) fn stage_commit(
         &mut self,
         authenticated: &AuthenticatedContent,
         transcript: Option<TranscriptHashes>,
-    ) -> Result<ProcessedMessage, GroupError> {
+    ) -> Result<StagedCommit, GroupError> {
         let FramedContentBody::Commit(commit) = &authenticated.content.content else {
             return Err(GroupError::UnexpectedContent);
         };
         let committer_index = match authenticated.content.sender {
             Sender::Member(leaf) => leaf,
             // An external commit (§12.4.3.2): see `external_commit.rs`.
-            Sender::NewMemberCommit => return self.process_external_commit(authenticated),
+            Sender::NewMemberCommit => return self.stage_external_commit_message(authenticated),
             other => return Err(GroupError::UnsupportedSender(other.sender_type())),
         };
         let committer = committer_index;
@@ -319,6 +327,9 @@ impl Group {
         }
         let credential = self.sender_credential(&authenticated.content)?;
         let sender_proposals = self.resolve_proposals(&authenticated.content.sender, commit)?;
+        for entry in &sender_proposals {
+            crate::rules::check(&*self.config.proposal_rules, &entry.sender, &entry.proposal)?;
+        }
         let plan = proposals::plan(
             &self.proposal_context(authenticated.content.sender)?,
             sender_proposals,
@@ -326,31 +337,72 @@ impl Group {
         if commit.path.is_none() && plan.path_required() {
             return Err(GroupError::MissingPath);
         }
+        if commit.path.is_none() && self.config.require_path {
+            return Err(GroupError::PathRequiredByConfig);
+        }
+        let authenticator = self.authenticator();
+        authenticator.plan(&plan)?;
+        if let Some(path) = &commit.path {
+            authenticator.leaf_node(
+                CredentialSource::UpdatePath,
+                Some(committer),
+                &path.leaf_node,
+            )?;
+        }
+        let mut summary = self.summary(authenticated, committer, credential, &plan);
         if plan.removes.contains(&self.own_leaf()) {
-            return self.leave(authenticated.content.sender);
+            return Ok(StagedCommit {
+                summary,
+                effect: Effect::Leave,
+                consumed: None,
+            });
         }
         self.tree.begin_changes()?;
-        match self.stage_received_commit(authenticated, transcript, commit, committer, &plan) {
-            Ok(next) => {
-                let replaced = self.tree.keep_changes();
-                self.enter_epoch(next, replaced);
-            }
-            Err(error) => {
-                self.tree.discard_changes();
-                return Err(error);
-            }
-        }
-        Ok(ProcessedMessage::Commit {
-            sender: committer,
+        let staged = self
+            .stage_received_commit(authenticated, transcript, commit, committer, &plan)
+            .map(|(next, added)| {
+                summary.added = added;
+                (next, summary)
+            });
+        self.stash_commit(staged)
+    }
+
+    /// What a commit of `plan` by `committer` does, but for the members it adds, known once
+    /// they are placed.
+    pub(super) fn summary(
+        &self,
+        authenticated: &AuthenticatedContent,
+        committer: LeafIndex,
+        credential: Credential,
+        plan: &ProposalPlan,
+    ) -> CommitSummary {
+        CommitSummary {
+            group_id: self.epoch.context.group_id.to_vec(),
+            from_epoch: self.epoch(),
+            sender: authenticated.content.sender,
+            committer,
             credential,
             authenticated_data: authenticated.content.authenticated_data.to_vec(),
-            epoch: self.epoch(),
-            custom_proposals: plan.custom,
-        })
+            added: Vec::new(),
+            removed: plan
+                .removes
+                .iter()
+                .filter_map(|&leaf| self.tree.leaf(leaf).map(|node| Member::of(leaf, node)))
+                .collect(),
+            updated: plan
+                .updates
+                .iter()
+                .map(|(leaf, node)| Member::of(*leaf, node))
+                .collect(),
+            psks: plan.psks.clone(),
+            group_context_extensions: plan.group_context_extensions.clone(),
+            reinit: plan.reinit.clone(),
+            custom_proposals: plan.custom.clone(),
+        }
     }
 
     /// Applies a received commit of `plan` to the tree, decrypts its path and checks its
-    /// confirmation tag (§12.4.2); returns the epoch it leads to.
+    /// confirmation tag (§12.4.2); returns the epoch it leads to and the members it adds.
     fn stage_received_commit(
         &mut self,
         authenticated: &AuthenticatedContent,
@@ -358,7 +410,7 @@ impl Group {
         commit: &Commit,
         committer: LeafIndex,
         plan: &ProposalPlan,
-    ) -> Result<Epoch, GroupError> {
+    ) -> Result<(Epoch, Vec<Member>), GroupError> {
         let provider = Arc::clone(&self.provider);
         let suite = provider.suite(self.epoch.context.cipher_suite)?;
         let staged = self.stage_proposals(plan)?;
@@ -411,7 +463,12 @@ impl Group {
             self.config.secret_tree,
         )?;
         next.reinit = plan.reinit.clone();
-        Ok(next)
+        let added = staged
+            .added
+            .iter()
+            .map(|(leaf, key_package)| Member::of(*leaf, &key_package.leaf_node))
+            .collect();
+        Ok((next, added))
     }
 
     /// What proposal validation needs about the current epoch.
@@ -435,7 +492,9 @@ impl Group {
         proposal: &Proposal,
     ) -> Result<(), GroupError> {
         let context = self.proposal_context(*sender)?;
-        Ok(proposals::validate_proposal(&context, sender, proposal)?)
+        proposals::validate_proposal(&context, sender, proposal)?;
+        crate::rules::check(&*self.config.proposal_rules, sender, proposal)?;
+        self.authenticator().proposal(sender, proposal)
     }
 
     /// The proposals of a received commit with their senders: by value from the committer,

@@ -21,13 +21,15 @@ use mls_key_schedule::{KeySchedule, TranscriptHashes, confirmation_tag};
 use mls_tree::low_level::TreeTransactions;
 use mls_tree::{LeafIndex, RatchetTree};
 
+use super::authenticate::Authenticator;
 use super::commit::{context_with_tree_hash, psk_secret_of};
 use super::join::{TreeSource, receive_tree};
 use super::messages::{decode_message, encode_message};
-use super::{Epoch, Group, ProcessedMessage};
+use super::staged::{Effect, StagedCommit};
+use super::{Epoch, Group, Member};
 use crate::client::Client;
 use crate::proposals::{self, ProposalContext, ProposalPlan, SenderProposal};
-use crate::{GroupError, welcome};
+use crate::{CredentialSource, GroupConfig, GroupError, welcome};
 
 /// The exporter context of the external init secret (RFC 9420 §8.3).
 const EXTERNAL_INIT_LABEL: &[u8] = b"MLS 1.0 external init secret";
@@ -74,17 +76,21 @@ fn external_pub(group_info: &GroupInfo) -> Result<Vec<u8>, GroupError> {
         .into_vec())
 }
 
-/// The Remove of a resync must remove an old version of the joiner: a member with the same
-/// credential as the joiner's new leaf node (§12.2, §12.4.3.2). A stricter identity policy
-/// belongs to the application.
+/// The Remove of a resync must remove an old version of the joiner: a member that the
+/// application's validator takes for the same member as the joiner's new credential (§12.2,
+/// §12.4.3.2; [`crate::CredentialValidator::is_same_member`]).
 fn check_resync(
+    config: &GroupConfig,
     tree: &RatchetTree,
     plan: &ProposalPlan,
     joiner: &mls_codec::Credential,
 ) -> Result<(), GroupError> {
     for &leaf in &plan.removes {
         match tree.leaf(leaf) {
-            Some(node) if node.credential == *joiner => {}
+            Some(node)
+                if config
+                    .credential_validator
+                    .is_same_member(&node.credential, joiner) => {}
             _ => return Err(GroupError::ResyncCredentialMismatch { leaf }),
         }
     }
@@ -184,6 +190,13 @@ impl Group {
             client.config().max_tree_leaves,
             |signer_key| welcome::verify_group_info(suite, &group_info, signer_key),
         )?;
+        let authenticator = Authenticator {
+            config: &config,
+            group_id: &current.group_id,
+            epoch: current.epoch,
+        };
+        authenticator.tree(&tree)?;
+        authenticator.external_senders(&current.extensions)?;
         let external_pub = external_pub(&group_info)?;
         let current_bytes = current.to_bytes()?;
         let before = TranscriptHashes::from_group_info(
@@ -229,7 +242,7 @@ impl Group {
                 })
                 .collect(),
         )?;
-        check_resync(&tree, &plan, client.credential())?;
+        check_resync(&config, &tree, &plan, client.credential())?;
         let psk_secret = psk_secret_of(suite, &plan.psks, |id| match &id.psk {
             Psk::External { psk_id } => external_psks
                 .iter()
@@ -338,10 +351,10 @@ impl Group {
     /// the external-commit rules (§12.2), the joiner's leaf added at the leftmost blank leaf
     /// after the Remove of a resync, its path merged and decrypted, the init secret from the
     /// ExternalInit (§8.3), and the confirmation tag checked. On error nothing changes.
-    pub(super) fn process_external_commit(
+    pub(super) fn stage_external_commit_message(
         &mut self,
         authenticated: &AuthenticatedContent,
-    ) -> Result<ProcessedMessage, GroupError> {
+    ) -> Result<StagedCommit, GroupError> {
         let FramedContentBody::Commit(commit) = &authenticated.content.content else {
             return Err(GroupError::UnexpectedContent);
         };
@@ -357,6 +370,9 @@ impl Group {
                 ProposalOrRef::Reference(_) => Err(GroupError::ExternalCommitProposalByReference),
             })
             .collect::<Result<Vec<_>, _>>()?;
+        for entry in &sender_proposals {
+            crate::rules::check(&*self.config.proposal_rules, &entry.sender, &entry.proposal)?;
+        }
         let plan = proposals::plan(
             &self.proposal_context(Sender::NewMemberCommit)?,
             sender_proposals,
@@ -368,30 +384,35 @@ impl Group {
                 "an external commit without ExternalInit",
             ))?
             .kem_output;
-        check_resync(&self.tree, &plan, &path.leaf_node.credential)?;
+        let authenticator = self.authenticator();
+        authenticator.plan(&plan)?;
+        authenticator.leaf_node(CredentialSource::ExternalCommit, None, &path.leaf_node)?;
+        check_resync(&self.config, &self.tree, &plan, &path.leaf_node.credential)?;
+        // The joiner's leaf is known once it is placed; an external commit covers no custom
+        // proposal (§12.2).
+        let mut summary = self.summary(
+            authenticated,
+            self.tree.leftmost_blank_leaf(),
+            path.leaf_node.credential.clone(),
+            &plan,
+        );
         if plan.removes.contains(&self.own_leaf()) {
             // Our identity rejoined from elsewhere (a resync, §12.4.3.2).
-            return self.leave(Sender::NewMemberCommit);
+            return Ok(StagedCommit {
+                summary,
+                effect: Effect::Leave,
+                consumed: None,
+            });
         }
         self.tree.begin_changes()?;
-        match self.stage_external_commit(authenticated, path, &plan, kem_output) {
-            Ok((joiner, next)) => {
-                let replaced = self.tree.keep_changes();
-                self.enter_epoch(next, replaced);
-                Ok(ProcessedMessage::Commit {
-                    sender: joiner,
-                    credential: path.leaf_node.credential.clone(),
-                    authenticated_data: authenticated.content.authenticated_data.to_vec(),
-                    epoch: self.epoch(),
-                    // An external commit covers no custom proposal (§12.2).
-                    custom_proposals: Vec::new(),
-                })
-            }
-            Err(error) => {
-                self.tree.discard_changes();
-                Err(error)
-            }
-        }
+        let staged = self
+            .stage_external_commit(authenticated, path, &plan, kem_output)
+            .map(|(joiner, next)| {
+                summary.committer = joiner;
+                summary.added = vec![Member::of(joiner, &path.leaf_node)];
+                (next, summary)
+            });
+        self.stash_commit(staged)
     }
 
     /// Applies a received external commit to the tree, decrypts its path and checks its

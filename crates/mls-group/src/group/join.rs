@@ -8,6 +8,7 @@ use mls_key_schedule::{EpochSecrets, KeySchedule, TranscriptHashes, zero_secret}
 use mls_tree::low_level::{decode_verifying_leaves, verify_leaf_signatures_alongside};
 use mls_tree::{LeafIndex, RatchetTree, TreePrivateKeys};
 
+use super::authenticate::Authenticator;
 use super::commit::psk_secret_of;
 use super::{Epoch, Group};
 use crate::key_package::KeyPackageBundle;
@@ -159,6 +160,13 @@ impl Group {
             config.max_tree_leaves,
             |signer_key| welcome::verify_group_info(suite, &group_info, signer_key),
         )?;
+        let authenticator = Authenticator {
+            config: &config,
+            group_id: &context.group_id,
+            epoch: context.epoch,
+        };
+        authenticator.tree(&tree)?;
+        authenticator.external_senders(&context.extensions)?;
         let own_leaf = tree
             .members()
             .find(|(_, leaf)| **leaf == bundle.key_package.leaf_node)

@@ -15,6 +15,7 @@ use mls_tree::LeafIndex;
 
 use super::epoch::past_leaf;
 use super::external_commit::new_member_commit_signature_key;
+use super::staged::StagedCommit;
 use super::{CachedProposal, Group};
 use crate::GroupError;
 
@@ -64,6 +65,9 @@ pub enum ProcessedMessage {
         /// this epoch; what they mean is the application's to apply.
         custom_proposals: Vec<(Sender, Proposal)>,
     },
+    /// A commit checked but not yet in effect, from [`Group::process_message_staged`]: see
+    /// [`StagedCommit`]; [`Group::merge_staged_commit`] merges it.
+    StagedCommit(Box<StagedCommit>),
     /// A valid commit that removes us (§12.1.3): the group stays in its epoch, sends
     /// nothing more ([`GroupError::RemovedFromGroup`]) and reads only the application
     /// messages of the epochs it kept; [`crate::Group::is_removed`] now says so.
@@ -77,6 +81,7 @@ pub enum ProcessedMessage {
 }
 
 /// A message key to consume once the message has been fully accepted.
+#[derive(Debug)]
 pub(super) struct Consumed {
     epoch: u64,
     leaf: u32,
@@ -193,6 +198,15 @@ impl Group {
     ///
     /// On any error the group is exactly as it was: nothing is consumed or cached.
     pub fn process_message(&mut self, bytes: &[u8]) -> Result<ProcessedMessage, GroupError> {
+        self.receive(bytes, false)
+    }
+
+    /// Processes a message; a commit is staged, and merged at once unless `stage_commits`.
+    pub(super) fn receive(
+        &mut self,
+        bytes: &[u8],
+        stage_commits: bool,
+    ) -> Result<ProcessedMessage, GroupError> {
         let message = decode_message(bytes)?;
         let (authenticated, consumed, transcript) = match &message.body {
             MlsMessageBody::PublicMessage(public) => (self.unprotect_public(public)?, None, None),
@@ -208,7 +222,23 @@ impl Group {
                 return Err(GroupError::UnexpectedWireFormat(other.wire_format()));
             }
         };
-        let processed = self.process_authenticated(authenticated, transcript)?;
+        if let FramedContentBody::Commit(_) = &authenticated.content.content {
+            self.check_active()?;
+            let staged = self.stage_commit(&authenticated, transcript);
+            // A commit encrypted to thousands of members is freed after it is processed.
+            let large = path_ciphertexts(&authenticated) >= RELEASE_ELSEWHERE_FROM;
+            release(authenticated, large);
+            let staged = StagedCommit {
+                consumed,
+                ..staged?
+            };
+            return if stage_commits {
+                Ok(ProcessedMessage::StagedCommit(Box::new(staged)))
+            } else {
+                self.merge_staged_commit(staged)
+            };
+        }
+        let processed = self.process_authenticated(authenticated)?;
         if let Some(consumed) = consumed {
             self.consume(&consumed)?;
         }
@@ -297,7 +327,7 @@ impl Group {
 
     /// Consumes the message key of an accepted message (§9.2): it is deleted, and with it
     /// every secret it came from.
-    fn consume(&mut self, consumed: &Consumed) -> Result<(), GroupError> {
+    pub(super) fn consume(&mut self, consumed: &Consumed) -> Result<(), GroupError> {
         let suite = self.provider.suite(self.epoch.context.cipher_suite)?;
         let tree = if consumed.epoch == self.epoch() {
             &mut self.epoch.secret_tree
@@ -386,12 +416,10 @@ impl Group {
         })
     }
 
-    /// Acts on verified content of the current epoch.
-    /// `transcript` is a commit's transcript hashes, if already computed.
+    /// Acts on a verified application message or proposal of the current epoch.
     fn process_authenticated(
         &mut self,
         authenticated: AuthenticatedContent,
-        transcript: Option<TranscriptHashes>,
     ) -> Result<ProcessedMessage, GroupError> {
         match &authenticated.content.content {
             // A removed member still reads what was sent before its removal.
@@ -433,13 +461,7 @@ impl Group {
                     authenticated_data: authenticated.content.authenticated_data.to_vec(),
                 })
             }
-            FramedContentBody::Commit(_) => {
-                let processed = self.process_commit(&authenticated, transcript);
-                // A commit encrypted to thousands of members is freed after it is processed.
-                let large = path_ciphertexts(&authenticated) >= RELEASE_ELSEWHERE_FROM;
-                release(authenticated, large);
-                processed
-            }
+            FramedContentBody::Commit(_) => Err(GroupError::Internal("a commit is staged")),
         }
     }
 

@@ -1,6 +1,7 @@
 //! A member's view of a group (RFC 9420 §8-§15): the current epoch, the past epochs whose
 //! application keys are kept, received proposals, and our own pending commit.
 
+mod authenticate;
 mod commit;
 mod epoch;
 mod external_commit;
@@ -10,6 +11,7 @@ mod messages;
 mod propose;
 mod reinit;
 mod select;
+mod staged;
 mod storage;
 #[cfg(test)]
 mod tests;
@@ -30,6 +32,7 @@ pub(crate) use epoch::{Epoch, PastEpoch};
 pub use messages::ProcessedMessage;
 pub(crate) use messages::{RELEASE_ELSEWHERE_FROM, decode_message, release};
 pub use select::OmittedProposal;
+pub use staged::StagedCommit;
 
 /// A member of the group, as the ratchet tree lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +48,8 @@ pub struct Member {
     /// well-formed one. Not authenticated by the Authentication Service, nor necessarily
     /// unique.
     pub application_id: Option<Vec<u8>>,
+    /// What its client supports (§7.2).
+    pub capabilities: mls_codec::Capabilities,
 }
 
 /// A proposal received (or sent) in the current epoch, which a commit may include by
@@ -163,12 +168,7 @@ impl Group {
     pub fn members(&self) -> Vec<Member> {
         self.tree
             .members()
-            .map(|(leaf, node)| Member {
-                leaf,
-                credential: node.credential.clone(),
-                signature_key: node.signature_key.to_vec(),
-                application_id: crate::key_package::leaf_application_id(node),
-            })
+            .map(|(leaf, node)| Member::of(leaf, node))
             .collect()
     }
 

@@ -254,6 +254,7 @@ impl Group {
         usage: ResumptionPskUsage,
     ) -> Result<Group, GroupError> {
         let resumed = Cell::new(0usize);
+        let validator = Arc::clone(&config.credential_validator);
         let group = Group::join_with_psks(
             provider,
             signer,
@@ -300,6 +301,13 @@ impl Group {
             group.members().into_iter().map(|m| m.credential).collect();
         let old_members: Vec<Credential> =
             old.members().into_iter().map(|m| m.credential).collect();
+        // Whether every one of `members` is, for the application's validator, the same
+        // member as one of `among` (§11.2, §11.3).
+        let all_among = |members: &[Credential], among: &[Credential]| {
+            members
+                .iter()
+                .all(|m| among.iter().any(|a| validator.is_same_member(m, a)))
+        };
         if usage == ResumptionPskUsage::Reinit {
             let reinit = old.reinit().ok_or(GroupError::NotReinitialized)?;
             if context.group_id != reinit.group_id
@@ -309,7 +317,7 @@ impl Group {
             {
                 return Err(GroupError::ResumptionMismatch("ReInit"));
             }
-            if !old_members.iter().all(|c| new_members.contains(c)) {
+            if !all_among(&old_members, &new_members) {
                 return Err(GroupError::ResumptionMismatch("old group's members"));
             }
         } else {
@@ -318,7 +326,7 @@ impl Group {
             {
                 return Err(GroupError::ResumptionMismatch("parent group's parameters"));
             }
-            if !new_members.iter().all(|c| old_members.contains(c)) {
+            if !all_among(&new_members, &old_members) {
                 return Err(GroupError::ResumptionMismatch("parent group's members"));
             }
         }
@@ -330,7 +338,8 @@ impl Client {
     /// Joins the group that succeeds the reinitialized `old_group` (§11.2) from a Welcome
     /// made for one of our key packages: the resumption PSK of usage `reinit` is taken from
     /// `old_group`, which must be frozen by its ReInit; the new group must match the ReInit
-    /// and hold every member of the old group (compared by credential) (§12.4.3.1).
+    /// and hold every member of the old group (§12.4.3.1), as the application's validator
+    /// tells members apart ([`crate::CredentialValidator::is_same_member`]).
     /// `ratchet_tree` is as for [`Client::join`].
     pub fn join_reinit(
         &mut self,
@@ -343,8 +352,9 @@ impl Client {
 
     /// Joins a subgroup branched from `parent` (§11.3) from a Welcome made for one of our key
     /// packages: the resumption PSK of usage `branch` is taken from `parent`, and the
-    /// subgroup must have its version and cipher suite, and only members of it (compared by
-    /// credential) (§12.4.3.1).
+    /// subgroup must have its version and cipher suite, and only members of it (§12.4.3.1), as
+    /// the application's validator tells members apart
+    /// ([`crate::CredentialValidator::is_same_member`]).
     pub fn join_branch(
         &mut self,
         welcome: &[u8],
