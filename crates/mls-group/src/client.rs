@@ -205,6 +205,25 @@ impl Client {
         Ok(self.key_packages.remove(reference.as_slice()).is_some())
     }
 
+    /// Keeps a key package made elsewhere with its private keys (e.g. by
+    /// [`crate::low_level::create_key_package`] with this client's signature key), as if
+    /// this client had published it: a Welcome for it can then be joined with
+    /// [`Client::join`], [`Client::join_reinit`] or [`Client::join_branch`]. Returns it as
+    /// an MLSMessage. Its cipher suite must be the client's, and its leaf must carry the
+    /// client's signature key (RFC 9420 §10).
+    pub fn add_key_package(&mut self, bundle: KeyPackageBundle) -> Result<Vec<u8>, GroupError> {
+        if bundle.key_package.cipher_suite != self.cipher_suite {
+            return Err(GroupError::CipherSuiteMismatch {
+                expected: self.cipher_suite,
+                found: bundle.key_package.cipher_suite,
+            });
+        }
+        if bundle.key_package.leaf_node.signature_key.as_slice() != self.signer.public_key() {
+            return Err(GroupError::KeyPackageSignerMismatch);
+        }
+        self.publish(bundle)
+    }
+
     /// Keeps a new key package's private keys and encodes it as an MLSMessage.
     fn publish(&mut self, bundle: KeyPackageBundle) -> Result<Vec<u8>, GroupError> {
         let suite = self.provider.suite(self.cipher_suite)?;

@@ -232,4 +232,8 @@ pub enum GroupError {
     /// A proposal that is already cached in this epoch (a replayed PublicMessage, §12.4).
     #[error("the proposal was already received in this epoch")]
     DuplicateProposal,
+    /// A key package given to `Client::add_key_package` whose leaf carries another signature
+    /// key than the client's (RFC 9420 §10).
+    #[error("the key package is signed with another signature key than the client's")]
+    KeyPackageSignerMismatch,
 }

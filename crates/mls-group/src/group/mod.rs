@@ -194,6 +194,26 @@ impl Group {
         Ok(mls_codec::Encode::to_bytes(&self.tree)?)
     }
 
+    /// The encoded ratchet tree of the epoch our pending commit leads to (the
+    /// `ratchet_tree` extension value, RFC 9420 §12.4.3.3), for the joiners of its Welcome
+    /// when the tree is delivered out of band; `None` without a pending commit. It copies the
+    /// tree once: not for the hot path.
+    pub fn pending_commit_ratchet_tree(&self) -> Result<Option<Vec<u8>>, GroupError> {
+        let Some(pending) = &self.pending_commit else {
+            return Ok(None);
+        };
+        let mut tree = self.tree.clone();
+        tree.apply_changes(&pending.tree_changes)?;
+        Ok(Some(mls_codec::Encode::to_bytes(&tree)?))
+    }
+
+    /// Sets [`GroupConfig::ratchet_tree_extension`] for this group from now on: whether the
+    /// Welcome of our next commit and our next GroupInfo carry the ratchet tree
+    /// (RFC 9420 §12.4.3.3), or the application delivers it out of band.
+    pub fn set_ratchet_tree_extension(&mut self, ratchet_tree_extension: bool) {
+        self.config.ratchet_tree_extension = ratchet_tree_extension;
+    }
+
     /// `MLS-Exporter(label, context, length)` (§8.5): a secret for the application, bound to
     /// the epoch.
     pub fn export_secret(

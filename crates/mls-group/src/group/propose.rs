@@ -3,7 +3,7 @@
 
 use mls_codec::{
     Add, Extension, FramedContentBody, GroupContextExtensions, LeafNodeSourceData, PreSharedKey,
-    PreSharedKeyId, Proposal, ProposalType, Psk, Remove, Update, VarBytes,
+    PreSharedKeyId, Proposal, ProposalType, Psk, Remove, ResumptionPskUsage, Update, VarBytes,
 };
 use mls_tree::{LeafIndex, sign_leaf_node};
 
@@ -48,6 +48,25 @@ impl Group {
         let psk = PreSharedKeyId {
             psk: Psk::External {
                 psk_id: VarBytes::from(psk_id),
+            },
+            psk_nonce: VarBytes(suite.random_bytes(suite.hash_len())?),
+        };
+        self.propose(Proposal::PreSharedKey(PreSharedKey { psk }))
+    }
+
+    /// Proposes injecting the resumption PSK (usage `application`, RFC 9420 §8.6, §12.1.4)
+    /// of this group's epoch `epoch`, which must be the current one or one whose resumption
+    /// PSK is still kept ([`crate::GroupConfig::retained_resumption_psks`]).
+    pub fn propose_resumption_psk(&mut self, epoch: u64) -> Result<Vec<u8>, GroupError> {
+        if self.resumption_psk(epoch).is_none() {
+            return Err(GroupError::UnknownPsk);
+        }
+        let suite = self.suite()?;
+        let psk = PreSharedKeyId {
+            psk: Psk::Resumption {
+                usage: ResumptionPskUsage::Application,
+                psk_group_id: self.epoch.context.group_id.clone(),
+                psk_epoch: epoch,
             },
             psk_nonce: VarBytes(suite.random_bytes(suite.hash_len())?),
         };

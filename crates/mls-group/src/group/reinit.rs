@@ -107,6 +107,17 @@ impl Group {
         client: &Client,
         key_packages: &[Vec<u8>],
     ) -> Result<(Group, CommitOutput), GroupError> {
+        self.reinit_group_with_path(client, key_packages, false)
+    }
+
+    /// [`Group::reinit_group`], whose first commit carries an UpdatePath if `force_path`
+    /// (RFC 9420 §12.4.1), so that the Welcome gives the members path secrets.
+    pub fn reinit_group_with_path(
+        &self,
+        client: &Client,
+        key_packages: &[Vec<u8>],
+        force_path: bool,
+    ) -> Result<(Group, CommitOutput), GroupError> {
         let reinit = self.reinit().ok_or(GroupError::NotReinitialized)?;
         if reinit.version != ProtocolVersion::MLS10 {
             return Err(GroupError::UnsupportedVersion(reinit.version));
@@ -125,7 +136,7 @@ impl Group {
             reinit.extensions.clone(),
             client.config().clone(),
         )?;
-        self.resume_into(group, ResumptionPskUsage::Reinit, key_packages)
+        self.resume_into(group, ResumptionPskUsage::Reinit, key_packages, force_path)
     }
 
     /// Creates a subgroup of this group (§11.3) with `new_group_id`: the same version,
@@ -138,6 +149,20 @@ impl Group {
         &self,
         new_group_id: &[u8],
         key_packages: &[Vec<u8>],
+    ) -> Result<(Group, CommitOutput), GroupError> {
+        let extensions = self.epoch.context.extensions.clone();
+        self.branch_with_extensions(new_group_id, extensions, key_packages, false)
+    }
+
+    /// [`Group::branch`] with the subgroup's GroupContext `extensions` (RFC 9420 §11.3 asks
+    /// only for the same version and cipher suite; they are checked as at group creation,
+    /// §11), and an UpdatePath in its first commit if `force_path` (§12.4.1).
+    pub fn branch_with_extensions(
+        &self,
+        new_group_id: &[u8],
+        extensions: Vec<Extension>,
+        key_packages: &[Vec<u8>],
+        force_path: bool,
     ) -> Result<(Group, CommitOutput), GroupError> {
         self.check_active()?;
         let suite = self.suite()?;
@@ -163,19 +188,21 @@ impl Group {
             Arc::clone(&self.signer),
             bundle,
             new_group_id.to_vec(),
-            self.epoch.context.extensions.clone(),
+            extensions,
             self.config.clone(),
         )?;
-        self.resume_into(group, ResumptionPskUsage::Branch, key_packages)
+        self.resume_into(group, ResumptionPskUsage::Branch, key_packages, force_path)
     }
 
     /// The first commit of `group`, new and alone: it adds the members of `key_packages`
-    /// and injects this group's current resumption PSK with `usage` (§8.6); merged.
+    /// and injects this group's current resumption PSK with `usage` (§8.6), with an
+    /// UpdatePath if `force_path`; merged.
     fn resume_into(
         &self,
         mut group: Group,
         usage: ResumptionPskUsage,
         key_packages: &[Vec<u8>],
+        force_path: bool,
     ) -> Result<(Group, CommitOutput), GroupError> {
         let new_suite = group.suite()?;
         let id = PreSharedKeyId {
@@ -200,7 +227,9 @@ impl Group {
             .collect::<Result<Vec<_>, _>>()?;
         proposals.push(Proposal::PreSharedKey(PreSharedKey { psk: id }));
         let output = group.commit_with_psk(
-            CommitOptions::default().with_proposals(proposals),
+            CommitOptions::default()
+                .with_proposals(proposals)
+                .with_force_path(force_path),
             Some(&import),
         )?;
         group.merge_pending_commit()?;
