@@ -191,15 +191,17 @@ impl Group {
             &current.group_id,
             client.config().max_tree_leaves,
             |signer_key| welcome::verify_group_info(suite, &group_info, signer_key),
+            |tree| {
+                let authenticator = Authenticator {
+                    config: &config,
+                    group_id: &current.group_id,
+                    epoch: current.epoch,
+                };
+                authenticator.tree(tree)?;
+                proposals::check_received_tree(current, tree)?;
+                authenticator.external_senders(&current.extensions)
+            },
         )?;
-        let authenticator = Authenticator {
-            config: &config,
-            group_id: &current.group_id,
-            epoch: current.epoch,
-        };
-        authenticator.tree(&tree)?;
-        proposals::check_received_tree(current, &tree)?;
-        authenticator.external_senders(&current.extensions)?;
         let external_pub = external_pub(&group_info)?;
         let current_bytes = current.to_bytes()?;
         let before = TranscriptHashes::from_group_info(

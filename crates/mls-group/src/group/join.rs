@@ -159,15 +159,17 @@ impl Group {
             &context.group_id,
             config.max_tree_leaves,
             |signer_key| welcome::verify_group_info(suite, &group_info, signer_key),
+            |tree| {
+                let authenticator = Authenticator {
+                    config: &config,
+                    group_id: &context.group_id,
+                    epoch: context.epoch,
+                };
+                authenticator.tree(tree)?;
+                crate::proposals::check_received_tree(&context, tree)?;
+                authenticator.external_senders(&context.extensions)
+            },
         )?;
-        let authenticator = Authenticator {
-            config: &config,
-            group_id: &context.group_id,
-            epoch: context.epoch,
-        };
-        authenticator.tree(&tree)?;
-        crate::proposals::check_received_tree(&context, &tree)?;
-        authenticator.external_senders(&context.extensions)?;
         let own_leaf = tree
             .members()
             .find(|(_, leaf)| **leaf == bundle.key_package.leaf_node)
@@ -226,9 +228,10 @@ pub(crate) enum TreeSource<'a> {
 /// signer, `signer`, is not a member ([`GroupError::UnknownSender`]); `check_group_info`, given
 /// the signer's key (the GroupInfo's signature, which covers the tree when the GroupInfo
 /// carries it); the tree hash is not `tree_hash`, the GroupContext's
-/// ([`GroupError::TreeHashMismatch`]); then [`RatchetTree::validate`]'s: unmerged leaves,
-/// parent hashes (§7.9.2) and every leaf's signature (§7.3) with `group_id`. An encoded tree
-/// of more than `max_leaves` leaves is refused before more nodes than that are read.
+/// ([`GroupError::TreeHashMismatch`]); unmerged leaves and parent hashes (§7.9.2);
+/// `check_members` (the leaves' capabilities and the application's validator); then every
+/// leaf's signature (§7.3) with `group_id`. An encoded tree of more than `max_leaves` leaves
+/// is refused before more nodes than that are read.
 ///
 /// With the `parallel` feature the leaf signatures are verified while the tree is decoded and
 /// the rest is checked, serial work which would otherwise leave a core idle.
@@ -240,6 +243,7 @@ pub(crate) fn receive_tree(
     group_id: &[u8],
     max_leaves: u32,
     check_group_info: impl FnOnce(&[u8]) -> Result<(), GroupError> + Send,
+    check_members: impl FnOnce(&RatchetTree) -> Result<(), GroupError> + Send,
 ) -> Result<RatchetTree, GroupError> {
     let structure = |tree: &RatchetTree| {
         let signer_key = &tree
@@ -252,7 +256,7 @@ pub(crate) fn receive_tree(
         }
         tree.verify_unmerged_leaves()?;
         tree.verify_parent_hashes(suite)?;
-        Ok(())
+        check_members(tree)
     };
     let (tree, structure, signatures) = match source {
         TreeSource::Encoded(bytes) => {

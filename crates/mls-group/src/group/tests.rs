@@ -1385,13 +1385,22 @@ fn received_tree_errors_keep_their_precedence() {
             TreeSource::Decoded(Box::new(tree.clone())),
         ]
         .map(|source| {
-            receive_tree(suite, source, LeafIndex(signer), hash, GROUP_ID, 16, |_| {
-                if group_info_ok {
-                    Ok(())
-                } else {
-                    Err(GroupError::InvalidGroupInfoSignature)
-                }
-            })
+            receive_tree(
+                suite,
+                source,
+                LeafIndex(signer),
+                hash,
+                GROUP_ID,
+                16,
+                |_| {
+                    if group_info_ok {
+                        Ok(())
+                    } else {
+                        Err(GroupError::InvalidGroupInfoSignature)
+                    }
+                },
+                |_| Ok(()),
+            )
             .map(|received| assert_eq!(received.to_bytes().unwrap(), bytes))
             .map_err(|error| format!("{error:?}"))
         });
@@ -1452,6 +1461,7 @@ fn received_tree_errors_keep_their_precedence() {
         GROUP_ID,
         16,
         |_| Err(GroupError::InvalidGroupInfoSignature),
+        |_| Ok(()),
     )
     .map(drop);
     assert_eq!(
