@@ -235,6 +235,10 @@ pub(crate) enum TreeSource<'a> {
 ///
 /// With the `parallel` feature the leaf signatures are verified while the tree is decoded and
 /// the rest is checked, serial work which would otherwise leave a core idle.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "what a received tree is checked against, and the two checks run beside its signatures"
+)]
 pub(crate) fn receive_tree(
     suite: &dyn CipherSuiteProvider,
     source: TreeSource<'_>,
