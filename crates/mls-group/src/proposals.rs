@@ -1222,6 +1222,28 @@ mod tests {
         }
     }
 
+    /// A client with an (empty) x509 credential that lists basic and x509.
+    fn x509_client() -> Client {
+        let keys = suite().generate_signature_key_pair().unwrap();
+        let signer = suite().signer(&keys.private_key).unwrap();
+        let mut options = KeyPackageOptions::new(SUITE, NOW, 86_400);
+        options.capabilities.credentials = vec![CredentialType::BASIC, CredentialType::X509];
+        let key_package = create_key_package(
+            suite(),
+            &*signer,
+            Credential::X509 {
+                certificates: vec![],
+            },
+            options,
+        )
+        .unwrap()
+        .key_package;
+        Client {
+            signer,
+            key_package,
+        }
+    }
+
     fn key_package_for(
         signer: &dyn Signer,
         name: &str,
@@ -2186,20 +2208,7 @@ mod tests {
         );
 
         // Bob uses x509, which the members do not support.
-        let keys = suite().generate_signature_key_pair().unwrap();
-        let signer = suite().signer(&keys.private_key).unwrap();
-        let mut options = KeyPackageOptions::new(SUITE, NOW, 86_400);
-        options.capabilities.credentials = vec![CredentialType::BASIC, CredentialType::X509];
-        let bob = create_key_package(
-            suite(),
-            &*signer,
-            Credential::X509 {
-                certificates: vec![],
-            },
-            options,
-        )
-        .unwrap()
-        .key_package;
+        let bob = x509_client().key_package;
         let reason = add_reason(group.reject(0, vec![member(0, add(&bob))]));
         assert_eq!(
             reason,
@@ -2317,24 +2326,7 @@ mod tests {
         );
 
         // An x509 member, whose type the first member does not list.
-        let keys = suite().generate_signature_key_pair().unwrap();
-        let signer = suite().signer(&keys.private_key).unwrap();
-        let mut options = KeyPackageOptions::new(SUITE, NOW, 86_400);
-        options.capabilities.credentials = vec![CredentialType::BASIC, CredentialType::X509];
-        let key_package = create_key_package(
-            suite(),
-            &*signer,
-            Credential::X509 {
-                certificates: vec![],
-            },
-            options,
-        )
-        .unwrap()
-        .key_package;
-        let x509 = Client {
-            signer,
-            key_package,
-        };
+        let x509 = x509_client();
         let both = client_with("c", |options| {
             options.capabilities.credentials = vec![CredentialType::BASIC, CredentialType::X509];
         });

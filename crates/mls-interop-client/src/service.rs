@@ -21,8 +21,8 @@ use mls_crypto::{
 };
 use mls_group::low_level::KeyPackageOptions;
 use mls_group::{
-    Client, CommitOptions, ExternalProposer, Group, GroupConfig, GroupError, KeyPackageBundle,
-    ProcessedMessage,
+    Client, CommitOptions, CommitOutput, ExternalProposer, Group, GroupConfig, GroupError,
+    KeyPackageBundle, ProcessedMessage,
 };
 use mls_tree::{LeafIndex, RatchetTree};
 use tonic::{Request, Response, Status};
@@ -194,6 +194,29 @@ fn encode_message(body: MlsMessageBody) -> Result<Vec<u8>, Status> {
 }
 
 /// An optional `bytes` field: empty means absent.
+/// Runs `op` on `group` with the ratchet tree in the Welcome and GroupInfo it makes unless
+/// `external_tree` (the proto's per-call choice); afterwards the group carries it again, as
+/// every state of this client does.
+fn with_tree_choice<T>(
+    group: &mut Group,
+    external_tree: bool,
+    op: impl FnOnce(&mut Group) -> T,
+) -> T {
+    group.set_ratchet_tree_extension(!external_tree);
+    let result = op(group);
+    group.set_ratchet_tree_extension(true);
+    result
+}
+
+/// The tree to return beside a Welcome or GroupInfo: the group's if `external_tree`, else
+/// none.
+fn tree_for(group: &Group, external_tree: bool) -> Result<Vec<u8>, Status> {
+    match external_tree {
+        true => group.ratchet_tree().map_err(failed),
+        false => Ok(Vec::new()),
+    }
+}
+
 fn optional(bytes: &[u8]) -> Option<&[u8]> {
     (!bytes.is_empty()).then_some(bytes)
 }
@@ -378,6 +401,28 @@ impl State {
         Ok(&mut self.member(state_id)?.group)
     }
 
+    /// Keeps a subgroup just created (a branch, or the group after a ReInit) and answers with
+    /// its Welcome, its tree if `external_tree`, and its epoch authenticator. The group
+    /// carries its tree in later GroupInfos, as every state of this client does.
+    fn insert_subgroup(
+        &mut self,
+        mut group: Group,
+        output: CommitOutput,
+        external_tree: bool,
+        encrypt_handshake: bool,
+    ) -> Result<CreateSubgroupResponse, Status> {
+        group.set_ratchet_tree_extension(true);
+        let ratchet_tree = tree_for(&group, external_tree)?;
+        let epoch_authenticator = group.epoch_authenticator().to_vec();
+        let state_id = self.insert_group(group, encrypt_handshake);
+        Ok(CreateSubgroupResponse {
+            state_id,
+            welcome: output.welcome.unwrap_or_default(),
+            ratchet_tree,
+            epoch_authenticator,
+        })
+    }
+
     fn insert_group(&mut self, group: Group, encrypt_handshake: bool) -> u32 {
         let id = self.next_id();
         self.groups.insert(
@@ -504,14 +549,14 @@ impl InteropClient {
                 )
             })
             .collect::<Result<Vec<_>, _>>()?;
-        group.set_ratchet_tree_extension(!request.external_tree);
-        let output = group.commit(
-            CommitOptions::default()
-                .with_proposals(proposals)
-                .with_force_path(request.force_path),
-        );
-        group.set_ratchet_tree_extension(true);
-        let output = output.map_err(failed)?;
+        let output = with_tree_choice(group, request.external_tree, |group| {
+            group.commit(
+                CommitOptions::default()
+                    .with_proposals(proposals)
+                    .with_force_path(request.force_path),
+            )
+        })
+        .map_err(failed)?;
         let ratchet_tree = match request.external_tree {
             true => group
                 .pending_commit_ratchet_tree()
@@ -772,16 +817,10 @@ impl MlsClient for InteropClient {
         let request = request.into_inner();
         let mut state = self.state()?;
         let group = state.group(request.state_id)?;
-        group.set_ratchet_tree_extension(!request.external_tree);
-        let group_info = group.group_info();
-        group.set_ratchet_tree_extension(true);
-        let ratchet_tree = match request.external_tree {
-            true => group.ratchet_tree().map_err(failed)?,
-            false => Vec::new(),
-        };
+        let group_info = with_tree_choice(group, request.external_tree, |group| group.group_info());
         Ok(Response::new(GroupInfoResponse {
             group_info: group_info.map_err(failed)?,
-            ratchet_tree,
+            ratchet_tree: tree_for(group, request.external_tree)?,
         }))
     }
 
@@ -1046,20 +1085,10 @@ impl MlsClient for InteropClient {
                 .old
                 .reinit_group_with_path(&reinit.client, &key_packages, request.force_path);
         reinit.client.set_config(config(encrypt_handshake));
-        let (mut group, output) = created.map_err(failed)?;
-        group.set_ratchet_tree_extension(true);
-        let ratchet_tree = match request.external_tree {
-            true => group.ratchet_tree().map_err(failed)?,
-            false => Vec::new(),
-        };
-        let epoch_authenticator = group.epoch_authenticator().to_vec();
-        let state_id = state.insert_group(group, encrypt_handshake);
-        Ok(Response::new(CreateSubgroupResponse {
-            state_id,
-            welcome: output.welcome.unwrap_or_default(),
-            ratchet_tree,
-            epoch_authenticator,
-        }))
+        let (group, output) = created.map_err(failed)?;
+        state
+            .insert_subgroup(group, output, request.external_tree, encrypt_handshake)
+            .map(Response::new)
     }
 
     async fn handle_re_init_welcome(
@@ -1099,30 +1128,18 @@ impl MlsClient for InteropClient {
         let mut state = self.state()?;
         let member = state.member(request.state_id)?;
         let encrypt_handshake = member.encrypt_handshake;
-        member
-            .group
-            .set_ratchet_tree_extension(!request.external_tree);
-        let created = member.group.branch_with_extensions(
-            &request.group_id,
-            extensions,
-            &request.key_packages,
-            request.force_path,
-        );
-        member.group.set_ratchet_tree_extension(true);
-        let (mut group, output) = created.map_err(failed)?;
-        group.set_ratchet_tree_extension(true);
-        let ratchet_tree = match request.external_tree {
-            true => group.ratchet_tree().map_err(failed)?,
-            false => Vec::new(),
-        };
-        let epoch_authenticator = group.epoch_authenticator().to_vec();
-        let state_id = state.insert_group(group, encrypt_handshake);
-        Ok(Response::new(CreateSubgroupResponse {
-            state_id,
-            welcome: output.welcome.unwrap_or_default(),
-            ratchet_tree,
-            epoch_authenticator,
-        }))
+        let created = with_tree_choice(&mut member.group, request.external_tree, |group| {
+            group.branch_with_extensions(
+                &request.group_id,
+                extensions,
+                &request.key_packages,
+                request.force_path,
+            )
+        });
+        let (group, output) = created.map_err(failed)?;
+        state
+            .insert_subgroup(group, output, request.external_tree, encrypt_handshake)
+            .map(Response::new)
     }
 
     /// Joins a subgroup of the group `state_id` (RFC 9420 §11.3) with the transaction's key

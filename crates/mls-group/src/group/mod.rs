@@ -52,6 +52,19 @@ pub struct Member {
     pub capabilities: mls_codec::Capabilities,
 }
 
+impl Member {
+    /// The member at `leaf`, whose leaf node is `node`.
+    pub(super) fn of(leaf: LeafIndex, node: &mls_codec::LeafNode) -> Self {
+        Self {
+            leaf,
+            credential: node.credential.clone(),
+            signature_key: node.signature_key.to_vec(),
+            capabilities: node.capabilities.clone(),
+            application_id: crate::key_package::leaf_application_id(node),
+        }
+    }
+}
+
 /// A proposal received (or sent) in the current epoch, which a commit may include by
 /// reference (§12.4).
 #[derive(Debug, Clone)]

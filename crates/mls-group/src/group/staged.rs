@@ -5,7 +5,7 @@
 //! [`StagedCommit`] says what the commit does. [`Group::merge_staged_commit`] replays it;
 //! dropping it discards it. [`Group::process_message`] does both steps at once.
 
-use mls_codec::{Credential, Extension, LeafNode, PreSharedKeyId, Proposal, ReInit, Sender};
+use mls_codec::{Credential, Extension, PreSharedKeyId, Proposal, ReInit, Sender};
 use mls_tree::LeafIndex;
 use mls_tree::low_level::{TreeChanges, TreeTransactions};
 
@@ -137,19 +137,6 @@ impl StagedCommit {
     /// Whether it removes us: merging it then leaves the group (§12.1.3).
     pub fn removes_us(&self) -> bool {
         matches!(self.effect, Effect::Leave)
-    }
-}
-
-impl Member {
-    /// The member at `leaf`, whose leaf node is `node`.
-    pub(super) fn of(leaf: LeafIndex, node: &LeafNode) -> Self {
-        Self {
-            leaf,
-            credential: node.credential.clone(),
-            signature_key: node.signature_key.to_vec(),
-            capabilities: node.capabilities.clone(),
-            application_id: crate::key_package::leaf_application_id(node),
-        }
     }
 }
 
