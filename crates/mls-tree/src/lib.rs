@@ -50,6 +50,7 @@
 #![forbid(unsafe_code)]
 
 mod census;
+mod changed_nodes;
 mod changes;
 mod error;
 mod hash;

@@ -9,6 +9,7 @@
 use mls_crypto::CipherSuiteProvider;
 
 pub use crate::census::CredentialCensus;
+pub use crate::changed_nodes::ChangedNodes;
 pub use crate::changes::{ReplacedLeaves, TreeChanges, TreeTransactions};
 use crate::{RatchetTree, TreeError};
 

@@ -1,6 +1,8 @@
 //! Unit tests of the ratchet tree: structure, proposals, hashes, validation (RFC 9420 §4, §7,
 //! §12.1, §12.4.3.1).
 
+use std::collections::BTreeSet;
+
 use mls_codec::{
     Capabilities, CipherSuite, Credential, Decode, Encode, LeafNode, LeafNodeHashInput,
     LeafNodeLocation, LeafNodeSourceData, Lifetime, Node, ParentHashInput, ParentNode,
@@ -11,7 +13,7 @@ use mls_crypto_rustcrypto::RustCryptoProvider;
 use proptest::prelude::*;
 use serde_json::Value;
 
-use crate::low_level::{CredentialCensus, TreeChanges, TreeTransactions};
+use crate::low_level::{ChangedNodes, CredentialCensus, TreeChanges, TreeTransactions};
 use crate::{LeafIndex, NodeIndex, RatchetTree, TreeError, leaf_node_tbs};
 
 pub(crate) fn suite() -> &'static dyn CipherSuiteProvider {
@@ -1168,4 +1170,72 @@ fn leaf_signatures_verified_from_the_encoding_agree_with_the_decoded_tree() {
         undecodable > 0 && bad_signature > 0,
         "{undecodable} {bad_signature}"
     );
+}
+
+/// Every node whose value differs between `before` and `after` (as `to_nodes` lists them,
+/// blank past the shorter one).
+fn differing_nodes(before: &[Option<Node>], after: &[Option<Node>]) -> BTreeSet<u32> {
+    (0..before.len().max(after.len()))
+        .filter(|&i| before.get(i).cloned().flatten() != after.get(i).cloned().flatten())
+        .map(|i| u32::try_from(i).unwrap())
+        .collect()
+}
+
+#[test]
+fn changed_nodes_are_off_until_tracking_starts() {
+    let mut tree = tree_of(4);
+    assert_eq!(tree.changed_nodes(), None);
+    tree.track_changed_nodes();
+    assert_eq!(tree.changed_nodes(), Some(&BTreeSet::new()));
+}
+
+/// An operation on a tree, for tests that run a series of them.
+type TreeOperation = Box<dyn Fn(&mut RatchetTree)>;
+
+#[test]
+fn changed_nodes_cover_every_node_an_operation_changes() {
+    let mut tree = figure_10();
+    tree.track_changed_nodes();
+    let operations: Vec<TreeOperation> = vec![
+        Box::new(|tree| tree.add_leaf(leaf(100)).map(|_| ()).unwrap()),
+        Box::new(|tree| tree.update_leaf(LeafIndex(1), leaf(101)).unwrap()),
+        Box::new(|tree| tree.remove_leaf(LeafIndex(3)).map(|_| ()).unwrap()),
+        Box::new(|tree| tree.set_parent(NodeIndex(11), Some(parent(7, vec![4])))),
+        Box::new(|tree| tree.add_unmerged_leaf(NodeIndex(11), LeafIndex(5))),
+        // Removing the rightmost members halves the tree: the dropped nodes were blanked.
+        Box::new(|tree| {
+            for leaf in 4..8 {
+                if tree.leaf(LeafIndex(leaf)).is_some() {
+                    tree.remove_leaf(LeafIndex(leaf)).unwrap();
+                }
+            }
+        }),
+        Box::new(|tree| {
+            tree.begin_changes().unwrap();
+            tree.add_leaf(leaf(102)).unwrap();
+            tree.discard_changes();
+        }),
+    ];
+    for (step, operation) in operations.iter().enumerate() {
+        let before = tree.to_nodes();
+        tree.clear_changed_nodes();
+        operation(&mut tree);
+        let changed = tree.changed_nodes().unwrap();
+        let differing = differing_nodes(&before, &tree.to_nodes());
+        assert!(
+            differing.is_subset(changed),
+            "step {step}: changed {differing:?}, tracked {changed:?}"
+        );
+        assert!(!changed.is_empty(), "step {step} changed nothing");
+    }
+}
+
+#[test]
+fn a_commit_path_changes_logarithmically_many_nodes() {
+    let mut tree = tree_of(1024);
+    tree.track_changed_nodes();
+    tree.remove_leaf(LeafIndex(517)).unwrap();
+    tree.add_leaf(leaf(5000)).unwrap();
+    // The removed leaf, its blanked direct path (10 parents), and the new leaf in its slot.
+    assert!(tree.changed_nodes().unwrap().len() <= 12);
 }

@@ -118,6 +118,8 @@ pub struct RatchetTree {
     pub(crate) hashes: HashCache,
     /// The changes made since recording began, oldest first (see `changes.rs`).
     pub(crate) journal: Option<Vec<Change>>,
+    /// The nodes changed since tracking began, if it has (see `changed_nodes.rs`).
+    pub(crate) changed: Option<BTreeSet<u32>>,
 }
 
 fn leaf_slot(leaf: LeafIndex) -> usize {
@@ -208,6 +210,7 @@ impl RatchetTree {
             credentials: CredentialCensus::default(),
             hashes: HashCache::default(),
             journal: None,
+            changed: None,
         }
     }
 
@@ -579,6 +582,7 @@ impl RatchetTree {
         {
             parent.unmerged_leaves.insert(position, leaf.0);
             self.hashes.invalidate_path(node, self.size);
+            self.note_changed(node);
             self.record(Change::UnmergedLeaf(node, leaf));
         }
     }
@@ -621,6 +625,7 @@ impl RatchetTree {
             _ => {}
         }
         self.hashes.invalidate_path(leaf.node(), self.size);
+        self.note_changed(leaf.node());
         old
     }
 
@@ -644,6 +649,7 @@ impl RatchetTree {
                 .insert(new.encryption_key.to_vec(), node);
         }
         self.hashes.invalidate_path(node, self.size);
+        self.note_changed(node);
         old
     }
 
@@ -654,6 +660,7 @@ impl RatchetTree {
         {
             parent.unmerged_leaves.remove(position);
             self.hashes.invalidate_path(node, self.size);
+            self.note_changed(node);
         }
     }
 
