@@ -65,7 +65,9 @@ pub use error::KeyScheduleError;
 pub use key_schedule::{EpochSecrets, JoinerSecret, KeySchedule, WelcomeSecret, zero_secret};
 pub use mls_crypto::Secret;
 pub use psk::{PskInput, psk_secret};
-pub use secret_tree::{MessageKey, RatchetKind, SecretTree, SecretTreeConfig, StagedKey};
+pub use secret_tree::{
+    MessageKey, RatchetKind, SecretTree, SecretTreeChanges, SecretTreeConfig, StagedKey,
+};
 pub use sender_data::SenderDataKey;
 pub use transcript::{
     TranscriptHashes, confirmation_tag, confirmed_transcript_hash,

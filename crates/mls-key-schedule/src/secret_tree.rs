@@ -18,7 +18,7 @@
 //! keys of generations it skipped; a key is deleted when it is handed out, so neither it nor
 //! anything it came from can be derived again.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use mls_codec::{
     CipherSuite, CodecError, ContentType, Decode, Reader, SecretWriter, StateDecode, StateEncode,
@@ -265,8 +265,9 @@ enum Change {
 /// derived lazily from the encryption_secret and deleted as they are consumed (§9.2).
 ///
 /// Every secret is wiped on drop; `Debug` shows no bytes. Equality compares every secret in
-/// constant time (the tree's shape, generations and indices are not secret).
-#[derive(Debug, PartialEq, Eq)]
+/// constant time (the tree's shape, generations and indices are not secret), and not the
+/// tracked changes ([`SecretTree::track_changes`]), which are bookkeeping of the store.
+#[derive(Debug)]
 pub struct SecretTree {
     cipher_suite: CipherSuite,
     size: TreeSize,
@@ -275,6 +276,31 @@ pub struct SecretTree {
     nodes: BTreeMap<u32, Secret>,
     /// The ratchets of leaves whose secret has been derived.
     leaves: BTreeMap<u32, LeafRatchets>,
+    /// The node secrets and leaves changed since tracking began, if it has.
+    changes: Option<SecretTreeChanges>,
+}
+
+impl PartialEq for SecretTree {
+    fn eq(&self, other: &Self) -> bool {
+        self.cipher_suite == other.cipher_suite
+            && self.size == other.size
+            && self.config == other.config
+            && self.nodes == other.nodes
+            && self.leaves == other.leaves
+    }
+}
+
+impl Eq for SecretTree {}
+
+/// The parts of a [`SecretTree`] changed since [`SecretTree::track_changes`]: what a store
+/// must rewrite after a message was sent or received. Receiving one message changes one
+/// leaf's ratchets and, the first time that leaf is used, O(log n) node secrets (§9.2).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SecretTreeChanges {
+    /// Node indices whose stored secret was added or deleted.
+    pub nodes: BTreeSet<u32>,
+    /// Leaf indices whose ratchets changed.
+    pub leaves: BTreeSet<u32>,
 }
 
 impl SecretTree {
@@ -297,6 +323,7 @@ impl SecretTree {
             config,
             nodes: BTreeMap::from([(size.root().0, encryption_secret)]),
             leaves: BTreeMap::new(),
+            changes: None,
         }
     }
 
@@ -308,6 +335,25 @@ impl SecretTree {
     /// The configuration.
     pub fn config(&self) -> SecretTreeConfig {
         self.config
+    }
+
+    /// Starts tracking which node secrets and leaves change, with nothing changed yet;
+    /// restarts it if already on. Off by default, so that a tree that is never stored keeps
+    /// no record.
+    pub fn track_changes(&mut self) {
+        self.changes = Some(SecretTreeChanges::default());
+    }
+
+    /// What changed since tracking started or was last cleared, or `None` if it is off.
+    pub fn changes(&self) -> Option<&SecretTreeChanges> {
+        self.changes.as_ref()
+    }
+
+    /// Forgets the changes, once they are stored.
+    pub fn clear_changes(&mut self) {
+        if let Some(changes) = &mut self.changes {
+            *changes = SecretTreeChanges::default();
+        }
     }
 
     /// How many tree-node secrets are stored (derived but not yet split into children): one
@@ -550,6 +596,7 @@ impl SecretTree {
     }
 
     fn apply(&mut self, change: Change) {
+        self.note(&change);
         match change {
             Change::TakeSkipped {
                 leaf,
@@ -595,6 +642,31 @@ impl SecretTree {
                     while ratchet.skipped.len() > max_skipped {
                         ratchet.skipped.pop_first();
                     }
+                }
+            }
+        }
+    }
+}
+
+impl SecretTree {
+    /// Notes what `change` is about to change, if tracking is on.
+    fn note(&mut self, change: &Change) {
+        let Some(changes) = &mut self.changes else {
+            return;
+        };
+        match change {
+            Change::TakeSkipped { leaf, .. } => {
+                changes.leaves.insert(*leaf);
+            }
+            Change::Advance {
+                leaf, derivation, ..
+            } => {
+                changes.leaves.insert(*leaf);
+                if let Some(derivation) = derivation {
+                    changes.nodes.insert(derivation.consumed.0);
+                    changes
+                        .nodes
+                        .extend(derivation.siblings.iter().map(|(node, _)| node.0));
                 }
             }
         }
@@ -747,6 +819,7 @@ impl StateDecode for SecretTree {
             },
             nodes: nodes.into_iter().collect(),
             leaves: leaves.into_iter().collect(),
+            changes: None,
         };
         tree.check_storage()?;
         Ok(tree)

@@ -405,3 +405,66 @@ fn secrets_are_wiped_on_drop_and_never_printed() {
         assert!(text.contains("redacted"));
     }
 }
+
+/// The node secrets and leaves whose stored value differs between `a` and `b`.
+fn differing_parts(a: &SecretTree, b: &SecretTree) -> SecretTreeChanges {
+    let nodes = a.nodes.keys().chain(b.nodes.keys());
+    let leaves = a.leaves.keys().chain(b.leaves.keys());
+    SecretTreeChanges {
+        nodes: nodes
+            .filter(|node| a.nodes.get(node) != b.nodes.get(node))
+            .copied()
+            .collect(),
+        leaves: leaves
+            .filter(|leaf| a.leaves.get(leaf) != b.leaves.get(leaf))
+            .copied()
+            .collect(),
+    }
+}
+
+/// A copy of `tree` through its storage encoding.
+fn copy(tree: &SecretTree) -> SecretTree {
+    let mut out = SecretWriter::new();
+    tree.encode_state(&mut out).unwrap();
+    SecretTree::decode_state(&mut Reader::new(&out.into_bytes())).unwrap()
+}
+
+#[test]
+fn tracked_changes_name_every_part_a_key_changed_and_nothing_else() {
+    let mut tree = tree(16, window(10, 3));
+    assert_eq!(tree.changes(), None);
+    tree.track_changes();
+    // Sending, receiving in order, out of order (a skipped key), on a fresh leaf and again.
+    let steps: [(u32, RatchetKind, Option<u32>); 7] = [
+        (5, APP, None),
+        (5, APP, Some(4)),
+        (5, APP, Some(2)),
+        (9, HS, Some(0)),
+        (9, APP, None),
+        (0, APP, Some(7)),
+        (4, HS, None),
+    ];
+    for (step, (leaf, kind, generation)) in steps.into_iter().enumerate() {
+        let before = copy(&tree);
+        tree.clear_changes();
+        match generation {
+            None => drop(tree.encryption_key(inner(), leaf, kind).unwrap()),
+            Some(generation) => {
+                drop(
+                    tree.decryption_key(inner(), leaf, kind, generation)
+                        .unwrap(),
+                );
+            }
+        }
+        assert_eq!(
+            tree.changes(),
+            Some(&differing_parts(&before, &tree)),
+            "step {step}"
+        );
+    }
+    // A key that is refused, or staged and dropped, changes nothing.
+    tree.clear_changes();
+    assert!(tree.decryption_key(inner(), 5, APP, 4).is_err());
+    drop(tree.stage_decryption_key(inner(), 5, APP, 6).unwrap());
+    assert_eq!(tree.changes(), Some(&SecretTreeChanges::default()));
+}
