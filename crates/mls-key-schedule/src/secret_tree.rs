@@ -754,27 +754,177 @@ impl StateEncode for SecretTree {
 impl SecretTree {
     /// Writes `SecretTreeState` without checking the invariants first.
     fn encode_storage(&self, out: &mut SecretWriter) -> Result<(), CodecError> {
+        self.encode_header_storage(out)?;
+        out.put_vector(|out| {
+            self.nodes
+                .keys()
+                .try_for_each(|&node| self.encode_node_storage(node, out).map(drop))
+        })?;
+        out.put_vector(|out| {
+            self.leaves
+                .keys()
+                .try_for_each(|&leaf| self.encode_leaf_storage(leaf, out).map(drop))
+        })
+    }
+
+    /// Writes the fields of `SecretTreeState` before its vectors.
+    fn encode_header_storage(&self, out: &mut SecretWriter) -> Result<(), CodecError> {
         out.put_wire(&self.cipher_suite)?;
         out.put_wire(&self.size.leaf_count())?;
         out.put_wire(&self.config.max_forward_distance)?;
         out.put_wire(
             &u64::try_from(self.config.max_skipped_keys)
                 .map_err(|_| invalid("SecretTree", "max_skipped_keys exceeds 2^64 - 1"))?,
-        )?;
-        out.put_vector(|out| {
-            self.nodes.iter().try_for_each(|(node, secret)| {
-                out.put_wire(node)?;
-                encode_secret(secret, out)
-            })
-        })?;
-        out.put_vector(|out| {
-            self.leaves.iter().try_for_each(|(leaf, ratchets)| {
-                out.put_wire(leaf)?;
-                ratchets.handshake.encode_storage(out)?;
-                ratchets.application.encode_storage(out)
-            })
-        })
+        )
     }
+
+    /// Writes the `NodeSecret` of `node`; `false` (nothing written) if it holds none.
+    fn encode_node_storage(&self, node: u32, out: &mut SecretWriter) -> Result<bool, CodecError> {
+        let Some(secret) = self.nodes.get(&node) else {
+            return Ok(false);
+        };
+        out.put_wire(&node)?;
+        encode_secret(secret, out)?;
+        Ok(true)
+    }
+
+    /// Writes the `LeafRatchets` of `leaf`; `false` (nothing written) if it is not derived.
+    fn encode_leaf_storage(&self, leaf: u32, out: &mut SecretWriter) -> Result<bool, CodecError> {
+        let Some(ratchets) = self.leaves.get(&leaf) else {
+            return Ok(false);
+        };
+        out.put_wire(&leaf)?;
+        ratchets.handshake.encode_storage(out)?;
+        ratchets.application.encode_storage(out)?;
+        Ok(true)
+    }
+
+    /// The storage encoding in parts, so that a store rewrites only what changed
+    /// ([`SecretTree::changes`]): the fields of `SecretTreeState` before its vectors (suite,
+    /// leaf count and configuration, which never change).
+    pub fn encode_header_state(&self, out: &mut SecretWriter) -> Result<(), CodecError> {
+        self.encode_header_storage(out)
+    }
+
+    /// The storage encoding of one element of `SecretTreeState.node_secrets`, if `node` holds
+    /// a secret; `false` (nothing written) if it holds none.
+    pub fn encode_node_state(&self, node: u32, out: &mut SecretWriter) -> Result<bool, CodecError> {
+        self.encode_node_storage(node, out)
+    }
+
+    /// The storage encoding of one element of `SecretTreeState.leaves`, if `leaf` is derived;
+    /// `false` (nothing written) if it is not.
+    pub fn encode_leaf_state(&self, leaf: u32, out: &mut SecretWriter) -> Result<bool, CodecError> {
+        self.encode_leaf_storage(leaf, out)
+    }
+
+    /// Reassembles a tree from the parts written by [`SecretTree::encode_header_state`],
+    /// [`SecretTree::encode_node_state`] and [`SecretTree::encode_leaf_state`], each given with
+    /// the index it was written for. Each part must decode alone to exactly one element of
+    /// that index, and the whole must meet every invariant of the storage encoding (see the
+    /// [`StateEncode`] impl); [`CodecError`] otherwise.
+    pub fn decode_parts(
+        header: &[u8],
+        nodes: &[(u32, &[u8])],
+        leaves: &[(u32, &[u8])],
+    ) -> Result<Self, CodecError> {
+        let mut reader = Reader::new(header);
+        let (cipher_suite, size, config) = decode_header(&mut reader)?;
+        reader.finish()?;
+        let nodes = nodes
+            .iter()
+            .map(|&(index, bytes)| decode_part(index, bytes, decode_node))
+            .collect::<Result<Vec<_>, _>>()?;
+        let leaves = leaves
+            .iter()
+            .map(|&(index, bytes)| decode_part(index, bytes, decode_leaf))
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::assemble(cipher_suite, size, config, nodes, leaves)
+    }
+
+    /// A tree from decoded parts, with every invariant checked.
+    fn assemble(
+        cipher_suite: CipherSuite,
+        size: TreeSize,
+        config: SecretTreeConfig,
+        nodes: Vec<(u32, Secret)>,
+        leaves: Vec<(u32, LeafRatchets)>,
+    ) -> Result<Self, CodecError> {
+        check_ascending(
+            nodes.iter().map(|(node, _)| *node),
+            "SecretTree.node_secrets",
+        )?;
+        check_ascending(leaves.iter().map(|(leaf, _)| *leaf), "SecretTree.leaves")?;
+        let tree = Self {
+            cipher_suite,
+            size,
+            config,
+            nodes: nodes.into_iter().collect(),
+            leaves: leaves.into_iter().collect(),
+            changes: None,
+        };
+        tree.check_storage()?;
+        Ok(tree)
+    }
+}
+
+/// Reads the fields of `SecretTreeState` before its vectors.
+fn decode_header(
+    reader: &mut Reader<'_>,
+) -> Result<(CipherSuite, TreeSize, SecretTreeConfig), CodecError> {
+    let cipher_suite = CipherSuite::decode(reader)?;
+    let size = TreeSize::from_leaf_count(u32::decode(reader)?).ok_or(invalid(
+        "SecretTree",
+        "leaf_count is not a power of two of at most 2^30",
+    ))?;
+    let max_forward_distance = u32::decode(reader)?;
+    let max_skipped_keys = usize::try_from(u64::decode(reader)?)
+        .map_err(|_| invalid("SecretTree", "max_skipped_keys exceeds usize"))?;
+    Ok((
+        cipher_suite,
+        size,
+        SecretTreeConfig {
+            max_forward_distance,
+            max_skipped_keys,
+        },
+    ))
+}
+
+/// Reads a `NodeSecret`.
+fn decode_node(reader: &mut Reader<'_>) -> Result<(u32, Secret), CodecError> {
+    Ok((u32::decode(reader)?, decode_secret(reader)?))
+}
+
+/// Reads a `LeafRatchets`.
+fn decode_leaf(reader: &mut Reader<'_>) -> Result<(u32, LeafRatchets), CodecError> {
+    let leaf = u32::decode(reader)?;
+    let handshake = SenderRatchet::decode_storage(reader)?;
+    let application = SenderRatchet::decode_storage(reader)?;
+    Ok((
+        leaf,
+        LeafRatchets {
+            handshake,
+            application,
+        },
+    ))
+}
+
+/// Decodes one stored part, which must be exactly one element of `index`.
+fn decode_part<T>(
+    index: u32,
+    bytes: &[u8],
+    decode: impl FnOnce(&mut Reader<'_>) -> Result<(u32, T), CodecError>,
+) -> Result<(u32, T), CodecError> {
+    let mut reader = Reader::new(bytes);
+    let part = decode(&mut reader)?;
+    reader.finish()?;
+    if part.0 != index {
+        return Err(invalid(
+            "SecretTree",
+            "a part is stored under another index",
+        ));
+    }
+    Ok(part)
 }
 
 /// Decodes the storage encoding above, with every secret going straight into a [`Secret`]
@@ -782,47 +932,10 @@ impl SecretTree {
 /// does work linear (up to a logarithmic factor) in the input's length.
 impl StateDecode for SecretTree {
     fn decode_state(reader: &mut Reader<'_>) -> Result<Self, CodecError> {
-        let cipher_suite = CipherSuite::decode(reader)?;
-        let size = TreeSize::from_leaf_count(u32::decode(reader)?).ok_or(invalid(
-            "SecretTree",
-            "leaf_count is not a power of two of at most 2^30",
-        ))?;
-        let max_forward_distance = u32::decode(reader)?;
-        let max_skipped_keys = usize::try_from(u64::decode(reader)?)
-            .map_err(|_| invalid("SecretTree", "max_skipped_keys exceeds usize"))?;
-        let nodes = decode_vector(reader, |reader| {
-            Ok((u32::decode(reader)?, decode_secret(reader)?))
-        })?;
-        check_ascending(
-            nodes.iter().map(|(node, _)| *node),
-            "SecretTree.node_secrets",
-        )?;
-        let leaves = decode_vector(reader, |reader| {
-            let leaf = u32::decode(reader)?;
-            let handshake = SenderRatchet::decode_storage(reader)?;
-            let application = SenderRatchet::decode_storage(reader)?;
-            Ok((
-                leaf,
-                LeafRatchets {
-                    handshake,
-                    application,
-                },
-            ))
-        })?;
-        check_ascending(leaves.iter().map(|(leaf, _)| *leaf), "SecretTree.leaves")?;
-        let tree = Self {
-            cipher_suite,
-            size,
-            config: SecretTreeConfig {
-                max_forward_distance,
-                max_skipped_keys,
-            },
-            nodes: nodes.into_iter().collect(),
-            leaves: leaves.into_iter().collect(),
-            changes: None,
-        };
-        tree.check_storage()?;
-        Ok(tree)
+        let (cipher_suite, size, config) = decode_header(reader)?;
+        let nodes = decode_vector(reader, decode_node)?;
+        let leaves = decode_vector(reader, decode_leaf)?;
+        Self::assemble(cipher_suite, size, config, nodes, leaves)
     }
 }
 

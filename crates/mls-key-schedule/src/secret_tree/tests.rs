@@ -468,3 +468,60 @@ fn tracked_changes_name_every_part_a_key_changed_and_nothing_else() {
     drop(tree.stage_decryption_key(inner(), 5, APP, 6).unwrap());
     assert_eq!(tree.changes(), Some(&SecretTreeChanges::default()));
 }
+
+/// The tree's parts as a store keeps them: header, then each node secret and derived leaf
+/// by index.
+type Parts = (Vec<u8>, Vec<(u32, Vec<u8>)>, Vec<(u32, Vec<u8>)>);
+
+fn parts(tree: &SecretTree) -> Parts {
+    let encode = |write: &dyn Fn(&mut SecretWriter) -> bool| {
+        let mut out = SecretWriter::new();
+        write(&mut out).then(|| out.into_bytes().to_vec())
+    };
+    let header = encode(&|out| tree.encode_header_state(out).is_ok()).unwrap();
+    let nodes = (0..2 * tree.size().leaf_count())
+        .filter_map(|node| {
+            encode(&|out| tree.encode_node_state(node, out).unwrap()).map(|part| (node, part))
+        })
+        .collect();
+    let leaves = (0..tree.size().leaf_count())
+        .filter_map(|leaf| {
+            encode(&|out| tree.encode_leaf_state(leaf, out).unwrap()).map(|part| (leaf, part))
+        })
+        .collect();
+    (header, nodes, leaves)
+}
+
+fn from_parts((header, nodes, leaves): &Parts) -> Result<SecretTree, CodecError> {
+    let nodes: Vec<(u32, &[u8])> = nodes.iter().map(|(i, part)| (*i, &part[..])).collect();
+    let leaves: Vec<(u32, &[u8])> = leaves.iter().map(|(i, part)| (*i, &part[..])).collect();
+    SecretTree::decode_parts(header, &nodes, &leaves)
+}
+
+#[test]
+fn a_tree_stored_in_parts_reassembles_and_refuses_misplaced_or_missing_parts() {
+    let mut tree = tree(16, window(10, 3));
+    drop(tree.encryption_key(inner(), 5, APP).unwrap());
+    drop(tree.decryption_key(inner(), 9, HS, 4).unwrap());
+    let stored = parts(&tree);
+    assert_eq!(from_parts(&stored).unwrap(), tree);
+
+    let mut misplaced = stored.clone();
+    misplaced.2[0].0 += 1;
+    assert!(from_parts(&misplaced).is_err());
+    let mut trailing = stored.clone();
+    trailing.1[0].1.push(0);
+    assert!(from_parts(&trailing).is_err());
+    let mut missing = stored.clone();
+    missing.1.remove(0);
+    assert!(
+        from_parts(&missing).is_err(),
+        "a leaf's keys can no longer be derived"
+    );
+    let mut consumed_again = stored;
+    consumed_again.2.remove(0);
+    assert!(
+        from_parts(&consumed_again).is_err(),
+        "a used leaf would be derived afresh"
+    );
+}
