@@ -222,6 +222,31 @@ pub enum GroupError {
         /// The removed leaf.
         leaf: mls_tree::LeafIndex,
     },
+    /// The storage backend failed; nothing was written.
+    #[error(transparent)]
+    Storage(#[from] mls_storage::StorageError),
+    /// A stored record failed its check: changed, truncated, moved to another key, or sealed
+    /// under another at-rest key.
+    #[error("corrupted {record} record: {reason}")]
+    CorruptRecord {
+        /// What the record holds.
+        record: &'static str,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A stored record in a format this release does not know (written by a later one).
+    #[error("{record} record in format {found}; this release reads format {supported}")]
+    UnsupportedRecordFormat {
+        /// What the record holds.
+        record: &'static str,
+        /// Its format.
+        found: u16,
+        /// The format this release reads.
+        supported: u16,
+    },
+    /// [`crate::Group::open`] found no group of that id in the store.
+    #[error("no group of that id in the store")]
+    GroupNotStored,
     /// Bytes given to `Group::load` that are not a consistent saved group.
     #[error("invalid saved group state: {0}")]
     InvalidSavedState(&'static str),

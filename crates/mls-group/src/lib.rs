@@ -61,6 +61,7 @@ mod key_package;
 pub mod low_level;
 mod proposals;
 mod rules;
+mod store;
 mod welcome;
 
 pub use authentication::{
@@ -77,3 +78,4 @@ pub use group::{
 pub use key_package::{KeyPackageBundle, KeyPackageError};
 pub use proposals::{LeafNodeError, ProposalError};
 pub use rules::{AcceptAllProposals, ProposalRefusal, ProposalRules};
+pub use store::{RECORD_FORMAT, Store};

@@ -8,6 +8,7 @@ mod external_commit;
 mod external_senders;
 mod join;
 mod messages;
+mod persist;
 mod propose;
 mod reinit;
 mod select;
@@ -108,6 +109,9 @@ pub struct Group {
     /// The `authenticated_data` of the proposals we send, set only for the duration of
     /// [`Group::propose_with_authenticated_data`] (not saved).
     proposal_authenticated_data: Vec<u8>,
+    /// What the [`crate::Store`] holds of this group, once it holds it: what the next
+    /// [`Group::persist`] need not write again (not saved).
+    persisted: Option<persist::Persisted>,
 }
 
 impl std::fmt::Debug for Group {
@@ -144,6 +148,7 @@ impl Group {
             verifying_keys: HashMap::new(),
             removed_in: None,
             proposal_authenticated_data: Vec::new(),
+            persisted: None,
         }
     }
 

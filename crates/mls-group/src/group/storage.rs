@@ -53,6 +53,7 @@ impl Group {
             verifying_keys: _,
             removed_in,
             proposal_authenticated_data: _,
+            persisted: _,
         } = self;
         out.put(MAGIC);
         out.put_wire(&VERSION)?;
@@ -63,26 +64,11 @@ impl Group {
                 .iter()
                 .try_for_each(|past| encode_past(past, out))
         })?;
-        out.put_vector(|out| {
-            resumption_psks.iter().try_for_each(|(epoch, psk)| {
-                out.put_wire(epoch)?;
-                out.put_opaque(psk.as_bytes())
-            })
-        })?;
+        encode_resumption_psks(resumption_psks, out)?;
         encode_keyed_secrets(external_psks, Secret::as_bytes, out)?;
-        out.put_vector(|out| {
-            proposals.iter().try_for_each(|cached| {
-                out.put_wire(&cached.reference)?;
-                out.put_wire(&cached.sender)?;
-                out.put_wire(&cached.proposal)?;
-                out.put_wire(&u8::from(cached.declined))
-            })
-        })?;
+        encode_proposals(proposals, out)?;
         encode_keyed_secrets(update_keys, HpkePrivateKey::as_bytes, out)?;
-        out.put_optional(pending_commit.as_ref(), |pending, out| {
-            encode_epoch(&pending.epoch, out)?;
-            pending.tree_changes.encode_state(out)
-        })?;
+        encode_pending_commit(pending_commit.as_ref(), out)?;
         out.put_optional(removed_in.as_ref(), |epoch, out| out.put_wire(epoch))?;
         Ok(())
     }
@@ -109,49 +95,15 @@ impl Group {
         let mut tree = decode_tree(&mut reader)?;
         let epoch = decode_epoch(&mut reader)?;
         let past_epochs: VecDeque<PastEpoch> = decode_vector(&mut reader, decode_past)?.into();
-        let resumption_psks: VecDeque<(u64, Secret)> =
-            decode_vector(&mut reader, |r| Ok((u64::decode(r)?, decode_secret(r)?)))?.into();
+        let resumption_psks = decode_resumption_psks(&mut reader)?;
         let external_psks = decode_keyed_secrets(&mut reader, Secret::new)?;
-        let proposals = decode_vector(&mut reader, |r| {
-            Ok(CachedProposal {
-                reference: VarBytes::decode(r)?,
-                sender: Sender::decode(r)?,
-                proposal: Proposal::decode(r)?,
-                declined: match u8::decode(r)? {
-                    0 => false,
-                    1 => true,
-                    flag => return Err(CodecError::InvalidOptionalFlag(flag)),
-                },
-            })
-        })?;
+        let proposals = decode_proposals(&mut reader)?;
         let update_keys = decode_keyed_secrets(&mut reader, HpkePrivateKey::new)?;
-        let pending_commit = match u8::decode(&mut reader)? {
-            0 => None,
-            1 => Some(PendingCommit {
-                epoch: decode_epoch(&mut reader)?,
-                tree_changes: TreeChanges::decode_state(&mut reader)?,
-            }),
-            flag => return Err(CodecError::InvalidOptionalFlag(flag).into()),
-        };
-        let removed_in = match u8::decode(&mut reader)? {
-            0 => None,
-            1 => Some(u64::decode(&mut reader)?),
-            flag => return Err(CodecError::InvalidOptionalFlag(flag).into()),
-        };
+        let pending_commit = decode_pending_commit(&mut reader)?;
+        let removed_in = decode_removed_in(&mut reader)?;
         reader.finish()?;
         let suite = provider.suite(epoch.context.cipher_suite)?;
-        check_tree(suite, &tree, &epoch)?;
-        if let Some(pending) = &pending_commit {
-            // The pending commit's tree is the current one with its changes replayed: checked
-            // on the tree itself, then undone.
-            tree.begin_changes()?;
-            let checked = tree
-                .apply_changes(&pending.tree_changes)
-                .map_err(GroupError::from)
-                .and_then(|_| check_tree(suite, &tree, &pending.epoch));
-            tree.discard_changes();
-            checked?;
-        }
+        check_trees(suite, &mut tree, &epoch, pending_commit.as_ref())?;
         Ok(Self {
             provider,
             signer,
@@ -167,8 +119,30 @@ impl Group {
             verifying_keys: HashMap::new(),
             removed_in,
             proposal_authenticated_data: Vec::new(),
+            persisted: None,
         })
     }
+}
+
+/// Checks that `tree` is the tree of `epoch`, and that the tree of our pending commit, if
+/// any, is `tree` with the commit's changes replayed (checked on the tree itself, then undone).
+pub(super) fn check_trees(
+    suite: &dyn CipherSuiteProvider,
+    tree: &mut RatchetTree,
+    epoch: &Epoch,
+    pending_commit: Option<&PendingCommit>,
+) -> Result<(), GroupError> {
+    check_tree(suite, tree, epoch)?;
+    if let Some(pending) = pending_commit {
+        tree.begin_changes()?;
+        let checked = tree
+            .apply_changes(&pending.tree_changes)
+            .map_err(GroupError::from)
+            .and_then(|_| check_tree(suite, tree, &pending.epoch));
+        tree.discard_changes();
+        checked?;
+    }
+    Ok(())
 }
 
 /// Checks that `tree` is the tree of `epoch`: its tree hash, and our private keys.
@@ -246,6 +220,84 @@ fn decode_past(reader: &mut Reader<'_>) -> Result<PastEpoch, CodecError> {
     })
 }
 
+pub(super) fn encode_resumption_psks(
+    psks: &VecDeque<(u64, Secret)>,
+    out: &mut SecretWriter,
+) -> Result<(), CodecError> {
+    out.put_vector(|out| {
+        psks.iter().try_for_each(|(epoch, psk)| {
+            out.put_wire(epoch)?;
+            out.put_opaque(psk.as_bytes())
+        })
+    })
+}
+
+pub(super) fn decode_resumption_psks(
+    reader: &mut Reader<'_>,
+) -> Result<VecDeque<(u64, Secret)>, CodecError> {
+    Ok(decode_vector(reader, |r| Ok((u64::decode(r)?, decode_secret(r)?)))?.into())
+}
+
+pub(super) fn encode_proposals(
+    proposals: &[CachedProposal],
+    out: &mut SecretWriter,
+) -> Result<(), CodecError> {
+    out.put_vector(|out| {
+        proposals.iter().try_for_each(|cached| {
+            out.put_wire(&cached.reference)?;
+            out.put_wire(&cached.sender)?;
+            out.put_wire(&cached.proposal)?;
+            out.put_wire(&u8::from(cached.declined))
+        })
+    })
+}
+
+pub(super) fn decode_proposals(reader: &mut Reader<'_>) -> Result<Vec<CachedProposal>, CodecError> {
+    decode_vector(reader, |r| {
+        Ok(CachedProposal {
+            reference: VarBytes::decode(r)?,
+            sender: Sender::decode(r)?,
+            proposal: Proposal::decode(r)?,
+            declined: match u8::decode(r)? {
+                0 => false,
+                1 => true,
+                flag => return Err(CodecError::InvalidOptionalFlag(flag)),
+            },
+        })
+    })
+}
+
+pub(super) fn encode_pending_commit(
+    pending_commit: Option<&PendingCommit>,
+    out: &mut SecretWriter,
+) -> Result<(), CodecError> {
+    out.put_optional(pending_commit, |pending, out| {
+        encode_epoch(&pending.epoch, out)?;
+        pending.tree_changes.encode_state(out)
+    })
+}
+
+pub(super) fn decode_pending_commit(
+    reader: &mut Reader<'_>,
+) -> Result<Option<PendingCommit>, GroupError> {
+    match u8::decode(reader)? {
+        0 => Ok(None),
+        1 => Ok(Some(PendingCommit {
+            epoch: decode_epoch(reader)?,
+            tree_changes: TreeChanges::decode_state(reader)?,
+        })),
+        flag => Err(CodecError::InvalidOptionalFlag(flag).into()),
+    }
+}
+
+pub(super) fn decode_removed_in(reader: &mut Reader<'_>) -> Result<Option<u64>, CodecError> {
+    match u8::decode(reader)? {
+        0 => Ok(None),
+        1 => Ok(Some(u64::decode(reader)?)),
+        flag => Err(CodecError::InvalidOptionalFlag(flag)),
+    }
+}
+
 fn decode_tree(reader: &mut Reader<'_>) -> Result<RatchetTree, GroupError> {
     let body = reader.read_vector_body()?;
     Ok(RatchetTree::from_bytes(body.remaining())?)
@@ -253,7 +305,7 @@ fn decode_tree(reader: &mut Reader<'_>) -> Result<RatchetTree, GroupError> {
 
 /// Encodes a map from byte strings (PSK ids, public keys) to secrets, in key order so that
 /// the encoding does not depend on the map's iteration order.
-fn encode_keyed_secrets<V>(
+pub(super) fn encode_keyed_secrets<V>(
     map: &HashMap<Vec<u8>, V>,
     secret_bytes: impl Fn(&V) -> &[u8],
     out: &mut SecretWriter,
@@ -269,7 +321,7 @@ fn encode_keyed_secrets<V>(
 }
 
 /// Decodes what [`encode_keyed_secrets`] encodes, each secret made by `secret`.
-fn decode_keyed_secrets<V>(
+pub(super) fn decode_keyed_secrets<V>(
     reader: &mut Reader<'_>,
     secret: impl Fn(Vec<u8>) -> V,
 ) -> Result<HashMap<Vec<u8>, V>, CodecError> {
@@ -283,6 +335,6 @@ fn decode_keyed_secrets<V>(
     .collect())
 }
 
-fn decode_secret(reader: &mut Reader<'_>) -> Result<Secret, CodecError> {
+pub(super) fn decode_secret(reader: &mut Reader<'_>) -> Result<Secret, CodecError> {
     Ok(Secret::new(VarBytes::decode(reader)?.into_vec()))
 }
