@@ -18,6 +18,8 @@ use crate::key_package::{
 };
 use crate::{CredentialValidator, GroupConfig, GroupError};
 
+mod persist;
+
 /// How long a new key package is valid: 90 days.
 const KEY_PACKAGE_VALIDITY_SECONDS: u64 = 90 * 24 * 3600;
 
@@ -28,6 +30,9 @@ pub struct Client {
     cipher_suite: CipherSuite,
     credential: Credential,
     signer: Arc<dyn Signer>,
+    /// The signature private key, when the client holds it (not with [`Client::with_signer`]):
+    /// kept for [`Client::persist`].
+    signature_private_key: Option<SignaturePrivateKey>,
     key_packages: HashMap<Vec<u8>, KeyPackageBundle>,
     config: GroupConfig,
     /// Our `application_id` (§5.3.3), put in every new leaf node.
@@ -36,6 +41,8 @@ pub struct Client {
     custom_proposal_types: Vec<ProposalType>,
     /// External PSKs (§8.4) known to every group we create or join from now on.
     external_psks: HashMap<Vec<u8>, Secret>,
+    /// What the [`crate::Store`] holds of this client, once it holds it.
+    persisted: Option<persist::PersistedClient>,
 }
 
 impl std::fmt::Debug for Client {
@@ -67,7 +74,9 @@ impl Client {
         signature_key: &SignaturePrivateKey,
     ) -> Result<Self, GroupError> {
         let signer = signer_for(&*provider, cipher_suite, signature_key)?;
-        Self::with_signer(provider, cipher_suite, credential, signer)
+        let mut client = Self::with_signer(provider, cipher_suite, credential, signer)?;
+        client.signature_private_key = Some(signature_key.clone());
+        Ok(client)
     }
 
     /// A client whose signature key is held elsewhere (a hardware module, a platform key
@@ -91,11 +100,13 @@ impl Client {
             cipher_suite,
             credential,
             signer,
+            signature_private_key: None,
             key_packages: HashMap::new(),
             config: GroupConfig::default(),
             application_id: None,
             custom_proposal_types: Vec::new(),
             external_psks: HashMap::new(),
+            persisted: None,
         })
     }
 

@@ -244,6 +244,9 @@ pub enum GroupError {
         /// The format this release reads.
         supported: u16,
     },
+    /// [`crate::Client::open`] found no client in the store.
+    #[error("no client in the store")]
+    ClientNotStored,
     /// [`crate::Group::open`] found no group of that id in the store.
     #[error("no group of that id in the store")]
     GroupNotStored,

@@ -310,3 +310,90 @@ fn a_group_not_in_the_store_is_reported() {
         Err(GroupError::GroupNotStored)
     ));
 }
+
+/// A fresh directory for a test's database files, removed when dropped.
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let path = std::env::temp_dir().join(format!("mls-group-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        Self(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn a_client_restarted_from_its_database_joins_with_a_key_package_published_before() {
+    for_each_suite(&providers(), |provider, suite| {
+        let dir = TempDir::new(&format!("restart-{suite:?}"));
+        let path = dir.0.join("bob.sqlite");
+        let at_rest_key = Secret::new(vec![3; 64]);
+        let store_at = |path: &std::path::Path| {
+            let backend = Arc::new(mls_storage_sqlite::SqliteStorage::open(path).unwrap());
+            Store::with_at_rest_key(backend, provider.clone(), suite, &at_rest_key).unwrap()
+        };
+
+        // Bob publishes two key packages and an external PSK, stores himself, and stops.
+        let (mut bob, _) = client(provider, suite, "bob");
+        bob.add_external_psk(b"psk", Secret::new(vec![5; 32]));
+        let first = bob.key_package().unwrap();
+        let second = bob.key_package().unwrap();
+        bob.persist(&store_at(&path)).unwrap();
+        let signature_key = bob.signature_key().to_vec();
+        drop(bob);
+
+        // Alice adds him with the first while he is down.
+        let (alice, _) = client(provider, suite, "alice");
+        let mut alice_group = alice.create_group(b"group").unwrap();
+        let added = alice_group.add_members(&[first.clone()]).unwrap();
+        let first_again = first;
+        alice_group.merge_pending_commit().unwrap();
+
+        // Bob restarts from the database alone and joins.
+        let store = store_at(&path);
+        let mut bob = Client::open(&store, provider.clone()).unwrap();
+        assert_eq!(bob.signature_key(), signature_key);
+        let mut bob_group = bob.join(&added.welcome.unwrap(), None).unwrap();
+        bob.persist(&store).unwrap();
+        bob_group.persist(&store).unwrap();
+        assert_eq!(
+            bob_group.epoch_authenticator(),
+            alice_group.epoch_authenticator()
+        );
+        drop((bob, bob_group, store));
+
+        // Restarted again: the group opens from the same file and follows Alice, the used
+        // key package is gone and the other still joins.
+        let store = store_at(&path);
+        let mut bob = Client::open(&store, provider.clone()).unwrap();
+        let mut bob_group = bob.open_group(&store, b"group").unwrap();
+        let update = alice_group.self_update().unwrap();
+        alice_group.merge_pending_commit().unwrap();
+        bob_group.process_message(&update.commit).unwrap();
+        assert_eq!(
+            bob_group.epoch_authenticator(),
+            alice_group.epoch_authenticator()
+        );
+        let mut other_group = alice.create_group(b"other group").unwrap();
+        let again = other_group.add_members(&[first_again]).unwrap();
+        assert!(matches!(
+            bob.join(&again.welcome.unwrap(), None),
+            Err(GroupError::NoMatchingKeyPackage)
+        ));
+        let mut third_group = alice.create_group(b"third group").unwrap();
+        let added = third_group.add_members(&[second]).unwrap();
+        third_group.merge_pending_commit().unwrap();
+        let joined = bob.join(&added.welcome.unwrap(), None).unwrap();
+        assert_eq!(
+            joined.epoch_authenticator(),
+            third_group.epoch_authenticator()
+        );
+    });
+}

@@ -34,6 +34,7 @@ pub use messages::ProcessedMessage;
 pub(crate) use messages::{RELEASE_ELSEWHERE_FROM, decode_message, release};
 pub use select::OmittedProposal;
 pub use staged::StagedCommit;
+pub(crate) use storage::{decode_keyed_secrets, encode_keyed_secrets};
 
 /// A member of the group, as the ratchet tree lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -305,7 +305,7 @@ fn decode_tree(reader: &mut Reader<'_>) -> Result<RatchetTree, GroupError> {
 
 /// Encodes a map from byte strings (PSK ids, public keys) to secrets, in key order so that
 /// the encoding does not depend on the map's iteration order.
-pub(super) fn encode_keyed_secrets<V>(
+pub(crate) fn encode_keyed_secrets<V>(
     map: &HashMap<Vec<u8>, V>,
     secret_bytes: impl Fn(&V) -> &[u8],
     out: &mut SecretWriter,
@@ -321,7 +321,7 @@ pub(super) fn encode_keyed_secrets<V>(
 }
 
 /// Decodes what [`encode_keyed_secrets`] encodes, each secret made by `secret`.
-pub(super) fn decode_keyed_secrets<V>(
+pub(crate) fn decode_keyed_secrets<V>(
     reader: &mut Reader<'_>,
     secret: impl Fn(Vec<u8>) -> V,
 ) -> Result<HashMap<Vec<u8>, V>, CodecError> {
