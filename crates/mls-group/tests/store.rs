@@ -352,8 +352,9 @@ fn a_client_restarted_from_its_database_joins_with_a_key_package_published_befor
         // Alice adds him with the first while he is down.
         let (alice, _) = client(provider, suite, "alice");
         let mut alice_group = alice.create_group(b"group").unwrap();
-        let added = alice_group.add_members(&[first.clone()]).unwrap();
-        let first_again = first;
+        let added = alice_group
+            .add_members(std::slice::from_ref(&first))
+            .unwrap();
         alice_group.merge_pending_commit().unwrap();
 
         // Bob restarts from the database alone and joins.
@@ -382,7 +383,7 @@ fn a_client_restarted_from_its_database_joins_with_a_key_package_published_befor
             alice_group.epoch_authenticator()
         );
         let mut other_group = alice.create_group(b"other group").unwrap();
-        let again = other_group.add_members(&[first_again]).unwrap();
+        let again = other_group.add_members(&[first]).unwrap();
         assert!(matches!(
             bob.join(&again.welcome.unwrap(), None),
             Err(GroupError::NoMatchingKeyPackage)
