@@ -47,6 +47,12 @@ agree (epoch, epoch authenticator, tree hash) and read every message. With
 --external-joins, some members join (and one resyncs) by external commit from a GroupInfo
 instead of a Welcome (RFC 9420 §12.4.3.2).
 
+With --db DIR, every member's state is kept in SQLite in DIR (one member-<i>.sqlite per
+member, and demo.sqlite with the options, the number of steps done and the commit being
+delivered), persisted after every operation that changed it; a run stopped at any point
+(Ctrl-C, kill) continues with the same options plus --resume, to the same final epoch with
+all members agreeing. The random choices of each step depend only on --seed and the step.
+
 Progress bars are drawn on standard error only when it is a terminal.")]
     Demo(DemoArgs),
 }
@@ -110,6 +116,16 @@ struct DemoArgs {
     /// Some members join by external commit, and one resyncs
     #[arg(long)]
     external_joins: bool,
+    /// Persist every member in the folder DIR (created if missing): member-<i>.sqlite per
+    /// member, demo.sqlite for the options and progress; a stopped run resumes with --resume
+    #[arg(long, value_name = "DIR")]
+    db: Option<PathBuf>,
+    /// Continue the run stored in --db DIR (same options) after it was stopped
+    #[arg(long)]
+    resume: bool,
+    /// For tests: stop once K steps of the plan are done (resume with --resume)
+    #[arg(long, value_name = "K", hide = true)]
+    stop_after_steps: Option<usize>,
 }
 
 fn main() -> ExitCode {
@@ -126,6 +142,9 @@ fn main() -> ExitCode {
                 messages: args.messages,
                 seed: args.seed,
                 external_joins: args.external_joins,
+                db: args.db,
+                resume: args.resume,
+                stop_after_steps: args.stop_after_steps,
             };
             match demo::run(&options) {
                 Ok(()) => ExitCode::SUCCESS,
