@@ -806,6 +806,15 @@ impl SecretTree {
         self.encode_header_storage(out)
     }
 
+    /// The nodes that hold a secret and the leaves that are derived, in ascending order: the
+    /// parts a store writes of a tree whose changes it has not tracked.
+    pub fn stored_parts(&self) -> SecretTreeChanges {
+        SecretTreeChanges {
+            nodes: self.nodes.keys().copied().collect(),
+            leaves: self.leaves.keys().copied().collect(),
+        }
+    }
+
     /// The storage encoding of one element of `SecretTreeState.node_secrets`, if `node` holds
     /// a secret; `false` (nothing written) if it holds none.
     pub fn encode_node_state(&self, node: u32, out: &mut SecretWriter) -> Result<bool, CodecError> {

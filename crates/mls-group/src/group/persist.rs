@@ -319,34 +319,32 @@ fn write_secret_tree(
     tree: &SecretTree,
     batch: &mut Batch,
 ) -> Result<(), GroupError> {
-    let (nodes, leaves): (Vec<u32>, Vec<u32>) = match tree.changes() {
-        Some(changes) => (
-            changes.nodes.iter().copied().collect(),
-            changes.leaves.iter().copied().collect(),
-        ),
+    let untracked;
+    let parts = match tree.changes() {
+        Some(changes) => changes,
         None => {
             batch.delete_prefix(&keys.secret_tree(epoch));
             let header = payload(|out| Ok(tree.encode_header_state(out)?))?;
             store.put(batch, &keys.secret_tree_part(epoch, HEADER, 0), &header)?;
-            let leaf_count = tree.size().leaf_count();
-            ((0..2 * leaf_count - 1).collect(), (0..leaf_count).collect())
+            untracked = tree.stored_parts();
+            &untracked
         }
     };
-    for node in nodes {
+    for &node in &parts.nodes {
         let mut out = SecretWriter::new();
         let key = keys.secret_tree_part(epoch, NODE_SECRET, node);
         if tree.encode_node_state(node, &mut out)? {
             store.put(batch, &key, &out.into_bytes())?;
-        } else if tree.changes().is_some() {
+        } else {
             batch.delete(&key);
         }
     }
-    for leaf in leaves {
+    for &leaf in &parts.leaves {
         let mut out = SecretWriter::new();
         let key = keys.secret_tree_part(epoch, LEAF_RATCHETS, leaf);
         if tree.encode_leaf_state(leaf, &mut out)? {
             store.put(batch, &key, &out.into_bytes())?;
-        } else if tree.changes().is_some() {
+        } else {
             batch.delete(&key);
         }
     }
