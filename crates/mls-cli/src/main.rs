@@ -47,7 +47,7 @@ agree (epoch, epoch authenticator, tree hash) and read every message. With
 --external-joins, some members join (and one resyncs) by external commit from a GroupInfo
 instead of a Welcome (RFC 9420 §12.4.3.2).
 
-With --db DIR, every member's state is kept in SQLite in DIR (one member-<i>.sqlite per
+With --db DIR, every member's state is kept in SQLite in DIR (one member-N.sqlite per
 member, and demo.sqlite with the options, the number of steps done and the commit being
 delivered), persisted after every operation that changed it; a run stopped at any point
 (Ctrl-C, kill) continues with the same options plus --resume, to the same final epoch with
@@ -116,7 +116,7 @@ struct DemoArgs {
     /// Some members join by external commit, and one resyncs
     #[arg(long)]
     external_joins: bool,
-    /// Persist every member in the folder DIR (created if missing): member-<i>.sqlite per
+    /// Persist every member in the folder DIR (created if missing): member-N.sqlite per
     /// member, demo.sqlite for the options and progress; a stopped run resumes with --resume
     #[arg(long, value_name = "DIR")]
     db: Option<PathBuf>,
