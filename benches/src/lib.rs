@@ -15,3 +15,5 @@ pub fn on_two_threads<T: Send>(count: usize, make: impl Fn(usize) -> T + Sync) -
         all
     })
 }
+
+pub mod stored_pair;
