@@ -509,22 +509,23 @@ impl Demo {
         check_agreement(&self.participants)
     }
 
-    /// Persists participant `index`'s group (and, with `client`, its client).
+    /// Persists participant `index`'s group (and, with `client`, its client, in the same
+    /// transaction).
     fn persist(&mut self, index: usize, client: bool) -> Result<(), String> {
         let Some(db) = &self.db else {
             return Ok(());
         };
         let store = &db.members[index];
         let participant = &mut self.participants[index];
-        if client {
-            participant.client.persist(store).map_err(err)?;
-        }
-        if let Some(group) = &mut participant.group {
-            group
-                .persist(store)
-                .map_err(|e| format!("cannot persist member {index}: {e}"))?;
-        }
-        Ok(())
+        let written = match (&mut participant.group, client) {
+            (Some(group), true) => participant.client.persist_with(store, &mut [group]),
+            (Some(group), false) => group.persist(store),
+            (None, true) => participant.client.persist(store),
+            (None, false) => return Ok(()),
+        };
+        written
+            .map(drop)
+            .map_err(|e| format!("cannot persist member {index}: {e}"))
     }
 
     /// Records that `done` steps are done, in `epoch`; drops the pending commit.

@@ -13,7 +13,7 @@ use mls_codec::CipherSuite;
 use mls_crypto::test_support::for_each_suite;
 use mls_crypto::{CryptoProvider, Secret, SignatureKeyPair};
 use mls_group::{Client, Group, GroupConfig, GroupError, ProcessedMessage, Store};
-use mls_storage::{MemoryStorage, Storage};
+use mls_storage::{Batch, MemoryStorage, Storage, StorageError};
 
 use common::providers;
 
@@ -362,8 +362,7 @@ fn a_client_restarted_from_its_database_joins_with_a_key_package_published_befor
         let mut bob = Client::open(&store, provider.clone()).unwrap();
         assert_eq!(bob.signature_key(), signature_key);
         let mut bob_group = bob.join(&added.welcome.unwrap(), None).unwrap();
-        bob.persist(&store).unwrap();
-        bob_group.persist(&store).unwrap();
+        bob.persist_with(&store, &mut [&mut bob_group]).unwrap();
         assert_eq!(
             bob_group.epoch_authenticator(),
             alice_group.epoch_authenticator()
@@ -397,4 +396,91 @@ fn a_client_restarted_from_its_database_joins_with_a_key_package_published_befor
             third_group.epoch_authenticator()
         );
     });
+}
+
+/// A backend whose writes fail while `failing` is set (a full disk, a lost connection).
+#[derive(Default)]
+struct FailingStorage {
+    inner: MemoryStorage,
+    failing: std::sync::atomic::AtomicBool,
+}
+
+impl FailingStorage {
+    fn fail(&self, failing: bool) {
+        self.failing
+            .store(failing, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn records(&self) -> Vec<mls_storage::Entry> {
+        self.inner.scan(&[]).unwrap()
+    }
+}
+
+impl Storage for FailingStorage {
+    fn get(&self, key: &[u8]) -> Result<Option<mls_crypto::Zeroizing<Vec<u8>>>, StorageError> {
+        self.inner.get(key)
+    }
+
+    fn scan(&self, prefix: &[u8]) -> Result<Vec<mls_storage::Entry>, StorageError> {
+        self.inner.scan(prefix)
+    }
+
+    fn write(&self, batch: &Batch) -> Result<(), StorageError> {
+        if self.failing.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(StorageError::backend(std::io::Error::other("disk full")));
+        }
+        self.inner.write(batch)
+    }
+}
+
+#[test]
+fn a_join_persists_the_client_and_the_group_together_or_not_at_all() {
+    let provider = providers()[0].clone();
+    let suite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
+    let backend = Arc::new(FailingStorage::default());
+    let store = Store::new(backend.clone(), provider.clone(), suite);
+    let (mut bob, _) = client(&provider, suite, "bob");
+    let key_package = bob.key_package().unwrap();
+    bob.persist(&store).unwrap();
+
+    let (alice, _) = client(&provider, suite, "alice");
+    let mut alice_group = alice.create_group(b"group").unwrap();
+    let added = alice_group
+        .add_members(std::slice::from_ref(&key_package))
+        .unwrap();
+    alice_group.merge_pending_commit().unwrap();
+    let mut bob_group = bob.join(&added.welcome.unwrap(), None).unwrap();
+
+    // The write fails: the store is as it was, with the key package and without the group.
+    let before = backend.records();
+    backend.fail(true);
+    assert!(matches!(
+        bob.persist_with(&store, &mut [&mut bob_group]),
+        Err(GroupError::Storage(_))
+    ));
+    assert_eq!(backend.records(), before);
+    let mut reopened = Client::open(&store, provider.clone()).unwrap();
+    assert!(reopened.forget_key_package(&key_package).unwrap());
+    assert!(matches!(
+        reopened.open_group(&store, b"group"),
+        Err(GroupError::GroupNotStored)
+    ));
+
+    // The group moves on; the next write stores everything the failed one would have, and
+    // the key package is gone in the same transaction that stores the group.
+    let update = alice_group.self_update().unwrap();
+    alice_group.merge_pending_commit().unwrap();
+    bob_group.process_message(&update.commit).unwrap();
+    backend.fail(false);
+    bob.persist_with(&store, &mut [&mut bob_group]).unwrap();
+    let mut reopened = Client::open(&store, provider.clone()).unwrap();
+    assert!(!reopened.forget_key_package(&key_package).unwrap());
+    let opened = reopened.open_group(&store, b"group").unwrap();
+    assert_eq!(*opened.save().unwrap(), *bob_group.save().unwrap());
+
+    // Later writes are incremental again: an application message writes one leaf's ratchets.
+    let message = alice_group.encrypt_application_message(b"m").unwrap();
+    bob_group.process_message(&message).unwrap();
+    let written = bob.persist_with(&store, &mut [&mut bob_group]).unwrap();
+    assert!(written < 2048, "{written} bytes for one message");
 }

@@ -41,16 +41,67 @@ fn key_package_key(reference: &[u8]) -> Vec<u8> {
 impl Client {
     /// Writes the client to `store`, in one atomic batch: the first time everything, then
     /// what changed (new key packages, used-up ones deleted, a changed identity record).
-    /// Call it after publishing key packages and after joining a group, so that a key
-    /// package handed out survives a restart and a used one is gone. Returns how many bytes
-    /// of keys and values the batch put.
+    /// Call it after publishing key packages, so that a key package handed out survives a
+    /// restart; after joining a group, write the client and the group together with
+    /// [`Client::persist_with`]. Returns how many bytes of keys and values the batch put.
     ///
     /// The client's signature private key is stored when the client holds it
     /// ([`Client::new`], [`Client::with_signature_key`]); a client made
     /// [`Client::with_signer`] stores only the public key, and is opened with
     /// [`Client::open_with_signer`].
     pub fn persist(&mut self, store: &Store) -> Result<usize, GroupError> {
+        self.persist_with(store, &mut [])
+    }
+
+    /// Writes the client and `groups` to `store` in one atomic batch (as [`Client::persist`]
+    /// and [`Group::persist`] each would): after a join, the used-up key package is deleted
+    /// in the same transaction that stores the group, so that a crash leaves either the key
+    /// package and no group or the group and no key package, never both (the join consumed
+    /// its private keys, which must not outlive it: §9.2, §16.8) nor neither.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use mls_crypto_rustcrypto::RustCryptoProvider;
+    /// # use mls_group::{Client, Store};
+    /// # use mls_storage::MemoryStorage;
+    /// # let provider = Arc::new(RustCryptoProvider::new());
+    /// # let suite = mls_codec::CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
+    /// # let alice = Client::new(provider.clone(), suite, b"alice")?;
+    /// let store = Store::new(Arc::new(MemoryStorage::new()), provider.clone(), suite);
+    /// let mut bob = Client::new(provider.clone(), suite, b"bob")?;
+    /// let key_package = bob.key_package()?;
+    /// bob.persist(&store)?; // the key package's private keys survive a restart
+    ///
+    /// let mut group = alice.create_group(b"group")?;
+    /// let welcome = group.add_members(&[key_package])?.welcome.expect("a Welcome");
+    /// group.merge_pending_commit()?;
+    ///
+    /// let mut joined = bob.join(&welcome, None)?;
+    /// bob.persist_with(&store, &mut [&mut joined])?; // the group in, the key package out
+    /// # Ok::<(), mls_group::GroupError>(())
+    /// ```
+    pub fn persist_with(
+        &mut self,
+        store: &Store,
+        groups: &mut [&mut Group],
+    ) -> Result<usize, GroupError> {
         let mut batch = Batch::new();
+        let client = self.stage(store, &mut batch)?;
+        let staged = groups
+            .iter()
+            .map(|group| group.stage(store, &mut batch))
+            .collect::<Result<Vec<_>, _>>()?;
+        store.write(&batch)?;
+        self.persisted = Some(client);
+        for (group, persisted) in groups.iter_mut().zip(staged) {
+            group.mark_persisted(persisted);
+        }
+        Ok(batch.bytes_put())
+    }
+
+    /// Puts in `batch` what [`Client::persist`] writes; returns what the store will hold once
+    /// the batch is written.
+    fn stage(&self, store: &Store, batch: &mut Batch) -> Result<PersistedClient, GroupError> {
         let identity = payload(|out| self.encode_identity(out))?;
         let identity_hash = self.provider.suite(store.cipher_suite())?.hash(&identity);
         let stored = self.persisted.as_ref();
@@ -58,12 +109,12 @@ impl Client {
             batch.delete_prefix(KEY_PACKAGES);
         }
         if stored.is_none_or(|stored| stored.identity_hash != identity_hash) {
-            store.put(&mut batch, IDENTITY, &identity)?;
+            store.put(batch, IDENTITY, &identity)?;
         }
         for (reference, bundle) in &self.key_packages {
             if stored.is_none_or(|stored| !stored.key_packages.contains(reference)) {
                 let record = payload(|out| encode_bundle(bundle, out))?;
-                store.put(&mut batch, &key_package_key(reference), &record)?;
+                store.put(batch, &key_package_key(reference), &record)?;
             }
         }
         if let Some(stored) = stored {
@@ -73,12 +124,10 @@ impl Client {
                 .filter(|reference| !self.key_packages.contains_key(*reference))
                 .for_each(|reference| batch.delete(&key_package_key(reference)));
         }
-        store.write(&batch)?;
-        self.persisted = Some(PersistedClient {
+        Ok(PersistedClient {
             key_packages: self.key_packages.keys().cloned().collect(),
             identity_hash,
-        });
-        Ok(batch.bytes_put())
+        })
     }
 
     /// Restores a client from `store` alone: its signature private key is in the store. A

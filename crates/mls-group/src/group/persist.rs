@@ -109,8 +109,17 @@ impl Group {
     /// On failure nothing is written and the next call writes everything this one would have.
     /// Returns how many bytes of keys and values the batch put.
     pub fn persist(&mut self, store: &Store) -> Result<usize, GroupError> {
-        let keys = Keys::new(&self.epoch.context.group_id)?;
         let mut batch = Batch::new();
+        let staged = self.stage(store, &mut batch)?;
+        store.write(&batch)?;
+        self.mark_persisted(staged);
+        Ok(batch.bytes_put())
+    }
+
+    /// Puts in `batch` what [`Group::persist`] writes; returns what the store will hold once
+    /// the batch is written ([`Group::mark_persisted`]).
+    pub(crate) fn stage(&self, store: &Store, batch: &mut Batch) -> Result<Persisted, GroupError> {
+        let keys = Keys::new(&self.epoch.context.group_id)?;
         let state = payload(|out| self.encode_state_record(out))?;
         let state_hash = self.provider.suite(store.cipher_suite())?.hash(&state);
         let stored = self.persisted.as_ref();
@@ -118,22 +127,22 @@ impl Group {
             batch.delete_prefix(&keys.prefix);
         }
         if stored.is_none_or(|stored| stored.state_hash != state_hash) {
-            store.put(&mut batch, &keys.state(), &state)?;
+            store.put(batch, &keys.state(), &state)?;
         }
-        self.write_tree(store, &keys, &mut batch)?;
+        self.write_tree(store, &keys, batch)?;
         let current = self.epoch.context.epoch;
-        write_secret_tree(store, &keys, current, &self.epoch.secret_tree, &mut batch)?;
+        write_secret_tree(store, &keys, current, &self.epoch.secret_tree, batch)?;
         let mut past_numbers = BTreeSet::new();
         for past in &self.past_epochs {
             past_numbers.insert(past.epoch);
             if stored.is_none_or(|stored| !stored.past.contains(&past.epoch)) {
                 store.put(
-                    &mut batch,
+                    batch,
                     &keys.past(past.epoch),
                     &payload(|out| encode_past_record(past, out))?,
                 )?;
             }
-            write_secret_tree(store, &keys, past.epoch, &past.secret_tree, &mut batch)?;
+            write_secret_tree(store, &keys, past.epoch, &past.secret_tree, batch)?;
         }
         if let Some(stored) = stored {
             let kept = |epoch: &u64| *epoch == current || past_numbers.contains(epoch);
@@ -147,18 +156,22 @@ impl Group {
                 batch.delete_prefix(&keys.secret_tree(*gone));
             }
         }
-        store.write(&batch)?;
+        Ok(Persisted {
+            past: past_numbers,
+            current,
+            state_hash,
+        })
+    }
+
+    /// Records that the batch [`Group::stage`] filled is written: later persists write what
+    /// changes from here.
+    pub(crate) fn mark_persisted(&mut self, persisted: Persisted) {
         self.tree.track_changed_nodes();
         self.epoch.secret_tree.track_changes();
         self.past_epochs
             .iter_mut()
             .for_each(|past| past.secret_tree.track_changes());
-        self.persisted = Some(Persisted {
-            past: past_numbers,
-            current,
-            state_hash,
-        });
-        Ok(batch.bytes_put())
+        self.persisted = Some(persisted);
     }
 
     /// Puts the ratchet tree's changed nodes (or every node, if changes are not tracked).
