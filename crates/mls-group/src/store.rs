@@ -27,6 +27,7 @@
 //! database rolled back to an earlier copy.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use mls_codec::{CipherSuite, CodecError, Encode, Reader, SecretWriter};
 use mls_crypto::{CipherSuiteProvider, CryptoProvider, Secret, Zeroizing};
@@ -48,6 +49,9 @@ const SEALING_KEY_LABEL: &[u8] = b"MLS 1.0 at-rest sealing key";
 const HASHED: u8 = 0;
 const SEALED: u8 = 1;
 
+/// The identity of the next [`Store`] made.
+static NEXT_STORE_ID: AtomicU64 = AtomicU64::new(0);
+
 /// A client's durable state: a [`Storage`] backend, the cipher suite whose hash or AEAD
 /// protects its records, and the at-rest key, if the application gave one.
 ///
@@ -68,8 +72,14 @@ const SEALED: u8 = 1;
 /// let sealed = Store::with_at_rest_key(Arc::new(MemoryStorage::new()), provider, suite, &key)?;
 /// # Ok::<(), mls_group::GroupError>(())
 /// ```
+///
+/// Writes are incremental per store: a group or client persisted to one `Store` and then to
+/// another (another backend, or another `Store` made over the same one) writes everything
+/// the first time it meets each; clones of a `Store` are the same store.
 #[derive(Clone)]
 pub struct Store {
+    /// Unique in the process: what a persisted group or client remembers it was written to.
+    id: u64,
     backend: Arc<dyn Storage>,
     provider: Arc<dyn CryptoProvider>,
     cipher_suite: CipherSuite,
@@ -93,6 +103,7 @@ impl Store {
         cipher_suite: CipherSuite,
     ) -> Self {
         Self {
+            id: NEXT_STORE_ID.fetch_add(1, Ordering::Relaxed),
             backend,
             provider,
             cipher_suite,
@@ -126,6 +137,11 @@ impl Store {
     /// The cipher suite of the records' protection.
     pub fn cipher_suite(&self) -> CipherSuite {
         self.cipher_suite
+    }
+
+    /// This store's identity in the process (see the type's documentation).
+    pub(crate) fn id(&self) -> u64 {
+        self.id
     }
 
     fn suite(&self) -> Result<&dyn CipherSuiteProvider, GroupError> {

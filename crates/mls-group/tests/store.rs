@@ -484,3 +484,35 @@ fn a_join_persists_the_client_and_the_group_together_or_not_at_all() {
     let written = bob.persist_with(&store, &mut [&mut bob_group]).unwrap();
     assert!(written < 2048, "{written} bytes for one message");
 }
+
+#[test]
+fn a_group_or_client_moved_to_another_store_writes_everything_there() {
+    let (_, store, group_id, provider, keys) = small_store(None);
+    let suite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
+    let other = Store::new(Arc::new(MemoryStorage::new()), provider.clone(), suite);
+
+    // Opened from one store and persisted to another (a migration, a backup): the other
+    // gets every record, though nothing changed since the group was opened.
+    let mut group = open(&store, &group_id, &provider, &keys).unwrap();
+    group.persist(&other).unwrap();
+    let moved = open(&other, &group_id, &provider, &keys).unwrap();
+    assert_eq!(*moved.save().unwrap(), *group.save().unwrap());
+    // So does a client; and a key package it publishes after the move goes only where it
+    // is persisted.
+    let (mut carol, _) = client(&provider, suite, "carol");
+    carol.key_package().unwrap();
+    carol.persist(&store).unwrap();
+    let mut carol = Client::open(&store, provider.clone()).unwrap();
+    carol.persist(&other).unwrap();
+    let key_package = carol.key_package().unwrap();
+    carol.persist(&store).unwrap();
+    let mut reopened = Client::open(&store, provider.clone()).unwrap();
+    assert!(reopened.forget_key_package(&key_package).unwrap());
+    let mut moved = Client::open(&other, provider.clone()).unwrap();
+    assert!(!moved.forget_key_package(&key_package).unwrap());
+
+    // Back to the first store: it opens to the state in memory.
+    group.persist(&store).unwrap();
+    let back = open(&store, &group_id, &provider, &keys).unwrap();
+    assert_eq!(*back.save().unwrap(), *group.save().unwrap());
+}

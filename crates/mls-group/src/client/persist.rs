@@ -28,6 +28,8 @@ const KEY_PACKAGES: &[u8] = b"Ck";
 /// What the store holds of a client, as of its last successful [`Client::persist`].
 #[derive(Debug)]
 pub(super) struct PersistedClient {
+    /// The store written to ([`Store::id`]): another store gets everything.
+    store: u64,
     /// The references of the stored key packages.
     key_packages: BTreeSet<Vec<u8>>,
     /// The hash of the identity record.
@@ -104,7 +106,10 @@ impl Client {
     fn stage(&self, store: &Store, batch: &mut Batch) -> Result<PersistedClient, GroupError> {
         let identity = payload(|out| self.encode_identity(out))?;
         let identity_hash = self.provider.suite(store.cipher_suite())?.hash(&identity);
-        let stored = self.persisted.as_ref();
+        let stored = self
+            .persisted
+            .as_ref()
+            .filter(|stored| stored.store == store.id());
         if stored.is_none() {
             batch.delete_prefix(KEY_PACKAGES);
         }
@@ -125,6 +130,7 @@ impl Client {
                 .for_each(|reference| batch.delete(&key_package_key(reference)));
         }
         Ok(PersistedClient {
+            store: store.id(),
             key_packages: self.key_packages.keys().cloned().collect(),
             identity_hash,
         })
@@ -220,6 +226,7 @@ impl Client {
             client.key_packages.insert(reference, bundle);
         }
         client.persisted = Some(PersistedClient {
+            store: store.id(),
             key_packages: client.key_packages.keys().cloned().collect(),
             identity_hash: client.provider.suite(store.cipher_suite())?.hash(&identity),
         });

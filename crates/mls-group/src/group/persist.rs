@@ -40,6 +40,8 @@ use crate::{GroupConfig, GroupError, Store};
 /// What the store holds of a group, as of the last successful [`Group::persist`].
 #[derive(Debug)]
 pub(crate) struct Persisted {
+    /// The store written to ([`Store::id`]): another store gets everything.
+    store: u64,
     /// The retained past epochs, each with its record.
     past: BTreeSet<u64>,
     /// The current epoch.
@@ -122,16 +124,21 @@ impl Group {
         let keys = Keys::new(&self.epoch.context.group_id)?;
         let state = payload(|out| self.encode_state_record(out))?;
         let state_hash = self.provider.suite(store.cipher_suite())?.hash(&state);
-        let stored = self.persisted.as_ref();
-        if stored.is_none() {
+        let stored = self
+            .persisted
+            .as_ref()
+            .filter(|stored| stored.store == store.id());
+        let everything = stored.is_none();
+        if everything {
             batch.delete_prefix(&keys.prefix);
         }
         if stored.is_none_or(|stored| stored.state_hash != state_hash) {
             store.put(batch, &keys.state(), &state)?;
         }
-        self.write_tree(store, &keys, batch)?;
+        self.write_tree(store, &keys, everything, batch)?;
         let current = self.epoch.context.epoch;
-        write_secret_tree(store, &keys, current, &self.epoch.secret_tree, batch)?;
+        let secret_tree = &self.epoch.secret_tree;
+        write_secret_tree(store, &keys, current, secret_tree, everything, batch)?;
         let mut past_numbers = BTreeSet::new();
         for past in &self.past_epochs {
             past_numbers.insert(past.epoch);
@@ -142,7 +149,14 @@ impl Group {
                     &payload(|out| encode_past_record(past, out))?,
                 )?;
             }
-            write_secret_tree(store, &keys, past.epoch, &past.secret_tree, batch)?;
+            write_secret_tree(
+                store,
+                &keys,
+                past.epoch,
+                &past.secret_tree,
+                everything,
+                batch,
+            )?;
         }
         if let Some(stored) = stored {
             let kept = |epoch: &u64| *epoch == current || past_numbers.contains(epoch);
@@ -157,6 +171,7 @@ impl Group {
             }
         }
         Ok(Persisted {
+            store: store.id(),
             past: past_numbers,
             current,
             state_hash,
@@ -174,10 +189,17 @@ impl Group {
         self.persisted = Some(persisted);
     }
 
-    /// Puts the ratchet tree's changed nodes (or every node, if changes are not tracked).
-    fn write_tree(&self, store: &Store, keys: &Keys, batch: &mut Batch) -> Result<(), GroupError> {
+    /// Puts the ratchet tree's changed nodes (every node if asked, or if changes are not
+    /// tracked).
+    fn write_tree(
+        &self,
+        store: &Store,
+        keys: &Keys,
+        everything: bool,
+        batch: &mut Batch,
+    ) -> Result<(), GroupError> {
         let all: BTreeSet<u32>;
-        let nodes = match self.tree.changed_nodes() {
+        let nodes = match self.tree.changed_nodes().filter(|_| !everything) {
             Some(changed) => changed,
             None => {
                 batch.delete_prefix(&keys.nodes());
@@ -316,6 +338,7 @@ impl Group {
             past.insert(epoch.epoch);
         }
         group.persisted = Some(Persisted {
+            store: store.id(),
             past,
             current: group.epoch.context.epoch,
             state_hash,
@@ -324,16 +347,17 @@ impl Group {
     }
 }
 
-/// Puts a secret tree's changed parts (or all of them, if changes are not tracked).
+/// Puts a secret tree's changed parts (all of them if asked, or if changes are not tracked).
 fn write_secret_tree(
     store: &Store,
     keys: &Keys,
     epoch: u64,
     tree: &SecretTree,
+    everything: bool,
     batch: &mut Batch,
 ) -> Result<(), GroupError> {
     let untracked;
-    let parts = match tree.changes() {
+    let parts = match tree.changes().filter(|_| !everything) {
         Some(changes) => changes,
         None => {
             batch.delete_prefix(&keys.secret_tree(epoch));
