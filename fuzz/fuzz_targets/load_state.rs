@@ -62,6 +62,9 @@ fn client(provider: &Arc<dyn CryptoProvider>, name: &str, seed: u8) -> (Client, 
     (client, signer)
 }
 
+/// A commit of the base group's history: its bytes.
+type Step<'a> = dyn Fn(&mut Group) -> Vec<u8> + 'a;
+
 static BASE: LazyLock<Base> = LazyLock::new(|| {
     let provider: Arc<dyn CryptoProvider> = Arc::new(RustCryptoProvider::new());
     let (alice, _) = client(&provider, "alice", 1);
@@ -81,10 +84,10 @@ static BASE: LazyLock<Base> = LazyLock::new(|| {
     let mut b = bob.join(&welcome, None).expect("bob joins");
     let _carol = carol.join(&welcome, None).expect("carol joins");
     let dave_key_package = dave.key_package().expect("kp");
-    let steps: [&dyn Fn(&mut Group) -> Vec<u8>; 3] = [
+    let steps: [&Step<'_>; 3] = [
         &|g| g.remove_members(&[LeafIndex(2)]).expect("remove").commit,
         &|g| {
-            g.add_members(&[dave_key_package.clone()])
+            g.add_members(std::slice::from_ref(&dave_key_package))
                 .expect("add")
                 .commit
         },
@@ -135,7 +138,11 @@ fn edit(bytes: &mut Vec<u8>, input: &[u8]) {
 fn edit_payload(base: &Base, key: &[u8], record: &[u8], input: &[u8]) -> Vec<u8> {
     let suite = base.provider.suite(SUITE).expect("suite");
     let (header, rest) = record.split_at(HASHED_HEADER_LEN);
-    assert_eq!(header[..2], RECORD_FORMAT.to_be_bytes(), "a format-1 record");
+    assert_eq!(
+        header[..2],
+        RECORD_FORMAT.to_be_bytes(),
+        "a format-1 record"
+    );
     let mut payload = rest[..rest.len() - suite.hash_len()].to_vec();
     edit(&mut payload, input);
     let hash = suite.hash_concat(&[RECORD_LABEL, key, header, &payload]);
@@ -145,13 +152,7 @@ fn edit_payload(base: &Base, key: &[u8], record: &[u8], input: &[u8]) -> Vec<u8>
 /// Opens Bob's group and client from `records`; what opens stores and opens again to the
 /// same state.
 fn open(base: &Base, records: &[(Vec<u8>, Vec<u8>)]) {
-    let fresh_store = || {
-        Store::new(
-            Arc::new(MemoryStorage::new()),
-            base.provider.clone(),
-            SUITE,
-        )
-    };
+    let fresh_store = || Store::new(Arc::new(MemoryStorage::new()), base.provider.clone(), SUITE);
     let storage = Arc::new(MemoryStorage::new());
     let mut batch = Batch::new();
     for (key, value) in records {
