@@ -1,10 +1,11 @@
 //! The group engine end to end (RFC 9420 §10-15), through `mls-group`'s public API, in cipher
 //! suites 1 (MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519) and 2
-//! (MLS_128_DHKEMP256_AES128GCM_SHA256_P256), at 2, 16, 128, 1024 and 8192 members (joins
-//! also at 32768), beside the *crypto floor* of each scenario: the public-key and AEAD
+//! (MLS_128_DHKEMP256_AES128GCM_SHA256_P256), at 2, 16, 128, 1024, 4096 and 8192 members
+//! (joins also at 32768), beside the *crypto floor* of each scenario: the public-key and AEAD
 //! operations the scenario cannot avoid, timed on the same provider in the same run.
 //!
-//! Benchmark groups (`s1` / `s2` is the suite):
+//! Benchmark groups (`s1` / `s2` is the suite on the default provider; each entry of
+//! [`SETUPS`] is a provider and a suite, and has its own three groups):
 //!
 //! - `group_s1` / `group_s2`, one id per scenario and group size N:
 //!   - `commit_create/N`: leaf 1 commits a self-update (`self_update` + `merge_pending_commit`);
@@ -78,28 +79,92 @@ use criterion::{
     BatchSize, BenchmarkGroup, BenchmarkId, Criterion, criterion_group, criterion_main,
 };
 use mls_codec::{CipherSuite, Credential, VarBytes};
-use mls_crypto::{CipherSuiteProvider, CryptoProvider, HpkeKeyPair, HpkeSealed, Signer, Zeroizing};
+use mls_crypto::{
+    CipherSuiteProvider, CryptoError, CryptoProvider, HpkeKeyPair, HpkeSealed, Signer, Zeroizing,
+};
 use mls_crypto_rustcrypto::RustCryptoProvider;
 use mls_group::{Client, Group, GroupConfig, ProcessedMessage};
 use mls_tree::{LeafIndex, RatchetTree};
 
-/// The suites, with their short names in benchmark ids.
-const SUITES: [(&str, CipherSuite); 2] = [
-    (
-        "s1",
-        CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519,
-    ),
-    ("s2", CipherSuite::MLS_128_DHKEMP256_AES128GCM_SHA256_P256),
+/// The default provider.
+static RUST_CRYPTO: RustCryptoProvider = RustCryptoProvider;
+
+/// One measured configuration: a provider and a suite, the short name of the pair in
+/// benchmark ids, and the group sizes of its scenarios.
+#[derive(Clone, Copy)]
+struct Setup {
+    short: &'static str,
+    provider: &'static (dyn CryptoProvider + 'static),
+    cipher_suite: CipherSuite,
+    sizes: &'static [u32],
+}
+
+impl Setup {
+    /// The provider, shared as clients and groups hold it.
+    fn provider(&self) -> Arc<dyn CryptoProvider> {
+        Arc::new(StaticProvider(self.provider))
+    }
+
+    fn suite(&self) -> &'static dyn CipherSuiteProvider {
+        self.provider
+            .suite(self.cipher_suite)
+            .expect("a supported suite")
+    }
+
+    fn client(&self, name: &str) -> Client {
+        let mut client = Client::new(self.provider(), self.cipher_suite, name.as_bytes())
+            .expect("creating a client");
+        client.set_config(config());
+        client
+    }
+
+    /// Key packages (MLSMessage bytes) of fresh clients, made on two threads.
+    fn key_packages(&self, prefix: &str, count: usize) -> Vec<Vec<u8>> {
+        mls_benches::on_two_threads(count, |i| {
+            self.client(&format!("{prefix}{i}"))
+                .key_package()
+                .expect("creating a key package")
+        })
+    }
+}
+
+/// A `'static` provider behind the `Arc<dyn CryptoProvider>` that clients take.
+struct StaticProvider(&'static dyn CryptoProvider);
+
+impl CryptoProvider for StaticProvider {
+    fn suite(&self, cipher_suite: CipherSuite) -> Result<&dyn CipherSuiteProvider, CryptoError> {
+        self.0.suite(cipher_suite)
+    }
+
+    fn supported_suites(&self) -> &[CipherSuite] {
+        self.0.supported_suites()
+    }
+}
+
+/// The configurations measured.
+const SETUPS: [Setup; 2] = [
+    Setup {
+        short: "s1",
+        provider: &RUST_CRYPTO,
+        cipher_suite: CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519,
+        sizes: &SIZES,
+    },
+    Setup {
+        short: "s2",
+        provider: &RUST_CRYPTO,
+        cipher_suite: CipherSuite::MLS_128_DHKEMP256_AES128GCM_SHA256_P256,
+        sizes: &SIZES,
+    },
 ];
 
-/// The group sizes of every scenario.
-const SIZES: [u32; 5] = [2, 16, 128, 1024, 8192];
+/// The group sizes of the default provider's scenarios, the join-only size included.
+const SIZES: [u32; 7] = [2, 16, 128, 1024, 4096, 8192, JOIN_ONLY];
 
 /// The extra size of the join benchmark.
 const JOIN_ONLY: u32 = 32768;
 
 /// The largest size of suite 2 in quick mode (see [`sizes`]).
-const QUICK_S2_MAX: u32 = 1024;
+const QUICK_S2_MAX: u32 = 4096;
 
 /// How many members one commit adds.
 const ADDS: [usize; 3] = [1, 100, 1000];
@@ -117,25 +182,6 @@ const RECEIVER: LeafIndex = LeafIndex(0);
 /// The settings of every member: the Welcome and the GroupInfo carry no ratchet tree.
 fn config() -> GroupConfig {
     GroupConfig::default().with_ratchet_tree_extension(false)
-}
-
-fn provider() -> Arc<RustCryptoProvider> {
-    Arc::new(RustCryptoProvider)
-}
-
-fn client(suite: CipherSuite, name: &str) -> Client {
-    let mut client = Client::new(provider(), suite, name.as_bytes()).expect("creating a client");
-    client.set_config(config());
-    client
-}
-
-/// Key packages (MLSMessage bytes) of fresh clients, made on two threads.
-fn key_packages(suite: CipherSuite, prefix: &str, count: usize) -> Vec<Vec<u8>> {
-    mls_benches::on_two_threads(count, |i| {
-        client(suite, &format!("{prefix}{i}"))
-            .key_package()
-            .expect("creating a key package")
-    })
 }
 
 /// Processes `bytes`, which must be a commit.
@@ -209,12 +255,9 @@ struct Material {
     aead_ciphertext: Vec<u8>,
 }
 
-/// The provider, for `'static` suite references.
-static PROVIDER: RustCryptoProvider = RustCryptoProvider;
-
 impl Material {
-    fn new(cipher_suite: CipherSuite) -> Self {
-        let suite = PROVIDER.suite(cipher_suite).expect("a supported suite");
+    fn new(setup: Setup) -> Self {
+        let suite = setup.suite();
         let keys = suite.generate_signature_key_pair().expect("key generation");
         let signer = suite.signer(&keys.private_key).expect("a valid key");
         // About the size of a LeafNodeTBS or a FramedContentTBS.
@@ -413,13 +456,20 @@ struct Live {
 
 /// A snapshot of leaf 0, to start some benchmarks from the same state every time.
 struct Snapshot {
+    setup: Setup,
     bytes: Zeroizing<Vec<u8>>,
     signer: Arc<dyn Signer>,
 }
 
 impl Snapshot {
     fn load(&self) -> Group {
-        Group::load(provider(), self.signer.clone(), config(), &self.bytes).expect("loading")
+        Group::load(
+            self.setup.provider(),
+            self.signer.clone(),
+            config(),
+            &self.bytes,
+        )
+        .expect("loading")
     }
 }
 
@@ -442,10 +492,10 @@ struct Steady {
     external: OnceCell<External>,
 }
 
-/// One (suite, N) fixture.
+/// One (setup, N) fixture.
 struct Fixture {
     n: u32,
-    cipher_suite: CipherSuite,
+    setup: Setup,
     /// The Welcome of the bulk add, the tree for it, and the client whose last-resort key
     /// package it adds at leaf 1.
     welcome: Vec<u8>,
@@ -455,21 +505,26 @@ struct Fixture {
 }
 
 impl Fixture {
-    fn build(cipher_suite: CipherSuite, n: u32, steady: bool) -> Self {
+    fn build(setup: Setup, n: u32, steady: bool) -> Self {
         let start = Instant::now();
-        let suite = PROVIDER.suite(cipher_suite).expect("a supported suite");
+        let cipher_suite = setup.cipher_suite;
+        let suite = setup.suite();
         let keys = suite.generate_signature_key_pair().expect("key generation");
         let credential = Credential::Basic {
             identity: VarBytes::from(&b"alice"[..]),
         };
-        let mut alice =
-            Client::with_signature_key(provider(), cipher_suite, credential, &keys.private_key)
-                .expect("alice's client");
+        let mut alice = Client::with_signature_key(
+            setup.provider(),
+            cipher_suite,
+            credential,
+            &keys.private_key,
+        )
+        .expect("alice's client");
         alice.set_config(config());
         let alice_signer: Arc<dyn Signer> =
             Arc::from(suite.signer(&keys.private_key).expect("a valid key"));
 
-        let mut bob = client(cipher_suite, "bob");
+        let mut bob = setup.client("bob");
         // Leaf 2^j is the first leaf of leaf 1's j-th copath subtree (j >= 1).
         let levels = n.trailing_zeros();
         let helper_leaves: Vec<u32> = if steady {
@@ -479,12 +534,12 @@ impl Fixture {
         };
         let mut helpers: Vec<Client> = helper_leaves
             .iter()
-            .map(|leaf| client(cipher_suite, &format!("helper{leaf}")))
+            .map(|leaf| setup.client(&format!("helper{leaf}")))
             .collect();
 
         // Leaf i+1 gets key_packages[i]: adds fill the leftmost blank leaf (§7.7).
         let count = usize::try_from(n - 1).expect("a small count");
-        let mut kps = key_packages(cipher_suite, "member", count);
+        let mut kps = setup.key_packages("member", count);
         kps[0] = bob.last_resort_key_package().expect("bob's key package");
         for (leaf, helper) in helper_leaves.iter().zip(&mut helpers) {
             kps[usize::try_from(leaf - 1).expect("a small index")] =
@@ -538,6 +593,7 @@ impl Fixture {
             // Steady state: one node per copath resolution.
             assert_eq!(create_ops.seal, levels as usize, "steady state for leaf 1");
             let snapshot = Snapshot {
+                setup,
                 bytes: ga.save().expect("saving"),
                 signer: alice_signer,
             };
@@ -550,12 +606,13 @@ impl Fixture {
             }
         });
         eprintln!(
-            "fixture {cipher_suite:?} N={n}: key packages {kp_time:.2?}, bulk add {add_time:.2?}, total {:.2?}",
+            "fixture {} N={n}: key packages {kp_time:.2?}, bulk add {add_time:.2?}, total {:.2?}",
+            setup.short,
             start.elapsed()
         );
         Self {
             n,
-            cipher_suite,
+            setup,
             welcome,
             tree,
             joiner: RefCell::new(bob),
@@ -573,7 +630,7 @@ impl Fixture {
             let group = steady.snapshot.load();
             let group_info = group.group_info().expect("a GroupInfo");
             let tree = group.ratchet_tree().expect("the tree");
-            let mut joiner = client(self.cipher_suite, "external joiner");
+            let mut joiner = self.setup.client("external joiner");
             let (joined, commit) = joiner
                 .join_by_external_commit(&group_info, Some(&tree), None)
                 .expect("an external join");
@@ -595,22 +652,18 @@ impl Fixture {
     }
 }
 
-/// Lazily built fixtures of one suite, by size.
+/// Lazily built fixtures of one setup, by size.
 struct Fixtures {
-    cipher_suite: CipherSuite,
+    setup: Setup,
     by_size: Vec<(u32, OnceCell<Fixture>)>,
     add_key_packages: OnceCell<Vec<Vec<u8>>>,
 }
 
 impl Fixtures {
-    fn new(cipher_suite: CipherSuite) -> Self {
+    fn new(setup: Setup, sizes: &[u32]) -> Self {
         Self {
-            cipher_suite,
-            by_size: SIZES
-                .iter()
-                .chain(&[JOIN_ONLY])
-                .map(|&n| (n, OnceCell::new()))
-                .collect(),
+            setup,
+            by_size: sizes.iter().map(|&n| (n, OnceCell::new())).collect(),
             add_key_packages: OnceCell::new(),
         }
     }
@@ -621,14 +674,14 @@ impl Fixtures {
             .iter()
             .find(|(size, _)| *size == n)
             .expect("a benchmarked size");
-        cell.get_or_init(|| Fixture::build(self.cipher_suite, n, n != JOIN_ONLY))
+        cell.get_or_init(|| Fixture::build(self.setup, n, n != JOIN_ONLY))
     }
 
     /// The key packages of the add benchmarks (the largest count; smaller adds take a prefix).
     fn add_key_packages(&self, count: usize) -> &[Vec<u8>] {
         let all = self
             .add_key_packages
-            .get_or_init(|| key_packages(self.cipher_suite, "added", ADDS[ADDS.len() - 1]));
+            .get_or_init(|| self.setup.key_packages("added", ADDS[ADDS.len() - 1]));
         &all[..count]
     }
 }
@@ -647,9 +700,8 @@ fn timed<T>(iters: u64, mut routine: impl FnMut() -> T, mut after: impl FnMut(T)
 }
 
 fn scenarios(group: &mut BenchmarkGroup<'_, WallTime>, fixtures: &Fixtures, sizes: &[u32]) {
-    let cipher_suite = fixtures.cipher_suite;
     group.bench_function("key_package", |b| {
-        let mut client = client(cipher_suite, "kp");
+        let mut client = fixtures.setup.client("kp");
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
@@ -881,32 +933,30 @@ fn primitives(group: &mut BenchmarkGroup<'_, WallTime>, m: &Material) {
     }
 }
 
-/// The sizes measured in a suite (the join-only size included). All of them, except in
-/// criterion's quick mode (`--quick`), where suite 2 stops at [`QUICK_S2_MAX`] members unless
-/// the environment sets `MLS_BENCH_ALL_SIZES=1`: its fixtures at 8192 and 32768 members take
-/// minutes to build on two cores (P-256 verifications and HPKE seals are 5 to 7 times slower
-/// than suite 1's).
-fn sizes(cipher_suite: CipherSuite) -> Vec<u32> {
+/// The sizes measured in a setup. All of them, except in criterion's quick mode
+/// (`--quick`), where suite 2 stops at [`QUICK_S2_MAX`] members unless the environment sets
+/// `MLS_BENCH_ALL_SIZES=1`: its fixtures at 8192 and 32768 members take minutes to build on
+/// two cores (P-256 verifications and HPKE seals are 5 to 7 times slower than suite 1's).
+fn sizes(setup: Setup) -> Vec<u32> {
     let quick = std::env::args().any(|arg| arg == "--quick");
     let all = std::env::var_os("MLS_BENCH_ALL_SIZES").is_some_and(|v| v == "1");
-    let cap =
-        if quick && !all && cipher_suite == CipherSuite::MLS_128_DHKEMP256_AES128GCM_SHA256_P256 {
-            QUICK_S2_MAX
-        } else {
-            u32::MAX
-        };
-    SIZES
-        .into_iter()
-        .chain([JOIN_ONLY])
-        .filter(|&n| n <= cap)
-        .collect()
+    let cap = if quick
+        && !all
+        && setup.cipher_suite == CipherSuite::MLS_128_DHKEMP256_AES128GCM_SHA256_P256
+    {
+        QUICK_S2_MAX
+    } else {
+        u32::MAX
+    };
+    setup.sizes.iter().copied().filter(|&n| n <= cap).collect()
 }
 
 fn group_benches(c: &mut Criterion) {
-    for (short, cipher_suite) in SUITES {
-        let sizes = sizes(cipher_suite);
-        let fixtures = Fixtures::new(cipher_suite);
-        let material = Material::new(cipher_suite);
+    for setup in SETUPS {
+        let short = setup.short;
+        let sizes = sizes(setup);
+        let fixtures = Fixtures::new(setup, &sizes);
+        let material = Material::new(setup);
         let mut group = c.benchmark_group(format!("primitive_{short}"));
         primitives(&mut group, &material);
         group.finish();
