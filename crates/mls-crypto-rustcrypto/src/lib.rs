@@ -1,9 +1,12 @@
 //! The default crypto provider of this RFC 9420 (MLS) implementation, on the RustCrypto crates
 //! and the `hpke` crate.
 //!
-//! [`RustCryptoProvider`] implements cipher suites 0x0001, 0x0002, 0x0003, 0x0005 and 0x0007 of
-//! RFC 9420 §17.1. Suites 0x0004 and 0x0006 (X448/Ed448) have no implementation in this
-//! RustCrypto generation and are reported as [`CryptoError::UnsupportedCipherSuite`].
+//! [`RustCryptoProvider`] implements all seven cipher suites of RFC 9420 §17.1. Suites 0x0004
+//! and 0x0006 (DHKEM(X448, HKDF-SHA512) and Ed448) are behind the default feature `curve448`,
+//! which brings in pre-releases of the `x448` and `ed448-goldilocks` crates (pinned exactly);
+//! without it they are reported as [`CryptoError::UnsupportedCipherSuite`]. The `hpke` crate
+//! has no X448 KEM, so this crate implements DHKEM(X448, HKDF-SHA512) (RFC 9180 §4.1) against
+//! the `hpke` crate's public `Kem` trait.
 //!
 //! The `hpke` crate fixes its KEM, KDF and AEAD at compile time; each suite is one static,
 //! monomorphized instance behind the [`CipherSuiteProvider`] trait object, so choosing a suite
@@ -25,6 +28,10 @@
 //! ```
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "curve448")]
+mod dhkem_x448;
+#[cfg(feature = "curve448")]
+mod ed448;
 mod primitives;
 mod signature;
 mod suite;
@@ -66,6 +73,21 @@ type Suite5 =
 type Suite7 =
     Suite<Sha<Sha384>, RcAead<Aes256Gcm>, Hpke<DhP384HkdfSha384, HkdfSha384, AesGcm256>, EcdsaP384>;
 
+#[cfg(feature = "curve448")]
+type Suite4 = Suite<
+    Sha<Sha512>,
+    RcAead<Aes256Gcm>,
+    Hpke<dhkem_x448::X448HkdfSha512, HkdfSha512, AesGcm256>,
+    ed448::Ed448,
+>;
+#[cfg(feature = "curve448")]
+type Suite6 = Suite<
+    Sha<Sha512>,
+    RcAead<ChaCha20Poly1305>,
+    Hpke<dhkem_x448::X448HkdfSha512, HkdfSha512, HpkeChaCha>,
+    ed448::Ed448,
+>;
+
 static SUITE_1: Suite1 = Suite::new(params(
     CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519,
 ));
@@ -73,10 +95,19 @@ static SUITE_2: Suite2 = Suite::new(params(CipherSuite::MLS_128_DHKEMP256_AES128
 static SUITE_3: Suite3 = Suite::new(params(
     CipherSuite::MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_ED25519,
 ));
+#[cfg(feature = "curve448")]
+static SUITE_4: Suite4 = Suite::new(params(
+    CipherSuite::MLS_256_DHKEMX448_AES256GCM_SHA512_ED448,
+));
+#[cfg(feature = "curve448")]
+static SUITE_6: Suite6 = Suite::new(params(
+    CipherSuite::MLS_256_DHKEMX448_CHACHA20POLY1305_SHA512_ED448,
+));
 static SUITE_5: Suite5 = Suite::new(params(CipherSuite::MLS_256_DHKEMP521_AES256GCM_SHA512_P521));
 static SUITE_7: Suite7 = Suite::new(params(CipherSuite::MLS_256_DHKEMP384_AES256GCM_SHA384_P384));
 
 /// The suites this provider implements, most preferred first.
+#[cfg(not(feature = "curve448"))]
 const SUPPORTED: [CipherSuite; 5] = [
     CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519,
     CipherSuite::MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_ED25519,
@@ -85,7 +116,20 @@ const SUPPORTED: [CipherSuite; 5] = [
     CipherSuite::MLS_256_DHKEMP521_AES256GCM_SHA512_P521,
 ];
 
-/// The RustCrypto provider: suites 0x0001, 0x0002, 0x0003, 0x0005 and 0x0007.
+/// The suites this provider implements, most preferred first.
+#[cfg(feature = "curve448")]
+const SUPPORTED: [CipherSuite; 7] = [
+    CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519,
+    CipherSuite::MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_ED25519,
+    CipherSuite::MLS_128_DHKEMP256_AES128GCM_SHA256_P256,
+    CipherSuite::MLS_256_DHKEMP384_AES256GCM_SHA384_P384,
+    CipherSuite::MLS_256_DHKEMP521_AES256GCM_SHA512_P521,
+    CipherSuite::MLS_256_DHKEMX448_AES256GCM_SHA512_ED448,
+    CipherSuite::MLS_256_DHKEMX448_CHACHA20POLY1305_SHA512_ED448,
+];
+
+/// The RustCrypto provider: suites 0x0001, 0x0002, 0x0003, 0x0005 and 0x0007, and 0x0004 and
+/// 0x0006 with the feature `curve448`.
 ///
 /// Stateless and free to construct; randomness comes from the thread-local CSPRNG of `rand`
 /// (seeded from the operating system).
@@ -105,7 +149,11 @@ impl CryptoProvider for RustCryptoProvider {
             CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519 => Ok(&SUITE_1),
             CipherSuite::MLS_128_DHKEMP256_AES128GCM_SHA256_P256 => Ok(&SUITE_2),
             CipherSuite::MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_ED25519 => Ok(&SUITE_3),
+            #[cfg(feature = "curve448")]
+            CipherSuite::MLS_256_DHKEMX448_AES256GCM_SHA512_ED448 => Ok(&SUITE_4),
             CipherSuite::MLS_256_DHKEMP521_AES256GCM_SHA512_P521 => Ok(&SUITE_5),
+            #[cfg(feature = "curve448")]
+            CipherSuite::MLS_256_DHKEMX448_CHACHA20POLY1305_SHA512_ED448 => Ok(&SUITE_6),
             CipherSuite::MLS_256_DHKEMP384_AES256GCM_SHA384_P384 => Ok(&SUITE_7),
             other => Err(CryptoError::UnsupportedCipherSuite(other)),
         }
@@ -118,3 +166,6 @@ impl CryptoProvider for RustCryptoProvider {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+#[cfg(feature = "curve448")]
+mod tests_curve448;

@@ -256,6 +256,39 @@ fn serialize_public<T: Serializable>(key: &T) -> Vec<u8> {
 /// `"HPKE-v1"`, the version label of LabeledExtract and LabeledExpand (RFC 9180 §4).
 const HPKE_VERSION_LABEL: &[u8] = b"HPKE-v1";
 
+/// `LabeledExtract(salt, label, ikm) = Extract(salt, concat("HPKE-v1", suite_id, label, ikm))`
+/// (RFC 9180 §4), with the hash of `H`. `suite_id` is the KEM's (`"KEM" || I2OSP(kem_id, 2)`,
+/// §4.1) or the whole suite's (`"HPKE" || ...`, §5.1).
+pub(crate) fn labeled_extract<H: HashAlg>(
+    suite_id: &[u8],
+    salt: &[u8],
+    label: &[u8],
+    ikm: &[u8],
+) -> Secret {
+    H::extract_concat(salt, &[HPKE_VERSION_LABEL, suite_id, label, ikm])
+}
+
+/// `LabeledExpand(prk, label, info, L) = Expand(prk, concat(I2OSP(L, 2), "HPKE-v1", suite_id,
+/// label, info), L)` (RFC 9180 §4), with the hash of `H`.
+pub(crate) fn labeled_expand<H: HashAlg>(
+    suite_id: &[u8],
+    prk: &Secret,
+    label: &[u8],
+    info: &[u8],
+    length: usize,
+) -> Result<Secret, CryptoError> {
+    let length16 = u16::try_from(length).map_err(|_| CryptoError::KdfOutputTooLong { length })?;
+    let labeled_info = [
+        &length16.to_be_bytes()[..],
+        HPKE_VERSION_LABEL,
+        suite_id,
+        label,
+        info,
+    ]
+    .concat();
+    H::expand(prk.as_bytes(), &labeled_info, length)
+}
+
 /// `mode_base` (RFC 9180 §5, Table 1).
 const MODE_BASE: u8 = 0x00;
 
@@ -340,14 +373,12 @@ impl<H: HashAlg> BaseKeySchedule<H> {
         schedule
     }
 
-    /// `LabeledExtract(salt, label, ikm) = Extract(salt, concat("HPKE-v1", suite_id, label,
-    /// ikm))` (RFC 9180 §4).
+    /// [`labeled_extract`] with the HPKE suite_id.
     fn labeled_extract(&self, salt: &[u8], label: &[u8], ikm: &[u8]) -> Secret {
-        H::extract_concat(salt, &[HPKE_VERSION_LABEL, &self.suite_id, label, ikm])
+        labeled_extract::<H>(&self.suite_id, salt, label, ikm)
     }
 
-    /// `LabeledExpand(prk, label, info, L) = Expand(prk, concat(I2OSP(L, 2), "HPKE-v1",
-    /// suite_id, label, info), L)` (RFC 9180 §4).
+    /// [`labeled_expand`] with the HPKE suite_id.
     fn labeled_expand(
         &self,
         prk: &Secret,
@@ -355,17 +386,7 @@ impl<H: HashAlg> BaseKeySchedule<H> {
         info: &[u8],
         length: usize,
     ) -> Result<Secret, CryptoError> {
-        let length16 =
-            u16::try_from(length).map_err(|_| CryptoError::KdfOutputTooLong { length })?;
-        let labeled_info = [
-            &length16.to_be_bytes()[..],
-            HPKE_VERSION_LABEL,
-            &self.suite_id,
-            label,
-            info,
-        ]
-        .concat();
-        H::expand(prk.as_bytes(), &labeled_info, length)
+        labeled_expand::<H>(&self.suite_id, prk, label, info, length)
     }
 
     /// The rest of the key schedule for one recipient (RFC 9180 §5.1):

@@ -24,12 +24,16 @@ fn flip_last_bit(bytes: &[u8]) -> Vec<u8> {
 }
 
 #[test]
-fn supports_exactly_suites_1_2_3_5_7() {
+fn supports_exactly_the_rfc_suites_of_its_features() {
     let provider = RustCryptoProvider::new();
     let mut supported: Vec<u16> = provider.supported_suites().iter().map(|cs| cs.0).collect();
     supported.sort_unstable();
-    assert_eq!(supported, vec![1, 2, 3, 5, 7]);
-    for value in [0u16, 4, 6, 8, 0x0a0a] {
+    #[cfg(feature = "curve448")]
+    let (expected, unsupported) = (vec![1, 2, 3, 4, 5, 6, 7], vec![0u16, 8, 0x0a0a]);
+    #[cfg(not(feature = "curve448"))]
+    let (expected, unsupported) = (vec![1, 2, 3, 5, 7], vec![0u16, 4, 6, 8, 0x0a0a]);
+    assert_eq!(supported, expected);
+    for value in unsupported {
         let cs = CipherSuite(value);
         assert!(!provider.supports(cs));
         assert_eq!(
@@ -118,8 +122,8 @@ fn signer_from_a_stored_private_key_matches() {
 fn ecdsa_public_keys_are_uncompressed_and_compressed_ones_are_refused() {
     for suite in suites() {
         let keys = suite.generate_signature_key_pair().unwrap();
-        if keys.public_key.len() == 32 {
-            continue; // Ed25519
+        if matches!(keys.public_key.len(), 32 | 57) {
+            continue; // Ed25519 or Ed448
         }
         assert_eq!(keys.public_key[0], 0x04);
         let field_len = (keys.public_key.len() - 1) / 2;
@@ -298,6 +302,18 @@ fn derive_key_pair_matches_the_official_key_schedule_vectors() {
             7,
             "7239c2eae6454a64ad3e77aff3c775b947fcfaee5fbe7fecef57876e7f06095034ff89b158114490aa79bd0f043746cb",
             "049084276638ff07d5c9c83d45bcb72f03ce87949a21f5ee0a9962c4c32d0441cf35270ec337854716426aa54650b8b6f536a3fa833ba08d6d37549000bb7e847b7c48a662b86de75078786accc241fe811432d00b187b793a59f67381ab658630",
+        ),
+        #[cfg(feature = "curve448")]
+        (
+            4,
+            "deb40d7fc2ec760462fcccf24435bc5fa746445cbcc7b61296c4c417c5843c4a60c1346aa9fbc8ed6a414f465f64b5045099418cee5cbb7d1c78694265a59a49",
+            "818b2a6166547b384cd136df622e532ed678547bebcc3876dc807969a06322a52eb8ccca644daf8f71f08d78f018d4b686d9ed063d72f04e",
+        ),
+        #[cfg(feature = "curve448")]
+        (
+            6,
+            "7cd214a8fa2be38a15956bc774e73a142f7eb323e1f205c6cc66523853f1cbcd05d4039ef82db1e340eed26a6a59f270a8a666fe0a93e5a5b26aca22afce6e1a",
+            "17a80b2b58453f8f4567fcd958cd38da1f900229bf1f8d5685f9b3e5be0be31c6cae957c8d6127d99061e48d890f2151159bb9864e81ea80",
         ),
     ];
     for (cs, ikm, public_key) in cases {
@@ -825,6 +841,13 @@ fn seal_many_matches_the_hpke_crate_byte_for_byte() {
     check_seal_many_matches_hpke_single_shot::<X25519HkdfSha256, HkdfSha256, ChaCha20Poly1305>();
     check_seal_many_matches_hpke_single_shot::<DhP521HkdfSha512, HkdfSha512, AesGcm256>();
     check_seal_many_matches_hpke_single_shot::<DhP384HkdfSha384, HkdfSha384, AesGcm256>();
+    // And of suites 4 and 6, on this crate's DHKEM(X448, HKDF-SHA512).
+    #[cfg(feature = "curve448")]
+    {
+        use crate::dhkem_x448::X448HkdfSha512;
+        check_seal_many_matches_hpke_single_shot::<X448HkdfSha512, HkdfSha512, AesGcm256>();
+        check_seal_many_matches_hpke_single_shot::<X448HkdfSha512, HkdfSha512, ChaCha20Poly1305>();
+    }
 }
 
 /// The eight encodings the Ed25519 verifier refuses as R are exactly the canonical encodings

@@ -37,8 +37,8 @@
 //! )?;
 //! assert_eq!(opened.as_slice(), b"path secret");
 //!
-//! // Suites 4 and 6 (X448/Ed448) are not implemented by this provider.
-//! assert!(RustCryptoProvider.suite(CipherSuite::MLS_256_DHKEMX448_AES256GCM_SHA512_ED448).is_err());
+//! // A suite the provider lacks (0x0a0a is not an assigned suite) is an error, not a panic.
+//! assert!(RustCryptoProvider.suite(CipherSuite(0x0a0a)).is_err());
 //! # Ok::<(), mls_crypto::CryptoError>(())
 //! ```
 #![forbid(unsafe_code)]

@@ -29,7 +29,7 @@ use crate::{CipherSuite, CryptoProvider};
 ///     assert_eq!(secret.len(), suite.hash_len());
 ///     runs += 1;
 /// });
-/// assert_eq!(runs, 5); // suites 1, 2, 3, 5 and 7
+/// assert_eq!(runs, 7); // suites 1 to 7
 /// ```
 pub fn for_each_suite(
     providers: &[Arc<dyn CryptoProvider>],

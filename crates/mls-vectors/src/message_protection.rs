@@ -367,7 +367,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             (outcome.passed, outcome.failed, outcome.skipped),
-            (5, 0, 2),
+            (7, 0, 0),
             "{outcome:?}"
         );
     }

@@ -254,7 +254,7 @@ mod tests {
         );
         assert_eq!(
             (outcome.passed, outcome.failed, outcome.skipped),
-            (40, 0, 16),
+            (56, 0, 0),
             "{outcome:?}"
         );
     }

@@ -14,8 +14,9 @@ pub(crate) fn default_provider() -> Arc<dyn CryptoProvider> {
 
 /// The operations of suite number `cipher_suite` for case `case`, or `None` when the case is
 /// not to be checked further: a suite the provider does not implement (suites 4 and 6,
-/// X448/Ed448, in the RustCrypto provider) counts the case as skipped; any other error of
-/// the provider counts it as failed, with the error's message.
+/// X448/Ed448, in the RustCrypto provider built without its `curve448` feature) counts the
+/// case as skipped; any other error of the provider counts it as failed, with the error's
+/// message.
 pub(crate) fn suite<'p>(
     provider: &'p Arc<dyn CryptoProvider>,
     outcome: &mut Outcome,

@@ -254,7 +254,7 @@ mod tests {
     }
 
     #[test]
-    fn official_file_passes_with_x448_suites_skipped() {
+    fn official_file_passes_in_suites_1_and_4() {
         let cases: Vec<Value> = cases()
             .into_iter()
             .filter(|c| matches!(c["cipher_suite"].as_u64(), Some(1 | 4)))
@@ -266,11 +266,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(outcome.failures, vec![]);
-        let x448 = cases.iter().filter(|c| c["cipher_suite"] == 4).count();
-        assert_eq!(
-            (outcome.passed, outcome.skipped),
-            (cases.len() - x448, x448)
-        );
+        assert!(cases.iter().any(|c| c["cipher_suite"] == 4));
+        assert_eq!((outcome.passed, outcome.skipped), (cases.len(), 0));
     }
 
     #[test]

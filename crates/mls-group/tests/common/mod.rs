@@ -6,7 +6,8 @@ use mls_crypto::CryptoProvider;
 use mls_crypto_rustcrypto::RustCryptoProvider;
 
 /// The providers the tests run on, for [`mls_crypto::test_support::for_each_suite`]: the
-/// RustCrypto one, so every test runs in suites 1, 2, 3, 5 and 7.
+/// RustCrypto one, so every test runs in all seven suites of RFC 9420 (4 and 6 with its
+/// default feature `curve448`).
 pub(crate) fn providers() -> [Arc<dyn CryptoProvider>; 1] {
     [Arc::new(RustCryptoProvider::new())]
 }

@@ -324,14 +324,16 @@ mod tests {
     #[test]
     fn unsupported_suites_are_skipped_with_their_numbers() {
         let (cases, file) =
-            generate_file_with(&default_provider(), "psk_secret.json", &[4, 1, 6, 0xbeef]).unwrap();
-        assert_eq!(file.skipped_suites, [4, 6, 0xbeef]);
+            // None of them is an assigned suite (0x0a0a and 0x1a1a are GREASE values).
+            generate_file_with(&default_provider(), "psk_secret.json", &[0x0a0a, 1, 0x1a1a, 0xbeef])
+                .unwrap();
+        assert_eq!(file.skipped_suites, [0x0a0a, 0x1a1a, 0xbeef]);
         assert_eq!(file.cases, cases.len());
         assert!(cases.iter().all(|case| case["cipher_suite"] == 1));
         assert_eq!(
             file.to_string(),
             format!(
-                "psk_secret.json: {} cases, skipped for unsupported suites 4, 6, 48879",
+                "psk_secret.json: {} cases, skipped for unsupported suites 2570, 6682, 48879",
                 cases.len()
             )
         );
@@ -340,7 +342,7 @@ mod tests {
     #[test]
     fn suite_free_files_ignore_the_suites() {
         let (cases, file) =
-            generate_file_with(&default_provider(), "deserialization.json", &[4]).unwrap();
+            generate_file_with(&default_provider(), "deserialization.json", &[0x0a0a]).unwrap();
         assert!(file.skipped_suites.is_empty());
         assert_eq!(cases.len(), 9);
     }
