@@ -3,10 +3,15 @@
 use std::sync::Arc;
 
 use mls_crypto::CryptoProvider;
+use mls_crypto_awslc::AwsLcProvider;
 use mls_crypto_rustcrypto::RustCryptoProvider;
 
 /// The providers the tests run on, for [`mls_crypto::test_support::for_each_suite`]: the
-/// RustCrypto one, so every test runs in suites 1, 2, 3, 5 and 7.
-pub(crate) fn providers() -> [Arc<dyn CryptoProvider>; 1] {
-    [Arc::new(RustCryptoProvider::new())]
+/// RustCrypto one and the aws-lc-rs one, so every test runs in suites 1, 2, 3, 5 and 7 of
+/// each.
+pub(crate) fn providers() -> [Arc<dyn CryptoProvider>; 2] {
+    [
+        Arc::new(RustCryptoProvider::new()),
+        Arc::new(AwsLcProvider::new()),
+    ]
 }
