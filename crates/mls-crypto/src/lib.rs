@@ -43,6 +43,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod ed25519;
 mod error;
 pub mod labeled;
 mod provider;
