@@ -5,6 +5,11 @@
 //! RFC 9420 §17.1. Suites 0x0004 and 0x0006 (X448/Ed448) have no implementation in this
 //! RustCrypto generation and are reported as [`CryptoError::UnsupportedCipherSuite`].
 //!
+//! With the cargo feature `pq` (off by default) it also implements the eleven post-quantum
+//! suites of draft-ietf-mls-pq-ciphersuites (X-Wing, ML-KEM and ML-KEM + P-256/P-384 KEMs;
+//! Ed25519, ECDSA or ML-DSA signatures), under the PROVISIONAL code points of
+//! [`CipherSuiteParams::provisional`], listed after the RFC 9420 suites.
+//!
 //! The `hpke` crate fixes its KEM, KDF and AEAD at compile time; each suite is one static,
 //! monomorphized instance behind the [`CipherSuiteProvider`] trait object, so choosing a suite
 //! at run time is a `match`, not an allocation.
@@ -25,6 +30,10 @@
 //! ```
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "pq")]
+mod ml_dsa;
+#[cfg(feature = "pq")]
+mod pq_suites;
 mod primitives;
 mod signature;
 mod suite;
@@ -85,6 +94,12 @@ const SUPPORTED: [CipherSuite; 5] = [
     CipherSuite::MLS_256_DHKEMP521_AES256GCM_SHA512_P521,
 ];
 
+/// [`SUPPORTED`], then the post-quantum suites of draft-ietf-mls-pq-ciphersuites (feature
+/// `pq`, provisional code points).
+#[cfg(feature = "pq")]
+const SUPPORTED_WITH_PQ: [CipherSuite; SUPPORTED.len() + pq_suites::SUPPORTED.len()] =
+    pq_suites::concat(SUPPORTED, pq_suites::SUPPORTED);
+
 /// The RustCrypto provider: suites 0x0001, 0x0002, 0x0003, 0x0005 and 0x0007.
 ///
 /// Stateless and free to construct; randomness comes from the thread-local CSPRNG of `rand`
@@ -107,14 +122,24 @@ impl CryptoProvider for RustCryptoProvider {
             CipherSuite::MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_ED25519 => Ok(&SUITE_3),
             CipherSuite::MLS_256_DHKEMP521_AES256GCM_SHA512_P521 => Ok(&SUITE_5),
             CipherSuite::MLS_256_DHKEMP384_AES256GCM_SHA384_P384 => Ok(&SUITE_7),
+            #[cfg(feature = "pq")]
+            other if pq_suites::suite(other).is_some() => {
+                pq_suites::suite(other).ok_or(CryptoError::UnsupportedCipherSuite(other))
+            }
             other => Err(CryptoError::UnsupportedCipherSuite(other)),
         }
     }
 
     fn supported_suites(&self) -> &[CipherSuite] {
+        #[cfg(feature = "pq")]
+        return &SUPPORTED_WITH_PQ;
+        #[cfg(not(feature = "pq"))]
         &SUPPORTED
     }
 }
 
+#[cfg(test)]
+#[cfg(feature = "pq")]
+mod pq_tests;
 #[cfg(test)]
 mod tests;
