@@ -140,7 +140,9 @@ fn run(suite: CipherSuite, n: usize, iters: usize) -> Figures {
         app_sizes.push(message.len());
         let (processed, seconds) = time(|| gc.process_message(&message).expect("read"));
         unprotect.push(seconds);
-        assert!(matches!(processed, ProcessedMessage::Application { data: ref d, .. } if *d == data));
+        assert!(
+            matches!(processed, ProcessedMessage::Application { data: ref d, .. } if *d == data)
+        );
     }
 
     Figures {

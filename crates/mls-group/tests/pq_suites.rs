@@ -135,7 +135,11 @@ fn lifecycle(suite: CipherSuite) {
     let update = d.self_update().expect("Dave's update");
     d.merge_pending_commit().expect("merged");
     deliver(&update.commit, &d, &mut [&mut a, &mut b, &mut reloaded]);
-    send(&mut reloaded, &mut [&mut a, &mut d], b"from the reloaded state");
+    send(
+        &mut reloaded,
+        &mut [&mut a, &mut d],
+        b"from the reloaded state",
+    );
     send(&mut d, &mut [&mut a, &mut b], b"bye");
 }
 
@@ -209,7 +213,8 @@ fn large_group(suite: CipherSuite, members: u32) {
     let mut groups: Vec<Group> = vec![group0];
     for index in joiners {
         let group = clients[index].join(&welcome, None).expect("a member joins");
-        assert_eq!(group.own_leaf(), LeafIndex(index as u32 + 1));
+        let leaf = u32::try_from(index + 1).expect("a leaf index");
+        assert_eq!(group.own_leaf(), LeafIndex(leaf));
         assert_eq!(group.epoch_authenticator(), groups[0].epoch_authenticator());
         groups.push(group);
     }
