@@ -8,6 +8,11 @@
 //! has no X448 KEM, so this crate implements DHKEM(X448, HKDF-SHA512) (RFC 9180 §4.1) against
 //! the `hpke` crate's public `Kem` trait.
 //!
+//! With the cargo feature `pq` (off by default) it also implements the eleven post-quantum
+//! suites of draft-ietf-mls-pq-ciphersuites (X-Wing, ML-KEM and ML-KEM + P-256/P-384 KEMs;
+//! Ed25519, ECDSA or ML-DSA signatures), under the PROVISIONAL code points of
+//! [`CipherSuiteParams::provisional`], listed after the RFC 9420 suites.
+//!
 //! The `hpke` crate fixes its KEM, KDF and AEAD at compile time; each suite is one static,
 //! monomorphized instance behind the [`CipherSuiteProvider`] trait object, so choosing a suite
 //! at run time is a `match`, not an allocation.
@@ -32,6 +37,10 @@
 mod dhkem_x448;
 #[cfg(feature = "curve448")]
 mod ed448;
+#[cfg(feature = "pq")]
+mod ml_dsa;
+#[cfg(feature = "pq")]
+mod pq_suites;
 mod primitives;
 mod signature;
 mod suite;
@@ -128,8 +137,15 @@ const SUPPORTED: [CipherSuite; 7] = [
     CipherSuite::MLS_256_DHKEMX448_CHACHA20POLY1305_SHA512_ED448,
 ];
 
-/// The RustCrypto provider: suites 0x0001, 0x0002, 0x0003, 0x0005 and 0x0007, and 0x0004 and
-/// 0x0006 with the feature `curve448`.
+/// [`SUPPORTED`], then the post-quantum suites of draft-ietf-mls-pq-ciphersuites (feature
+/// `pq`, provisional code points).
+#[cfg(feature = "pq")]
+const SUPPORTED_WITH_PQ: [CipherSuite; SUPPORTED.len() + pq_suites::SUPPORTED.len()] =
+    pq_suites::concat(SUPPORTED, pq_suites::SUPPORTED);
+
+/// The RustCrypto provider: suites 0x0001, 0x0002, 0x0003, 0x0005 and 0x0007, 0x0004 and
+/// 0x0006 with the feature `curve448` (on by default), and the provisional post-quantum suites
+/// with the feature `pq`.
 ///
 /// Stateless and free to construct; randomness comes from the thread-local CSPRNG of `rand`
 /// (seeded from the operating system).
@@ -155,15 +171,24 @@ impl CryptoProvider for RustCryptoProvider {
             #[cfg(feature = "curve448")]
             CipherSuite::MLS_256_DHKEMX448_CHACHA20POLY1305_SHA512_ED448 => Ok(&SUITE_6),
             CipherSuite::MLS_256_DHKEMP384_AES256GCM_SHA384_P384 => Ok(&SUITE_7),
+            #[cfg(feature = "pq")]
+            other => pq_suites::suite(other).ok_or(CryptoError::UnsupportedCipherSuite(other)),
+            #[cfg(not(feature = "pq"))]
             other => Err(CryptoError::UnsupportedCipherSuite(other)),
         }
     }
 
     fn supported_suites(&self) -> &[CipherSuite] {
+        #[cfg(feature = "pq")]
+        return &SUPPORTED_WITH_PQ;
+        #[cfg(not(feature = "pq"))]
         &SUPPORTED
     }
 }
 
+#[cfg(test)]
+#[cfg(feature = "pq")]
+mod pq_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -18,6 +18,17 @@ pub enum HpkeKem {
     DhKemX25519,
     /// DHKEM(X448, HKDF-SHA512), KEM id 0x0021.
     DhKemX448,
+    /// ML-KEM-768 (FIPS 203) as an HPKE KEM, KEM id 0x0041 (draft-ietf-hpke-pq).
+    MlKem768,
+    /// ML-KEM-1024 (FIPS 203) as an HPKE KEM, KEM id 0x0042 (draft-ietf-hpke-pq).
+    MlKem1024,
+    /// The hybrid of ML-KEM-768 and P-256 (draft-ietf-hpke-pq), KEM id 0x0050.
+    MlKem768P256,
+    /// The hybrid of ML-KEM-1024 and P-384 (draft-ietf-hpke-pq), KEM id 0x0051.
+    MlKem1024P384,
+    /// X-Wing, the hybrid of ML-KEM-768 and X25519 (draft-connolly-cfrg-xwing-kem), KEM id
+    /// 0x647a.
+    XWing,
 }
 
 impl HpkeKem {
@@ -29,10 +40,16 @@ impl HpkeKem {
             Self::DhKemP521 => 0x0012,
             Self::DhKemX25519 => 0x0020,
             Self::DhKemX448 => 0x0021,
+            Self::MlKem768 => 0x0041,
+            Self::MlKem1024 => 0x0042,
+            Self::MlKem768P256 => 0x0050,
+            Self::MlKem1024P384 => 0x0051,
+            Self::XWing => 0x647a,
         }
     }
 
-    /// `Npk`: the length of a serialized public key (and of the KEM output, `Nenc`).
+    /// `Npk`: the length of a serialized public key (for a DHKEM also the length of the KEM
+    /// output; see [`HpkeKem::enc_len`] for the KEMs where it is not).
     pub const fn public_key_len(self) -> usize {
         match self {
             Self::DhKemP256 => 65,
@@ -40,10 +57,36 @@ impl HpkeKem {
             Self::DhKemP521 => 133,
             Self::DhKemX25519 => 32,
             Self::DhKemX448 => 56,
+            Self::MlKem768 => 1184,
+            Self::MlKem1024 => 1568,
+            // The ML-KEM encapsulation key, then the uncompressed point.
+            Self::MlKem768P256 => 1184 + 65,
+            Self::MlKem1024P384 => 1568 + 97,
+            // The ML-KEM-768 encapsulation key, then the X25519 key.
+            Self::XWing => 1184 + 32,
         }
     }
 
-    /// `Nsk`: the length of a serialized private key.
+    /// `Nenc`: the length of the KEM output (the encapsulated key). It equals `Npk` for a DHKEM
+    /// but not for the ML-KEM based KEMs, whose output is an ML-KEM ciphertext.
+    pub const fn enc_len(self) -> usize {
+        match self {
+            Self::DhKemP256
+            | Self::DhKemP384
+            | Self::DhKemP521
+            | Self::DhKemX25519
+            | Self::DhKemX448 => self.public_key_len(),
+            Self::MlKem768 => 1088,
+            Self::MlKem1024 => 1568,
+            Self::MlKem768P256 => 1088 + 65,
+            Self::MlKem1024P384 => 1568 + 97,
+            Self::XWing => 1088 + 32,
+        }
+    }
+
+    /// `Nsk`: the length of a serialized private key. For the ML-KEM based KEMs this is the
+    /// seed the key pair is expanded from, as the `hpke` crate serializes it: the 64-byte
+    /// `d || z` of FIPS 203 for ML-KEM, a 32-byte seed for X-Wing and the hybrids.
     pub const fn private_key_len(self) -> usize {
         match self {
             Self::DhKemP256 => 32,
@@ -51,6 +94,8 @@ impl HpkeKem {
             Self::DhKemP521 => 66,
             Self::DhKemX25519 => 32,
             Self::DhKemX448 => 56,
+            Self::MlKem768 | Self::MlKem1024 => 64,
+            Self::MlKem768P256 | Self::MlKem1024P384 | Self::XWing => 32,
         }
     }
 }
@@ -142,6 +187,12 @@ pub enum SignatureScheme {
     Ed25519,
     /// ed448 (0x0808), pure (no prehash).
     Ed448,
+    /// mldsa44 (0x0904): pure ML-DSA-44 (FIPS 204) with an empty context.
+    MlDsa44,
+    /// mldsa65 (0x0905): pure ML-DSA-65 (FIPS 204) with an empty context.
+    MlDsa65,
+    /// mldsa87 (0x0906): pure ML-DSA-87 (FIPS 204) with an empty context.
+    MlDsa87,
 }
 
 impl SignatureScheme {
@@ -153,6 +204,9 @@ impl SignatureScheme {
             Self::EcdsaSecp521r1Sha512 => 0x0603,
             Self::Ed25519 => 0x0807,
             Self::Ed448 => 0x0808,
+            Self::MlDsa44 => 0x0904,
+            Self::MlDsa65 => 0x0905,
+            Self::MlDsa87 => 0x0906,
         }
     }
 }
@@ -244,21 +298,124 @@ const KNOWN: [CipherSuiteParams; 7] = [
     ),
 ];
 
-impl CipherSuiteParams {
-    /// The parameters of a suite registered in RFC 9420 §17.1, `None` for any other value
-    /// (unknown or GREASE). Usable in constant expressions.
-    pub const fn lookup(cipher_suite: CipherSuite) -> Option<&'static CipherSuiteParams> {
-        let mut i = 0;
-        while i < KNOWN.len() {
-            if KNOWN[i].cipher_suite.0 == cipher_suite.0 {
-                return Some(&KNOWN[i]);
-            }
-            i += 1;
+/// The eleven post-quantum suites of draft-ietf-mls-pq-ciphersuites (TBD1 to TBD11, in the
+/// draft's order), with PROVISIONAL code points: IANA has not assigned any yet.
+///
+/// This table (with the constants of [`CipherSuite`] it names) is the one place the values are
+/// chosen. Where OpenMLS 0.8 (openmls_traits 0.6) defines the same suite, its value is used, so
+/// that the two implementations can share groups: 0x004F (TBD1), 0x004E (TBD2), 0x0050 (TBD7),
+/// 0x0042 (TBD8), 0x0052 (TBD9), 0x0051 (TBD10) and 0x0907 (TBD11). The others are this
+/// project's private-use values (RFC 9420 §17.1 reserves 0xF000-0xFFFF): 0xF003 (TBD3), 0xF004
+/// (TBD4), 0xF005 (TBD5) and 0xF042 (TBD6). The values change when IANA assigns code points;
+/// groups created with them do not carry over.
+const PROVISIONAL: [CipherSuiteParams; 11] = [
+    params(
+        CipherSuite::MLS_128_MLKEM768X25519_AES128GCM_SHA256_ED25519,
+        HpkeKem::XWing,
+        HpkeKdf::HkdfSha256,
+        HpkeAead::Aes128Gcm,
+        SignatureScheme::Ed25519,
+    ),
+    params(
+        CipherSuite::MLS_128_MLKEM768X25519_AES256GCM_SHA384_ED25519,
+        HpkeKem::XWing,
+        HpkeKdf::HkdfSha384,
+        HpkeAead::Aes256Gcm,
+        SignatureScheme::Ed25519,
+    ),
+    params(
+        CipherSuite::MLS_128_MLKEM768P256_AES128GCM_SHA256_P256,
+        HpkeKem::MlKem768P256,
+        HpkeKdf::HkdfSha256,
+        HpkeAead::Aes128Gcm,
+        SignatureScheme::EcdsaSecp256r1Sha256,
+    ),
+    params(
+        CipherSuite::MLS_128_MLKEM768P256_AES256GCM_SHA384_P256,
+        HpkeKem::MlKem768P256,
+        HpkeKdf::HkdfSha384,
+        HpkeAead::Aes256Gcm,
+        SignatureScheme::EcdsaSecp256r1Sha256,
+    ),
+    params(
+        CipherSuite::MLS_192_MLKEM1024P384_AES256GCM_SHA384_P384,
+        HpkeKem::MlKem1024P384,
+        HpkeKdf::HkdfSha384,
+        HpkeAead::Aes256Gcm,
+        SignatureScheme::EcdsaSecp384r1Sha384,
+    ),
+    params(
+        CipherSuite::MLS_128_MLKEM768_AES256GCM_SHA384_ED25519,
+        HpkeKem::MlKem768,
+        HpkeKdf::HkdfSha384,
+        HpkeAead::Aes256Gcm,
+        SignatureScheme::Ed25519,
+    ),
+    params(
+        CipherSuite::MLS_128_MLKEM768_AES256GCM_SHA384_P256,
+        HpkeKem::MlKem768,
+        HpkeKdf::HkdfSha384,
+        HpkeAead::Aes256Gcm,
+        SignatureScheme::EcdsaSecp256r1Sha256,
+    ),
+    params(
+        CipherSuite::MLS_192_MLKEM1024_AES256GCM_SHA384_P384,
+        HpkeKem::MlKem1024,
+        HpkeKdf::HkdfSha384,
+        HpkeAead::Aes256Gcm,
+        SignatureScheme::EcdsaSecp384r1Sha384,
+    ),
+    params(
+        CipherSuite::MLS_128_MLKEM768X25519_CHACHA20POLY1305_SHA384_MLDSA44,
+        HpkeKem::XWing,
+        HpkeKdf::HkdfSha384,
+        HpkeAead::ChaCha20Poly1305,
+        SignatureScheme::MlDsa44,
+    ),
+    params(
+        CipherSuite::MLS_192_MLKEM768_AES256GCM_SHA384_MLDSA65,
+        HpkeKem::MlKem768,
+        HpkeKdf::HkdfSha384,
+        HpkeAead::Aes256Gcm,
+        SignatureScheme::MlDsa65,
+    ),
+    params(
+        CipherSuite::MLS_256_MLKEM1024_AES256GCM_SHA384_MLDSA87,
+        HpkeKem::MlKem1024,
+        HpkeKdf::HkdfSha384,
+        HpkeAead::Aes256Gcm,
+        SignatureScheme::MlDsa87,
+    ),
+];
+
+/// The entry of `table` for `cipher_suite`, in a constant expression.
+const fn find(
+    table: &'static [CipherSuiteParams],
+    cipher_suite: CipherSuite,
+) -> Option<&'static CipherSuiteParams> {
+    let mut i = 0;
+    while i < table.len() {
+        if table[i].cipher_suite.0 == cipher_suite.0 {
+            return Some(&table[i]);
         }
-        None
+        i += 1;
+    }
+    None
+}
+
+impl CipherSuiteParams {
+    /// The parameters of a suite registered in RFC 9420 §17.1 or of one of the
+    /// [provisional](CipherSuiteParams::provisional) post-quantum suites, `None` for any other
+    /// value (unknown or GREASE). Usable in constant expressions.
+    pub const fn lookup(cipher_suite: CipherSuite) -> Option<&'static CipherSuiteParams> {
+        match find(&KNOWN, cipher_suite) {
+            Some(params) => Some(params),
+            None => find(&PROVISIONAL, cipher_suite),
+        }
     }
 
-    /// The parameters of a registered suite, or [`CryptoError::UnsupportedCipherSuite`].
+    /// The parameters of a registered or provisional suite, or
+    /// [`CryptoError::UnsupportedCipherSuite`].
     pub fn for_suite(cipher_suite: CipherSuite) -> Result<&'static CipherSuiteParams, CryptoError> {
         Self::lookup(cipher_suite).ok_or(CryptoError::UnsupportedCipherSuite(cipher_suite))
     }
@@ -266,6 +423,15 @@ impl CipherSuiteParams {
     /// Every suite registered by RFC 9420 §17.1.
     pub fn all() -> &'static [CipherSuiteParams] {
         &KNOWN
+    }
+
+    /// The eleven post-quantum suites of draft-ietf-mls-pq-ciphersuites, TBD1 to TBD11 in the
+    /// draft's order, with PROVISIONAL code points (no IANA assignment yet): see the table's
+    /// documentation in this module's source and `docs/architecture.md` for which values match
+    /// OpenMLS's and which are private-use values of this project. Not part of
+    /// [`CipherSuiteParams::all`], which lists the suites of RFC 9420 only.
+    pub fn provisional() -> &'static [CipherSuiteParams] {
+        &PROVISIONAL
     }
 
     /// `KDF.Nh`: the hash and secret length of the suite.
@@ -315,6 +481,72 @@ mod tests {
                 (7, 0x11, 2, 2, 0x0503, 48),
             ]
         );
+    }
+
+    #[test]
+    fn provisional_pq_suites_match_the_draft_and_the_chosen_code_points() {
+        // (code point, KEM id, Npk, Nenc, Nsk, KDF id, AEAD id, signature scheme, Nh)
+        let table: Vec<_> = CipherSuiteParams::provisional()
+            .iter()
+            .map(|p| {
+                (
+                    p.cipher_suite.0,
+                    p.kem.id(),
+                    p.kem.public_key_len(),
+                    p.kem.enc_len(),
+                    p.kem.private_key_len(),
+                    p.kdf.id(),
+                    p.aead.id(),
+                    p.signature_scheme.id(),
+                    p.hash_len(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            table,
+            vec![
+                (0x004F, 0x647a, 1216, 1120, 32, 1, 1, 0x0807, 32),
+                (0x004E, 0x647a, 1216, 1120, 32, 2, 2, 0x0807, 48),
+                (0xF003, 0x0050, 1249, 1153, 32, 1, 1, 0x0403, 32),
+                (0xF004, 0x0050, 1249, 1153, 32, 2, 2, 0x0403, 48),
+                (0xF005, 0x0051, 1665, 1665, 32, 2, 2, 0x0503, 48),
+                (0xF042, 0x0041, 1184, 1088, 64, 2, 2, 0x0807, 48),
+                (0x0050, 0x0041, 1184, 1088, 64, 2, 2, 0x0403, 48),
+                (0x0042, 0x0042, 1568, 1568, 64, 2, 2, 0x0503, 48),
+                (0x0052, 0x647a, 1216, 1120, 32, 2, 3, 0x0904, 48),
+                (0x0051, 0x0041, 1184, 1088, 64, 2, 2, 0x0905, 48),
+                (0x0907, 0x0042, 1568, 1568, 64, 2, 2, 0x0906, 48),
+            ]
+        );
+        for params in CipherSuiteParams::provisional() {
+            assert_eq!(
+                CipherSuiteParams::for_suite(params.cipher_suite),
+                Ok(params)
+            );
+            // Named in the codec's registry, never a GREASE value, distinct from RFC 9420's.
+            assert!(params.cipher_suite.name().is_some());
+            assert!(!params.cipher_suite.is_grease());
+            assert!(
+                CipherSuiteParams::all()
+                    .iter()
+                    .all(|known| known.cipher_suite != params.cipher_suite)
+            );
+        }
+        // The code points are pairwise distinct.
+        let mut values: Vec<u16> = CipherSuiteParams::provisional()
+            .iter()
+            .map(|p| p.cipher_suite.0)
+            .collect();
+        values.sort_unstable();
+        values.dedup();
+        assert_eq!(values.len(), 11);
+    }
+
+    #[test]
+    fn dhkem_output_is_as_long_as_the_public_key() {
+        for params in CipherSuiteParams::all() {
+            assert_eq!(params.kem.enc_len(), params.kem.public_key_len());
+        }
     }
 
     #[test]

@@ -305,11 +305,14 @@ fn a_client_signs_with_a_key_held_elsewhere() {
         );
 
         // A signer of another scheme does not fit the suite.
-        let other = if suite == mls_codec::CipherSuite::MLS_128_DHKEMP256_AES128GCM_SHA256_P256 {
-            mls_codec::CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519
-        } else {
-            mls_codec::CipherSuite::MLS_128_DHKEMP256_AES128GCM_SHA256_P256
-        };
+        // (The first supported suite with another scheme: with the feature `pq`, P-256 is
+        // also the scheme of some post-quantum suites.)
+        let scheme = provider.suite(suite).unwrap().params().signature_scheme;
+        let other = *provider
+            .supported_suites()
+            .iter()
+            .find(|&&cs| provider.suite(cs).unwrap().params().signature_scheme != scheme)
+            .unwrap();
         assert_ne!(
             provider.suite(other).unwrap().params().signature_scheme,
             provider.suite(suite).unwrap().params().signature_scheme

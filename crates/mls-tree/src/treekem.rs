@@ -130,6 +130,7 @@ impl TreePrivateKeys {
         let first = lengths.next().unwrap_or(0);
         let registered = CipherSuiteParams::all()
             .iter()
+            .chain(CipherSuiteParams::provisional())
             .any(|params| params.kem.private_key_len() == first);
         if !registered || lengths.any(|len| len != first) {
             return Err(storage_error(
