@@ -4,7 +4,8 @@
 //! (joins also at 32768), beside the *crypto floor* of each scenario: the public-key and AEAD
 //! operations the scenario cannot avoid, timed on the same provider in the same run.
 //!
-//! Benchmark groups (`s1` / `s2` is the suite on the default provider; each entry of
+//! Benchmark groups (`s1` / `s2` is the suite on the default provider, `awslc_s1` /
+//! `awslc_s2` the same suite on the aws-lc provider at 1024 and 4096 members; each entry of
 //! [`SETUPS`] is a provider and a suite, and has its own three groups):
 //!
 //! - `group_s1` / `group_s2`, one id per scenario and group size N:
@@ -82,12 +83,16 @@ use mls_codec::{CipherSuite, Credential, VarBytes};
 use mls_crypto::{
     CipherSuiteProvider, CryptoError, CryptoProvider, HpkeKeyPair, HpkeSealed, Signer, Zeroizing,
 };
+use mls_crypto_awslc::AwsLcProvider;
 use mls_crypto_rustcrypto::RustCryptoProvider;
 use mls_group::{Client, Group, GroupConfig, ProcessedMessage};
 use mls_tree::{LeafIndex, RatchetTree};
 
 /// The default provider.
 static RUST_CRYPTO: RustCryptoProvider = RustCryptoProvider;
+
+/// The second provider, compared with the first at [`PROVIDER_SIZES`].
+static AWS_LC: AwsLcProvider = AwsLcProvider;
 
 /// One measured configuration: a provider and a suite, the short name of the pair in
 /// benchmark ids, and the group sizes of its scenarios.
@@ -141,8 +146,8 @@ impl CryptoProvider for StaticProvider {
     }
 }
 
-/// The configurations measured.
-const SETUPS: [Setup; 2] = [
+/// The configurations measured: suites 1 and 2 on each provider.
+const SETUPS: [Setup; 4] = [
     Setup {
         short: "s1",
         provider: &RUST_CRYPTO,
@@ -155,7 +160,22 @@ const SETUPS: [Setup; 2] = [
         cipher_suite: CipherSuite::MLS_128_DHKEMP256_AES128GCM_SHA256_P256,
         sizes: &SIZES,
     },
+    Setup {
+        short: "awslc_s1",
+        provider: &AWS_LC,
+        cipher_suite: CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519,
+        sizes: &PROVIDER_SIZES,
+    },
+    Setup {
+        short: "awslc_s2",
+        provider: &AWS_LC,
+        cipher_suite: CipherSuite::MLS_128_DHKEMP256_AES128GCM_SHA256_P256,
+        sizes: &PROVIDER_SIZES,
+    },
 ];
+
+/// The group sizes at which the second provider is measured.
+const PROVIDER_SIZES: [u32; 2] = [1024, 4096];
 
 /// The group sizes of the default provider's scenarios, the join-only size included.
 const SIZES: [u32; 7] = [2, 16, 128, 1024, 4096, 8192, JOIN_ONLY];
