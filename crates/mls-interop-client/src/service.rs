@@ -1369,7 +1369,7 @@ mod tests {
     #[test]
     fn an_unsupported_suite_is_unimplemented() {
         let client = InteropClient::default();
-        let status = run(create_group(&client, 4)).unwrap_err();
+        let status = run(create_group(&client, 0x0a0a)).unwrap_err();
         assert_eq!(status.code(), tonic::Code::Unimplemented, "{status:?}");
     }
 
