@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use mls_crypto::{
     CryptoError, SignatureKeyPair, SignaturePrivateKey, SignatureScheme, Signer, VerifyingKey,
+    ed25519,
 };
 
 /// One signature scheme.
@@ -253,7 +254,8 @@ fn recompute_r_ed25519(
     let signature = ed25519_dalek::Signature::from_slice(signature)
         .map_err(|_| CryptoError::InvalidSignature)?;
     let r = *signature.r_bytes();
-    if is_small_order_key(public_key.as_bytes()) || SMALL_ORDER_ENCODINGS.contains(&r) {
+    if ed25519::is_small_order(public_key.as_bytes()) || ed25519::SMALL_ORDER_ENCODINGS.contains(&r)
+    {
         return Err(CryptoError::InvalidSignature);
     }
     let s = Option::<Scalar>::from(Scalar::from_canonical_bytes(*signature.s_bytes()))
@@ -271,61 +273,6 @@ fn recompute_r_ed25519(
         r,
         EdwardsPoint::vartime_double_scalar_mul_basepoint(&k, &minus_a, &s),
     ))
-}
-
-/// The canonical encodings of the eight points of small order of edwards25519: the identity,
-/// the point of order 2, two of order 4 and four of order 8.
-pub(crate) const SMALL_ORDER_ENCODINGS: [[u8; 32]; 8] = [
-    hex32("0100000000000000000000000000000000000000000000000000000000000000"),
-    hex32("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
-    hex32("0000000000000000000000000000000000000000000000000000000000000000"),
-    hex32("0000000000000000000000000000000000000000000000000000000000000080"),
-    hex32("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05"),
-    hex32("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85"),
-    hex32("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"),
-    hex32("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa"),
-];
-
-/// The two encodings of y at or above p that reduce to the y-coordinate of a point of small
-/// order: p (to 0) and p + 1 (to 1).
-const SMALL_ORDER_Y_ABOVE_P: [[u8; 32]; 2] = [
-    hex32("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
-    hex32("eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
-];
-
-/// Whether a public key, whose encoding decoded to a point, is of small order (a weak key,
-/// which `verify_strict` refuses), read from its bytes instead of multiplying the point by
-/// the cofactor. A point is determined by its y-coordinate up to the sign of x, and negation
-/// keeps its order, so the point is of small order exactly when y, the encoding without its
-/// sign bit reduced modulo p, is that of one of the eight: one of
-/// [`SMALL_ORDER_ENCODINGS`] without its sign bit, or one of [`SMALL_ORDER_Y_ABOVE_P`].
-pub(crate) fn is_small_order_key(encoding: &[u8; 32]) -> bool {
-    let y_of = |encoding: &[u8; 32]| {
-        let mut y = *encoding;
-        y[31] &= 0x7f;
-        y
-    };
-    let y = y_of(encoding);
-    SMALL_ORDER_ENCODINGS.iter().any(|small| y_of(small) == y) || SMALL_ORDER_Y_ABOVE_P.contains(&y)
-}
-
-/// 32 bytes from 64 hex digits, at compile time.
-const fn hex32(hex: &str) -> [u8; 32] {
-    const fn digit(c: u8) -> u8 {
-        match c {
-            b'0'..=b'9' => c - b'0',
-            b'a'..=b'f' => c - b'a' + 10,
-            _ => panic!("not a lowercase hex digit"),
-        }
-    }
-    let hex = hex.as_bytes();
-    let mut out = [0u8; 32];
-    let mut i = 0;
-    while i < 32 {
-        out[i] = digit(hex[2 * i]) << 4 | digit(hex[2 * i + 1]);
-        i += 1;
-    }
-    out
 }
 
 /// ECDSA over one NIST curve, with the curve's hash (RFC 9420 §5.1.2, TLS 1.3 schemes

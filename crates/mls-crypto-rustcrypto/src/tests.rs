@@ -877,7 +877,7 @@ fn seal_many_matches_the_hpke_crate_byte_for_byte() {
 /// of the points of small order (each decodes to a weak point, and they are distinct).
 #[test]
 fn ed25519_small_order_encodings_are_the_eight_torsion_points() {
-    use crate::signature::SMALL_ORDER_ENCODINGS;
+    use mls_crypto::ed25519::SMALL_ORDER_ENCODINGS;
     for (i, encoding) in SMALL_ORDER_ENCODINGS.iter().enumerate() {
         let point = ed25519_dalek::VerifyingKey::from_bytes(encoding).unwrap();
         assert!(point.is_weak(), "encoding {i} is not of small order");
@@ -923,7 +923,7 @@ fn ed25519_signatures_match_rfc_8032_as_ed25519_dalek_computes_them() {
 /// neighbours, with either sign bit) and on ordinary keys.
 #[test]
 fn ed25519_weak_keys_are_recognised_by_their_bytes() {
-    use crate::signature::{SMALL_ORDER_ENCODINGS, is_small_order_key};
+    use mls_crypto::ed25519::{SMALL_ORDER_ENCODINGS, is_small_order as is_small_order_key};
     // y as a little-endian 255-bit number plus a small offset, with the sign bit.
     let offset = |base: &[u8; 32], delta: i16, sign: bool| -> [u8; 32] {
         let mut bytes = *base;
@@ -1011,7 +1011,7 @@ fn ed25519_verification_is_strict() {
         }
     }
     // A small-order public key is refused whatever the signature.
-    let weak = crate::signature::SMALL_ORDER_ENCODINGS[0];
+    let weak = mls_crypto::ed25519::SMALL_ORDER_ENCODINGS[0];
     assert_eq!(
         suite.verify(&weak, b"message", &[0; 64]),
         Err(CryptoError::InvalidSignature)
@@ -1162,7 +1162,7 @@ fn ed25519_verify_many_agrees_with_single_verification() {
             case(&message, &signature),
         ]);
         // Every R of small order, with this signature's s.
-        for small in crate::signature::SMALL_ORDER_ENCODINGS {
+        for small in mls_crypto::ed25519::SMALL_ORDER_ENCODINGS {
             cases.push(case(&message, &[&small[..], s].concat()));
         }
         // Another key, a weak key, a malformed key, a truncated key.
@@ -1172,7 +1172,7 @@ fn ed25519_verify_many_agrees_with_single_verification() {
             message.clone(),
             signature.to_vec(),
         ));
-        for weak in crate::signature::SMALL_ORDER_ENCODINGS {
+        for weak in mls_crypto::ed25519::SMALL_ORDER_ENCODINGS {
             cases.push((weak.to_vec(), message.clone(), signature.to_vec()));
         }
         cases.push((
@@ -1184,7 +1184,7 @@ fn ed25519_verify_many_agrees_with_single_verification() {
     }
     // The identity as key and as R with s = 0 satisfies the cofactorless equation; the
     // strict check refuses it.
-    let identity = crate::signature::SMALL_ORDER_ENCODINGS[0];
+    let identity = mls_crypto::ed25519::SMALL_ORDER_ENCODINGS[0];
     cases.push((
         identity.to_vec(),
         b"any".to_vec(),
@@ -1227,7 +1227,7 @@ fn ed25519_verify_many_matches_verify_strict_on_random_and_mixed_order_keys() {
     let torsion = constants::EIGHT_TORSION[4];
     assert_eq!(
         torsion.compress().as_bytes(),
-        &crate::signature::SMALL_ORDER_ENCODINGS[1]
+        &mls_crypto::ed25519::SMALL_ORDER_ENCODINGS[1]
     );
     let mut cases: Vec<Case> = Vec::new();
     for i in 0usize..96 {
